@@ -1,0 +1,40 @@
+# wiredesk: `make run` starts the demo site, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_WIRES_PORT ?= 8001
+export WIREDESK_PORT ?= 8000
+
+.PHONY: run test install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project's dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# The demo wires run on this machine's loopback, so the guarded client is told to admit them.
+run: export WIREDESK_FETCH_ALLOW_NETWORKS = 127.0.0.1/32
+run: export WIREDESK_DEBUG ?= true
+run: install
+	$(BIN)/wiredesk migrate --noinput
+	$(BIN)/wiredesk demo_load --wires-url http://127.0.0.1:$(DEMO_WIRES_PORT)
+	$(BIN)/wiredesk ensure_admin
+	@echo "site: http://localhost:$(WIREDESK_PORT)/ (brands: see README)"
+	$(BIN)/wiredesk run --demo-wires $(DEMO_WIRES_PORT)
+
+test: install-test
+	bash scripts/test.sh
+
+clean:
+	rm -rf $(VENV) data test-artifacts

@@ -1,0 +1,249 @@
+"""Ingest benchmark: the whole pipeline against trafilatura alone, on the same 990 pages.
+
+    .venv/bin/python bench/ingest.py [--data ../shared/data/extraction-dev] [--limit N] [--preload 200000]
+
+1. baseline: ``trafilatura.extract(html)`` on every page, timed, scored.
+2. pipeline: a summary-only RSS feed linking every page is served on loopback; one
+   ``source_refresh`` fetches the feed, robots.txt and every page through the guarded client,
+   extracts, normalizes, dedups and stores them in a fresh SQLite database. Timed, scored on the
+   stored article text.
+3. the same pipeline run again with ``--preload`` articles already stored (default 200,000).
+
+Scoring follows the data set's README: snippet containment after whitespace normalisation,
+micro-averaged precision, recall, accuracy and F1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.server
+import json
+import os
+import re
+import socketserver
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction-dev"
+_WS = re.compile(r"\s+")
+
+
+def norm(text: str) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def score(outputs: dict[str, str], truth: dict[str, dict]) -> dict[str, float]:
+    tp = fn = fp = tn = 0
+    for key, gold in truth.items():
+        text = norm(outputs.get(key, ""))
+        for snippet in gold.get("with") or []:
+            if norm(snippet) in text and text:
+                tp += 1
+            else:
+                fn += 1
+        for snippet in gold.get("without") or []:
+            if norm(snippet) in text and text:
+                fp += 1
+            else:
+                tn += 1
+    total = tp + fn + fp + tn
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        "accuracy": (tp + tn) / total if total else 0.0,
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
+    }
+
+
+def load_pages(data: Path, limit: int | None) -> tuple[dict[str, bytes], dict[str, dict]]:
+    truth_all = json.loads((data / "evaldata.json").read_text())
+    pages: dict[str, bytes] = {}
+    truth: dict[str, dict] = {}
+    for n, (url, gold) in enumerate(sorted(truth_all.items())):
+        if limit and n >= limit:
+            break
+        key = f"p{n:04d}"
+        pages[key] = gzip.decompress((data / "html" / (gold["file"] + ".gz")).read_bytes())
+        truth[key] = gold
+    return pages, truth
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+def serve(pages: dict[str, bytes], prefix: str) -> tuple[_Server, str]:
+    """The fixture wire: /<prefix>/feed.xml (summary-only) and one page per document."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            name = path.rsplit("/", 1)[-1]
+            status, body, ctype = 200, b"", "text/html"
+            if path == "/robots.txt":
+                body, ctype = b"User-agent: *\nAllow: /\n", "text/plain"
+            elif path == f"/{prefix}/feed.xml":
+                body, ctype = feed, "application/rss+xml; charset=utf-8"
+            elif path.startswith(f"/{prefix}/") and name in pages:
+                body = pages[name]  # no charset: the pages carry several, the pipeline sniffs
+            else:
+                status, body, ctype = 404, b"not found", "text/plain"
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = _Server(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    items = "".join(
+        f"<item><guid isPermaLink=\"false\">{prefix}-{key}</guid><title>Document {key}</title>"
+        f"<link>{base}/{prefix}/{key}</link><description>Summary only.</description></item>"
+        for key in pages
+    )
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>bench</title>'
+        f"<link>{escape(base)}/</link><description>d</description>{items}</channel></rss>"
+    ).encode()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, base
+
+
+def django_setup(data_dir: str) -> None:
+    os.environ["WIREDESK_DATA_DIR"] = data_dir
+    os.environ["WIREDESK_FETCH_ALLOW_NETWORKS"] = "127.0.0.1/32"
+    os.environ["WIREDESK_FETCH_DEADLINE"] = "60"
+    os.environ["WIREDESK_LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiredesk.project.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def baseline(pages: dict[str, bytes]) -> tuple[float, dict[str, str]]:
+    import trafilatura
+
+    outputs: dict[str, str] = {}
+    started = time.perf_counter()
+    for key, html in pages.items():
+        try:
+            outputs[key] = trafilatura.extract(html) or ""
+        except Exception:  # a crash counts as no output, as the README says
+            outputs[key] = ""
+    return time.perf_counter() - started, outputs
+
+
+def pipeline(pages: dict[str, bytes], prefix: str) -> tuple[float, dict[str, str], dict]:
+    from wiredesk.ingest.services import source_refresh
+    from wiredesk.sources.models import Source
+    from wiredesk.stories.models import Article
+    from wiredesk.text.sanitize import html_to_text
+
+    server, base = serve(pages, prefix)
+    try:
+        source = Source.objects.create(name=f"bench {prefix}", credit="bench", feed_url=f"{base}/{prefix}/feed.xml")
+        started = time.perf_counter()
+        report = source_refresh(source_id=source.id)
+        elapsed = time.perf_counter() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    outputs: dict[str, str] = {}
+    for a in Article.objects.filter(source=source).only("canonical_url", "body_html", "title"):
+        key = a.canonical_url.rstrip("/").rsplit("/", 1)[1]
+        outputs[key] = html_to_text(a.body_html)
+    return elapsed, outputs, report.as_dict()
+
+
+def preload(n: int) -> float:
+    """Store n synthetic articles of another source, as a busy site would have."""
+    import datetime as dt
+    import hashlib
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wiredesk.sources.models import Source
+    from wiredesk.stories.models import Article
+
+    started = time.perf_counter()
+    src = Source.objects.create(name="preloaded", credit="preloaded", feed_url="https://preloaded.example/feed")
+    now = timezone.now()
+    batch: list[Article] = []
+    for i in range(n):
+        guid = f"pre-{i}"
+        url = f"https://preloaded.example/news/{i}"
+        batch.append(
+            Article(
+                source=src, guid=guid, guid_key=hashlib.sha256(guid.encode()).hexdigest(), canonical_url=url,
+                url_key=hashlib.sha256(url.encode()).hexdigest(), slug=f"story-{i}", title=f"Synthetic story {i}",
+                body_html=f"<p>Body of synthetic story {i} about the harbour and the council.</p>",
+                lead_text=f"Body of synthetic story {i}", published_at=now - dt.timedelta(minutes=i),
+                section=("world", "business", "technology", "sports")[i % 4], language="en",
+                fingerprint=hashlib.sha256(f"fp{i}".encode()).hexdigest(), raw_hash=hashlib.sha256(f"r{i}".encode()).hexdigest(),
+            )
+        )
+        if len(batch) == 5000:
+            with transaction.atomic():
+                Article.objects.bulk_create(batch)
+            batch.clear()
+    if batch:
+        with transaction.atomic():
+            Article.objects.bulk_create(batch)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N pages")
+    parser.add_argument("--preload", type=int, default=200_000)
+    args = parser.parse_args()
+    if not (args.data / "evaldata.json").exists():
+        sys.exit(f"no evaldata.json under {args.data}; pass --data")
+
+    pages, truth = load_pages(args.data, args.limit)
+    n = len(pages)
+    with tempfile.TemporaryDirectory() as tmp:
+        django_setup(tmp)
+        base_t, base_out = baseline(pages)
+        pipe_t, pipe_out, report = pipeline(pages, "empty")
+        base_q, pipe_q = score(base_out, truth), score(pipe_out, truth)
+        loaded_t = preload(args.preload) if args.preload else 0.0
+        full_t, full_out, full_report = pipeline(pages, "loaded")
+        full_q = score(full_out, truth)
+        base2_t, _ = baseline(pages)  # the baseline again, after the load, for the third ratio
+
+    def rate(t: float) -> float:
+        return n / t if t else 0.0
+
+    print(f"pages: {n}")
+    print(f"trafilatura.extract alone          : {rate(base_t):7.1f} pages/s")
+    print(f"pipeline, empty database           : {rate(pipe_t):7.1f} pages/s   ratio {base_t / pipe_t:.2f} (target >= 0.80)")
+    print(f"  stored: new={report['new']} failed_items={report['failed_items']} status={report['status']}")
+    print(f"pipeline, {args.preload:,} articles stored : {rate(full_t):7.1f} pages/s   ratio {base2_t / full_t:.2f} to trafilatura; "
+          f"{pipe_t / full_t:.2f} of the empty-database rate (target >= 0.90)  [preload took {loaded_t:.0f} s]")
+    print(f"  stored: new={full_report['new']} failed_items={full_report['failed_items']}")
+    print("quality (precision / recall / accuracy / F1):")
+    for name, q in (("trafilatura alone", base_q), ("pipeline (empty db)", pipe_q), ("pipeline (loaded db)", full_q)):
+        print(f"  {name:22s} {q['precision']:.3f} / {q['recall']:.3f} / {q['accuracy']:.3f} / {q['f1']:.3f}")
+    print(f"pipeline F1 minus trafilatura F1: {pipe_q['f1'] - base_q['f1']:+.3f} (target >= 0)")
+
+
+if __name__ == "__main__":
+    main()

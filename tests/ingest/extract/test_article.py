@@ -1,0 +1,117 @@
+"""What extraction must keep (text, links, figures with caption and credit) and drop (boilerplate)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ingest.formats.golden import FIXTURES
+from wiredesk.ingest.extract import ExtractError, extract_article
+from wiredesk.ingest.extract.guards import MAX_DEPTH, MAX_HTML_BYTES, nesting_depth
+from wiredesk.ingest.types import Extracted, Image
+
+PAGES = FIXTURES / "pages"
+
+
+@pytest.fixture(scope="module")
+def courier() -> Extracted:
+    return extract_article((PAGES / "news_article.html").read_bytes(), url="https://courier.example/news/bridge")
+
+
+def test_boilerplate_is_gone(courier):
+    for junk in ("Advertisement", "Glimmerfrost", "Sponsored", "Holiday cabins", "Most read", "Storm warning",
+                 "All rights reserved", "Privacy policy", "Weather"):
+        assert junk not in courier.text and junk not in courier.html
+
+
+def test_paragraphs_are_kept_one_per_line(courier):
+    lines = courier.text.split("\n")
+    assert lines[0].startswith("The Veltmoor harbour bridge opened to traffic again on Saturday")
+    assert lines[-1] == "The agency says cyclists will get a separated lane from June, once the painting of the railings is finished."
+    assert len(lines) == 5
+    assert courier.html.count("<p>") == 5
+
+
+def test_inline_links_are_kept(courier):
+    assert '<a href="https://kessan-works.example/projects/veltmoor">Kessan Public Works Agency</a>' in courier.html
+    assert "Engineers from the Kessan Public Works Agency replaced" in courier.text
+
+
+def test_figure_caption_and_credit(courier):
+    assert courier.images == (
+        Image(
+            url="https://courier.example/img/bridge.jpg",
+            caption="Commuters cross the rebuilt span on Saturday morning.",
+            credit="Tomas Eklind / Kessan Courier",
+        ),
+    )
+    assert (
+        '<figure><img src="https://courier.example/img/bridge.jpg" alt="The Veltmoor harbour bridge at dawn">'
+        "<figcaption>Commuters cross the rebuilt span on Saturday morning. "
+        "<small>Tomas Eklind / Kessan Courier</small></figcaption></figure>"
+    ) in courier.html
+    assert "Commuters cross" not in courier.text  # captions live with the image, not in the text
+
+
+def test_metadata(courier):
+    assert courier.title == "Harbour bridge in Veltmoor reopens after two-year repair"
+    assert courier.author == "Ilsa Brandvik"
+    assert courier.published.isoformat() == "2024-04-12T08:30:00+02:00"
+    assert not courier.text.startswith(courier.title)  # the repeated headline is dropped
+
+
+def test_cp1252_page_and_lazy_image_and_teasers():
+    page = extract_article((PAGES / "blog_post_cp1252.html").read_bytes(), url="https://gazette.orrin.example/stories/pond.html")
+    assert page.title == "The mill pond\u2019s long winter"
+    assert "\u201cMy father used to say" in page.text
+    assert [i.url for i in page.images] == ["https://gazette.orrin.example/media/2024/01/pond-skaters.jpg"]
+    assert (page.images[0].caption, page.images[0].credit) == ("Families on the ice below the old mill on Sunday.", "Gunnhild Eide")
+    for junk in ("Popular this week", "Road salt", "Subscribe now", "Share this story", "Advertising enquiries"):
+        assert junk not in page.text
+
+
+def test_str_input_gives_the_same_result():
+    raw = (PAGES / "news_article.html").read_bytes()
+    url = "https://courier.example/news/bridge"
+    assert extract_article(raw.decode("utf-8"), url=url) == extract_article(raw, url=url)
+
+
+def test_too_large_is_refused_before_parsing():
+    page = b"<html><body><p>" + b"x" * (MAX_HTML_BYTES + 1) + b"</p></body></html>"
+    with pytest.raises(ExtractError) as caught:
+        extract_article(page, url="https://a.example/")
+    assert caught.value.code == "too_large"
+
+
+@pytest.mark.parametrize("tag", ["div", "span", "section"])
+def test_too_deep_is_refused_before_parsing(tag):
+    depth = MAX_DEPTH + 10
+    page = f"<html><body>{f'<{tag}>' * depth}<p>deep</p>{f'</{tag}>' * depth}</body></html>"
+    with pytest.raises(ExtractError) as caught:
+        extract_article(page, url="https://a.example/")
+    assert caught.value.code == "too_deep"
+
+
+def test_depth_scan_tolerates_sloppy_but_shallow_markup():
+    sloppy = b"<html><body>" + b"<p>para<li>item<br><img src=x.jpg><dd>term" * 3000 + b"</body></html>"
+    assert nesting_depth(sloppy) <= MAX_DEPTH
+    balanced = b"<html><body>" + b"<div><span>x</span></div>" * 5000 + b"</body></html>"
+    assert nesting_depth(balanced) == 2
+    stray = b"</div>" * 3000 + b"<div>" * 50 + b"</div>" * 50
+    assert nesting_depth(stray) == 50
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"",
+        b"   ",
+        b"<html><body></body></html>",
+        b"<html><head><title>Only a title</title></head><body><script>var a = 1;</script></body></html>",
+        b"<html><body><img src='a.jpg'></body></html>",
+        b"\x00\x01\x02",
+    ],
+)
+def test_no_main_text(page):
+    with pytest.raises(ExtractError) as caught:
+        extract_article(page, url="https://a.example/")
+    assert caught.value.code == "no_main_text"

@@ -1,0 +1,226 @@
+"""Bad input: every case leaves a clear stored error, other sources untouched, no exception."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import socket
+import threading
+import time
+
+import pytest
+
+from tests.ingest.test_refresh_e2e import CAPTION_ITEM, FULL_ITEM, NOW, make_source, rss
+from tests.loopback import LoopbackServer, Reply
+from wiredesk.core.http import GuardedClient
+from wiredesk.ingest.services import source_refresh
+from wiredesk.sources.models import Source
+from wiredesk.stories.models import Article
+
+pytestmark = pytest.mark.django_db
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY a "lol">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+ <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+ <!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">
+ <!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">
+ <!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">
+ <!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;">
+]>
+<rss version="2.0"><channel><title>&i;</title><item><title>&i;</title><guid>x</guid></item></channel></rss>"""
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/hostname">]>
+<rss version="2.0"><channel><title>t</title><item><guid>x</guid><title>&secret;</title></item></channel></rss>"""
+
+
+@pytest.fixture
+def client():
+    return GuardedClient(allow_networks=("127.0.0.1/32",), deadline=3, connect_timeout=2, max_bytes=15 * 2**20)
+
+
+@pytest.fixture
+def healthy(client):
+    """A good source with stored articles that no failure elsewhere may touch."""
+    with LoopbackServer() as srv:
+        body = rss((FULL_ITEM + CAPTION_ITEM).format(base=srv.url("").rstrip("/")))
+        srv.static("/good.xml", body, "application/rss+xml")
+        source = make_source(srv.url("/good.xml"), name="Good Wire")
+        assert source_refresh(source_id=source.id, client=client, now=NOW).new == 2
+    snapshot = list(Article.objects.values_list("id", "title", "body_html", "changed_at"))
+    yield source, snapshot
+    assert list(Article.objects.values_list("id", "title", "body_html", "changed_at")) == snapshot
+    assert Source.objects.get(id=source.id).consecutive_errors == 0
+
+
+def refresh_bad(srv_url: str, client, **extra) -> tuple[Source, object]:
+    bad = make_source(srv_url, name="Bad Wire", **extra)
+    report = source_refresh(source_id=bad.id, client=client, now=NOW)
+    bad.refresh_from_db()
+    return bad, report
+
+
+def assert_failed(bad: Source, report, code: str) -> None:
+    assert report.status == "error"
+    assert bad.last_error.startswith(code + ":"), bad.last_error
+    assert len(bad.last_error) > len(code) + 5  # a sentence, not just a code
+    assert bad.consecutive_errors == 1 and bad.last_error_at == NOW
+    assert bad.next_check_at > NOW
+    assert not Article.objects.filter(source=bad).exists()
+
+
+@pytest.mark.parametrize(
+    "body, content_type, code",
+    [
+        (b"<?xml version='1.0'?><rss><channel><title>broken</title><item><title>a</ti", "application/rss+xml", "malformed"),
+        (BILLION_LAUGHS, "application/rss+xml", "xml_entities"),
+        (XXE, "application/rss+xml", "xml_entities"),
+        (b"<!doctype html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>", "text/html", "not_a_feed"),
+        (b"", "application/rss+xml", "empty_body"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png", "not_a_feed"),
+    ],
+    ids=["ill-formed", "billion-laughs", "xxe", "html-page", "empty", "png"],
+)
+def test_unparseable_bodies(healthy, client, body, content_type, code):
+    with LoopbackServer() as srv:
+        srv.static("/bad", body, content_type)
+        bad, report = refresh_bad(srv.url("/bad"), client)
+    assert_failed(bad, report, code)
+    if code == "xml_entities":
+        assert "lollol" not in bad.last_error
+
+
+def test_50_mb_body(healthy, client):
+    with LoopbackServer() as srv:
+        srv.static("/huge", b"<rss>" + b" " * (50 * 2**20), "application/rss+xml")
+        bad, report = refresh_bad(srv.url("/huge"), client)
+    assert_failed(bad, report, "too_large")
+
+
+def test_gzip_bomb(healthy, client):
+    bomb = gzip.compress(b"\0" * (200 * 2**20), compresslevel=9)  # 200 MiB expands from ~200 KiB
+    with LoopbackServer() as srv:
+        srv.static("/bomb", bomb, "application/rss+xml", **{"Content-Encoding": "gzip"})
+        bad, report = refresh_bad(srv.url("/bomb"), client)
+    assert_failed(bad, report, "too_large")
+
+
+def test_redirect_loop(healthy, client):
+    with LoopbackServer() as srv:
+        srv.route("/a", lambda req: Reply(302, b"", {"Location": "/b"}))
+        srv.route("/b", lambda req: Reply(302, b"", {"Location": "/a"}))
+        bad, report = refresh_bad(srv.url("/a"), client)
+        assert srv.hits("/a") + srv.hits("/b") <= 6
+    assert_failed(bad, report, "too_many_redirects")
+
+
+def trickle_server() -> tuple[socket.socket, int]:
+    """Answers with headers, then one byte a second, forever."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(5)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            conn.recv(4096)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n")
+                for _ in range(60):
+                    conn.sendall(b" ")
+                    time.sleep(1)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return sock, sock.getsockname()[1]
+
+
+def test_trickling_server_hits_the_total_deadline(healthy, client):
+    sock, port = trickle_server()
+    try:
+        started = time.monotonic()
+        bad, report = refresh_bad(f"http://127.0.0.1:{port}/feed", client)
+        elapsed = time.monotonic() - started
+    finally:
+        sock.close()
+    assert_failed(bad, report, "timeout")
+    assert elapsed < 3 + 1.5
+
+
+def test_private_address_is_refused(healthy):
+    strict = GuardedClient(deadline=3)  # no allowlist: loopback is private
+    with LoopbackServer() as canary:
+        canary.static("/feed", rss(""), "application/rss+xml")
+        bad, report = refresh_bad(canary.url("/feed"), strict)
+        assert canary.hits("/feed") == 0
+    assert_failed(bad, report, "blocked_address")
+
+
+def test_redirect_to_a_private_address_is_refused(healthy):
+    # Only 127.0.0.1 is admitted; 127.0.0.2 stands for an internal host behind a public one.
+    with LoopbackServer(host="127.0.0.2") as canary, LoopbackServer() as srv:
+        canary.static("/admin", rss(""), "application/rss+xml")
+        srv.route("/feed", lambda req: Reply(301, b"", {"Location": canary.url("/admin")}))
+        client = GuardedClient(allow_networks=("127.0.0.1/32",), deadline=3)
+        bad, report = refresh_bad(srv.url("/feed"), client)
+        assert canary.hits("/admin") == 0
+    assert_failed(bad, report, "blocked_address")
+    assert bad.feed_url == srv.url("/feed")  # an invalid redirect target is never persisted
+
+
+def test_gone_pauses_the_source(healthy, client):
+    with LoopbackServer() as srv:
+        srv.route("/feed", lambda req: Reply(410, b"gone", {"Content-Type": "text/plain"}))
+        bad, report = refresh_bad(srv.url("/feed"), client)
+    assert report.status == "error" and bad.last_error.startswith("gone:")
+    assert not bad.enabled and "410" in bad.paused_reason
+
+
+def test_rate_limited_source_waits_for_retry_after(healthy, client):
+    with LoopbackServer() as srv:
+        srv.route("/feed", lambda req: Reply(429, b"slow down", {"Retry-After": "3600"}))
+        bad, report = refresh_bad(srv.url("/feed"), client)
+    assert bad.last_error.startswith("rate_limited:")
+    assert bad.next_check_at == NOW + dt.timedelta(seconds=3600)
+
+
+def test_repeated_errors_back_off(healthy, client):
+    with LoopbackServer() as srv:
+        srv.route("/feed", lambda req: Reply(500, b"oops", {"Content-Type": "text/plain"}))
+        bad = make_source(srv.url("/feed"), name="Flaky", min_interval_seconds=60)
+        waits = []
+        for _ in range(6):
+            source_refresh(source_id=bad.id, client=client, now=NOW)
+            bad.refresh_from_db()
+            waits.append((bad.next_check_at - NOW).total_seconds())
+    assert bad.consecutive_errors == 6
+    assert waits[-1] > waits[0] and waits[-1] >= 60 * 2**4 / 2
+
+
+def test_contradictory_charsets_decode_to_the_right_text(client):
+    body = rss("<item><guid>c1</guid><title>Caf\u00e9 owners\u2019 plea</title><description>d</description></item>").encode("utf-8")
+    with LoopbackServer() as srv:
+        srv.static("/feed", body, "application/rss+xml; charset=iso-8859-1")
+        source = make_source(srv.url("/feed"))
+        report = source_refresh(source_id=source.id, client=client, now=NOW)
+    assert report.new == 1
+    assert Article.objects.get().title == "Caf\u00e9 owners\u2019 plea"
+
+
+def test_unparseable_dates_fall_back_to_fetch_time(client):
+    item = FULL_ITEM.replace("Thu, 19 Nov 2026 08:30:00 +0000", "the thirty-first of Febtember")
+    with LoopbackServer() as srv:
+        srv.route("/feed", lambda req: Reply(200, rss(item.format(base=srv.url("").rstrip("/"))), {"Content-Type": "application/rss+xml"}))
+        source = make_source(srv.url("/feed"))
+        assert source_refresh(source_id=source.id, client=client, now=NOW).new == 1
+    assert Article.objects.get().published_at == NOW

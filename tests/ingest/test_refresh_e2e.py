@@ -1,0 +1,225 @@
+"""End to end: real feeds and pages on a loopback HTTP server, refreshed into the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+
+from tests.loopback import LoopbackServer, Reply
+from wiredesk.core.http import GuardedClient
+from wiredesk.ingest.services import source_refresh
+from wiredesk.sources.models import Source
+from wiredesk.stories.models import Article
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def rss(items: str, title: str = "Quayside Ledger") -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>{title}</title><link>https://ledger.example/</link><description>d</description>
+{items}
+</channel></rss>"""
+
+
+FULL_ITEM = """<item><guid>ledger-1</guid><title>Harbour board approves new ferry berth</title>
+<link>{base}/news/berth?utm_source=feed&amp;id=1</link><category>Markets</category>
+<pubDate>Thu, 19 Nov 2026 08:30:00 +0000</pubDate>
+<content:encoded><![CDATA[<p>PORT ELLIS, Westmark: The harbour board voted on Wednesday to build a second ferry berth at the
+north quay, ending two years of argument over where the island boats should dock.</p>
+<p>Work is due to start in the spring and the board expects the berth to open before the summer season.</p>
+<p>READ MORE: <a href="/news/fares">Ferry fares frozen for the winter</a></p>
+<p>(Quayside Ledger)</p>]]></content:encoded></item>"""
+
+CAPTION_ITEM = """<item><guid>ledger-2</guid><title>Rowers brave the cold at dawn regatta</title>
+<link>{base}/news/regatta</link><category>Sport</category>
+<pubDate>Thu, 19 Nov 2026 09:00:00 +0000</pubDate>
+<content:encoded><![CDATA[<p>(261119) -- KINGSBRIDGE, Nov. 19, 2026 (Northlight) -- Crews from six clubs rowed the
+estuary course at first light on Thursday, with frost still on the landing stages.</p>
+<p>The home club took four of the seven races.</p>]]></content:encoded></item>"""
+
+SUMMARY_ITEM = """<item><guid>ledger-3</guid><title>Chip plant hires two hundred technicians</title>
+<link>{base}/news/chips</link><category>Tech</category>
+<pubDate>Thu, 19 Nov 2026 10:00:00 +0000</pubDate>
+<description>A new chip packaging plant is hiring.</description></item>"""
+
+PAGE = """<!doctype html><html><head><title>Chip plant hires two hundred technicians</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/about">About us</a></nav>
+<article><h1>Chip plant hires two hundred technicians</h1>
+<p>MARLOW BAY, Westmark: A chip packaging plant on the edge of Marlow Bay said on Thursday it would hire two hundred
+technicians over the next year, most of them from the regional college's new apprenticeship course.</p>
+<p>The company said the first hundred places would be filled by March and that training would take six months,
+with apprentices paid from their first day on the line.</p>
+<p>Local councillors welcomed the plan, saying the town had lost too many young workers to the capital over the past decade.</p>
+</article>
+<footer>Copyright Quayside Ledger. All rights reserved. Subscribe to our newsletter.</footer>
+</body></html>"""
+
+
+class Wire:
+    """A loopback wire with conditional GET on its feed."""
+
+    def __init__(self, srv: LoopbackServer, items: list[str]) -> None:
+        self.srv = srv
+        self.items = items
+        self.conditional_hits = 0
+        srv.route("/feed.xml", self.feed)
+        srv.static("/news/chips", PAGE, "text/html; charset=utf-8")
+        srv.static("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+
+    def body(self) -> str:
+        return rss("\n".join(i.format(base=self.srv.url("").rstrip("/")) for i in self.items))
+
+    def feed(self, req) -> Reply:
+        body = self.body()
+        etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:16] + '"'
+        if req.headers.get("if-none-match") == etag:
+            self.conditional_hits += 1
+            return Reply(304, b"", {"ETag": etag})
+        return Reply(200, body, {"Content-Type": "application/rss+xml; charset=utf-8", "ETag": etag})
+
+
+@pytest.fixture
+def client():
+    return GuardedClient(allow_networks=("127.0.0.1/32",), deadline=5, connect_timeout=2)
+
+
+@pytest.fixture
+def wire():
+    with LoopbackServer() as srv:
+        yield Wire(srv, [FULL_ITEM, CAPTION_ITEM, SUMMARY_ITEM])
+
+
+def make_source(url: str, **extra) -> Source:
+    fields = dict(
+        name="Quayside Ledger", credit="Quayside Ledger", feed_url=url,
+        section_map={"Markets": "business", "Sport": "sports", "Tech": "technology"},
+    )
+    fields.update(extra)
+    return Source.objects.create(**fields)
+
+
+def test_two_refreshes_store_each_story_once_and_use_conditional_get(wire, client):
+    source = make_source(wire.srv.url("/feed.xml"))
+
+    first = source_refresh(source_id=source.id, client=client, now=NOW)
+    assert (first.status, first.new, first.updated, first.unchanged, first.failed_items) == ("ok", 3, 0, 0, 0)
+    assert Article.objects.count() == 3
+
+    second = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(minutes=10))
+    assert (second.status, second.new, second.updated) == ("not_modified", 0, 0)
+    assert wire.conditional_hits == 1
+    assert Article.objects.count() == 3
+    # The article page was fetched once, on the first refresh only.
+    assert wire.srv.hits("/news/chips") == 1
+
+    source.refresh_from_db()
+    assert source.etag.startswith('"') and source.last_success_at is not None
+    assert source.consecutive_errors == 0 and source.next_check_at > NOW
+
+
+def test_stored_fields(wire, client):
+    source = make_source(wire.srv.url("/feed.xml"))
+    source_refresh(source_id=source.id, client=client, now=NOW)
+
+    berth = Article.objects.get(guid="ledger-1")
+    assert berth.canonical_url == wire.srv.url("/news/berth?id=1")  # tracking parameter gone
+    assert berth.section == "business"
+    assert berth.lead_kind == "dateline" and berth.dateline_place == "PORT ELLIS"
+    assert berth.lead_text.startswith("PORT ELLIS, Westmark: The harbour board")
+    assert berth.related == [{"title": "Ferry fares frozen for the winter", "url": wire.srv.url("/news/fares")}]
+    assert "READ MORE" not in berth.body_html and "(Quayside Ledger)" not in berth.body_html
+    assert berth.credit_tag == "Quayside Ledger"
+    assert berth.published_at == dt.datetime(2026, 11, 19, 8, 30, tzinfo=dt.timezone.utc)
+    assert berth.language == "en"
+    assert len(berth.fingerprint) == 64 and len(berth.raw_hash) == 64
+
+    regatta = Article.objects.get(guid="ledger-2")
+    assert (regatta.lead_kind, regatta.dateline_place, regatta.agency) == ("caption", "KINGSBRIDGE", "Northlight")
+    assert regatta.dateline_date == dt.date(2026, 11, 19)
+    assert regatta.section == "sports"
+
+    chips = Article.objects.get(guid="ledger-3")
+    assert "two hundred technicians over the next year" in chips.body_html  # from the page, not the summary
+    assert "All rights reserved" not in chips.body_html
+    assert chips.section == "technology" and chips.dateline_place == "MARLOW BAY"
+
+
+def test_edited_item_updates_the_same_article(wire, client):
+    source = make_source(wire.srv.url("/feed.xml"))
+    source_refresh(source_id=source.id, client=client, now=NOW)
+    before = Article.objects.get(guid="ledger-1")
+
+    wire.items[0] = FULL_ITEM.replace("second ferry berth", "second and larger ferry berth")
+    report = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=1))
+    assert (report.new, report.updated, report.unchanged) == (0, 1, 2)
+    after = Article.objects.get(guid="ledger-1")
+    assert (after.id, after.slug) == (before.id, before.slug)
+    assert "larger ferry berth" in after.body_html and after.revision == 2
+
+
+def test_guid_change_with_same_url_is_an_edit(wire, client):
+    source = make_source(wire.srv.url("/feed.xml"))
+    source_refresh(source_id=source.id, client=client, now=NOW)
+    wire.items[1] = CAPTION_ITEM.replace("ledger-2", "ledger-2-v2").replace("four of the seven", "five of the seven")
+    report = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=1))
+    assert (report.new, report.updated) == (0, 1)
+    assert Article.objects.filter(canonical_url=wire.srv.url("/news/regatta")).count() == 1
+
+
+def test_identical_copy_from_a_second_source_is_linked_not_republished(wire, client):
+    first = make_source(wire.srv.url("/feed.xml"))
+    source_refresh(source_id=first.id, client=client, now=NOW)
+    wire.srv.route("/copy.xml", lambda req: Reply(200, wire.body().replace("ledger-", "copy-"), {"Content-Type": "application/rss+xml"}))
+    second = make_source(wire.srv.url("/copy.xml"), name="Copycat Wire", credit="Copycat")
+    report = source_refresh(source_id=second.id, client=client, now=NOW)
+    assert report.new == 3
+    copies = Article.objects.filter(source=second)
+    assert all(a.duplicate_of is not None and a.duplicate_of.source_id == first.id for a in copies)
+
+
+def test_items_without_guid_are_deduplicated_by_link(client):
+    items = FULL_ITEM.replace("<guid>ledger-1</guid>", "") + CAPTION_ITEM.replace("<guid>ledger-2</guid>", "")
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", lambda req: Reply(200, rss(items.format(base=srv.url("").rstrip("/"))), {"Content-Type": "application/rss+xml"}))
+        source = make_source(srv.url("/feed.xml"))
+        assert source_refresh(source_id=source.id, client=client, now=NOW).new == 2
+        again = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=1))
+        assert (again.new, again.unchanged) == (0, 2)
+    assert Article.objects.count() == 2
+
+
+def test_robots_disallowed_page_keeps_the_feed_summary(client):
+    item = SUMMARY_ITEM.replace("/news/chips", "/private/chips")
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", lambda req: Reply(200, rss(item.format(base=srv.url("").rstrip("/"))), {"Content-Type": "application/rss+xml"}))
+        srv.static("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+        srv.static("/private/chips", PAGE, "text/html")
+        source = make_source(srv.url("/feed.xml"))
+        assert source_refresh(source_id=source.id, client=client, now=NOW).new == 1
+        assert srv.hits("/private/chips") == 0
+    chips = Article.objects.get()
+    assert "A new chip packaging plant is hiring." in chips.body_html
+    assert "robots.txt" in chips.notes
+
+
+def test_excerpt_only_source_stores_an_excerpt(wire, client):
+    source = make_source(wire.srv.url("/feed.xml"), licence=Source.Licence.EXCERPT)
+    source_refresh(source_id=source.id, client=client, now=NOW)
+    berth = Article.objects.get(guid="ledger-1")
+    assert berth.excerpt_only
+    assert len(berth.body_html) < 800
+    assert wire.srv.hits("/news/chips") == 0  # no page fetched for an excerpt-only source
+
+
+def test_future_dates_are_clamped_to_fetch_time(client):
+    item = FULL_ITEM.replace("Thu, 19 Nov 2026 08:30:00 +0000", "Wed, 01 Jan 2099 00:00:00 +0000")
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", lambda req: Reply(200, rss(item.format(base=srv.url("").rstrip("/"))), {"Content-Type": "application/rss+xml"}))
+        source = make_source(srv.url("/feed.xml"))
+        source_refresh(source_id=source.id, client=client, now=NOW)
+    assert Article.objects.get().published_at == NOW

@@ -1,0 +1,170 @@
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from tests.text.golden import cases, check_json, expected_path
+from wiredesk.text.leads import parse_lead, split_credit_tag, split_related, teaser
+from wiredesk.text.records import Lead, RelatedLink
+
+BASE = "https://wire.example.org/world/2025/harbour-story.html"
+LEAD_CASES = cases("leads", ".txt")
+RELATED_CASES = cases("related", ".html")
+
+
+def test_fixture_folders_are_populated():
+    assert len(LEAD_CASES) >= 15
+    assert len(RELATED_CASES) >= 3
+
+
+@pytest.mark.parametrize("case", LEAD_CASES, ids=lambda p: p.stem)
+def test_parse_lead_golden(case):
+    lead, rest = parse_lead(case.read_text(encoding="utf-8"))
+    fields = dataclasses.asdict(lead)
+    fields["date"] = lead.date.isoformat() if lead.date else None
+    check_json(expected_path(case, ".txt", ".expected.json"), {"lead": fields, "rest": rest})
+
+
+@pytest.mark.parametrize("case", RELATED_CASES, ids=lambda p: p.stem)
+def test_split_related_golden(case):
+    html, links = split_related(case.read_text(encoding="utf-8"), base_url=BASE)
+    actual = {"html": html, "links": [dataclasses.asdict(link) for link in links]}
+    check_json(expected_path(case, ".html", ".expected.json"), actual)
+
+
+def test_parse_lead_uses_default_year_for_month_day_datelines():
+    lead, rest = parse_lead("PORT ELLIS, Mar 3 (Wirecast) - Gulls returned.", default_year=2025)
+    assert lead == Lead(
+        kind="dateline",
+        text="PORT ELLIS, Mar 3 (Wirecast) -",
+        place="PORT ELLIS",
+        date=dt.date(2025, 3, 3),
+        agency="Wirecast",
+    )
+    assert rest == "Gulls returned."
+
+
+def test_parse_lead_spelled_year_beats_default_year():
+    lead, _ = parse_lead("MARLOW CROSSING, Feb. 14, 2024: Trains ran late.", default_year=2025)
+    assert lead.date == dt.date(2024, 2, 14)
+
+
+def test_parse_lead_strips_surrounding_whitespace_and_keeps_nbsp_terminator():
+    lead, rest = parse_lead("  \n WASHINGTON, D.C.:\u00a0The board met.")
+    assert (lead.kind, lead.text, rest) == ("dateline", "WASHINGTON, D.C.:", "The board met.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NASA said the launch window opens in May.",
+        "I: the narrator speaks",
+        "The council met at 10:30 on Friday.",
+        "US-LED talks continue - officials said.",
+        "WATCH: Otters return to the Mill Stream",
+        "EDITOR'S NOTE: This story has been updated.",
+        "FOR IMMEDIATE RELEASE: Ashcombe Bakery opens a second shop.",
+        "",
+    ],
+)
+def test_parse_lead_does_not_invent_datelines(text):
+    lead, rest = parse_lead(text)
+    assert lead == Lead()
+    assert rest == text
+
+
+def test_parse_lead_is_fast_on_long_capital_runs():
+    # Guards against catastrophic backtracking in the place pattern.
+    lead, _ = parse_lead("ABCD, EFGH " * 5000)
+    assert lead.kind == "none"
+
+
+def test_split_related_without_read_more_returns_input_unchanged():
+    html = "<p>Gulls returned to <b>Crane Estuary</b>.</p>"
+    assert split_related(html) == (html, ())
+
+
+def test_split_related_keeps_relative_url_without_base_and_blocks_unsafe_schemes():
+    html = (
+        '<p>READ MORE: <a href="/local/ferry.html">Ferry timetable changes</a></p>'
+        '<p>Read More: <a href="javascript:alert(1)">Bad link</a></p>'
+        "<p>Body stays.</p>"
+    )
+    body, links = split_related(html)
+    assert body == "<p>Body stays.</p>"
+    assert links == (
+        RelatedLink(title="Ferry timetable changes", url="/local/ferry.html"),
+        RelatedLink(title="Bad link", url=""),
+    )
+
+
+def test_split_related_leaves_sentence_containing_read_more_alone():
+    html = "<p>You can read more: the report is online.</p>"
+    assert split_related(html) == (html, ())
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>The ferry sailed.</p><p>(Wirecast)</p>", ("<p>The ferry sailed.</p>", "Wirecast")),
+        ("<p>The ferry sailed.</p>\n<p> (RT.com) </p>\n", ("<p>The ferry sailed.</p>", "RT.com")),
+        ("<p>The ferry sailed. (Northwire)</p>", ("<p>The ferry sailed.</p>", "Northwire")),
+        ("<p>The ferry sailed.</p>(Wirecast)", ("<p>The ferry sailed.</p>", "Wirecast")),
+        ("<p>The ferry sailed.<br>(Wirecast)</p>", ("<p>The ferry sailed.</p>", "Wirecast")),
+        ("<p>The ferry sailed</p><p>(Wirecast)</p>", ("<p>The ferry sailed</p>", "Wirecast")),
+        ("<p>The ferry sailed. <em>(Wirecast)</em></p>", ("<p>The ferry sailed.</p>", "Wirecast")),
+        ("The ferry sailed. (Wirecast)", ("The ferry sailed.", "Wirecast")),
+        ('<p>"We sailed," she said. (AFP/Wirecast)</p>', ('<p>"We sailed," she said.</p>', "AFP/Wirecast")),
+    ],
+)
+def test_split_credit_tag_removes_trailing_tag(html, expected):
+    assert split_credit_tag(html) == expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>She joined the board of the Harbour Trust (HT)</p>",
+        "<p>Exports rose sharply (the most in a decade).</p>",
+        "<p>The vote passed. (Reporting by Ann Lee; editing by Tom Ray)</p>",
+        "<p>See the chart below. (2)</p>",
+        "<p>Tickets are on sale. (see page four)</p>",
+        "<p>(Wirecast)</p><p>The ferry sailed.</p>",
+        "",
+    ],
+)
+def test_split_credit_tag_leaves_other_parentheses(html):
+    assert split_credit_tag(html) == (html, "")
+
+
+def test_teaser_short_text_has_no_ellipsis():
+    assert teaser("  KINGSBRIDGE —  Volunteers cleared the beach. ") == "KINGSBRIDGE — Volunteers cleared the beach."
+
+
+def test_teaser_cuts_at_word_boundary():
+    text = "WASHINGTON, D.C.: The Capitol Parks Board approved a plan on Tuesday to plant elms."
+    assert teaser(text, limit=40) == "WASHINGTON, D.C.: The Capitol Parks..."
+    assert teaser(text, limit=44) == "WASHINGTON, D.C.: The Capitol Parks Board..."
+
+
+def test_teaser_default_limit_is_130_characters_before_ellipsis():
+    text = " ".join(["harbour"] * 40)
+    result = teaser(text)
+    assert result.endswith("harbour...")
+    assert len(result) - 3 <= 130
+    assert len(result) - 3 > 120
+
+
+def test_teaser_drops_trailing_punctuation_before_ellipsis():
+    assert teaser("One, two, three, four", limit=9) == "One, two..."
+
+
+def test_teaser_cuts_a_single_overlong_word():
+    assert teaser("x" * 20, limit=8) == "xxxxxxxx..."
+
+
+def test_split_functions_leave_unparseable_deep_html_alone():
+    # libxml2 truncates beyond 256 levels; editing that tree would lose the body.
+    deep = "<div>" * 400 + "<p>READ MORE: Lost</p><p>Body. (Wirecast)</p>" + "</div>" * 400
+    assert split_related(deep) == (deep, ())
+    assert split_credit_tag(deep) == (deep, "")

@@ -1,0 +1,18 @@
+"""wiredesk web: the web server alone (gunicorn)."""
+
+import os
+
+from django.core.management.base import BaseCommand
+
+from wiredesk.core.processes import web_argv
+
+
+class Command(BaseCommand):
+    help = "Run the web server (gunicorn) in the foreground."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+
+    def handle(self, *args, workers: int, **opts) -> None:
+        argv = web_argv(workers=workers)
+        os.execv(argv[0], argv)

@@ -1,0 +1,82 @@
+"""Command lines of the long-running processes and a small supervisor for `wiredesk run`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Proc:
+    name: str
+    argv: list[str]
+
+
+def web_argv(*, bind: str | None = None, port: int | None = None, workers: int = 2) -> list[str]:
+    """gunicorn serving the WSGI app (the production server, also on one machine)."""
+    return [
+        sys.executable, "-m", "gunicorn", "wiredesk.project.wsgi:application",
+        "--bind", f"{bind or settings.WIREDESK_BIND}:{port or settings.WIREDESK_PORT}",
+        "--workers", str(workers), "--threads", "4",
+        "--access-logfile", "-", "--graceful-timeout", "10",
+    ]
+
+
+def worker_argv(*, concurrency: int = 2) -> list[str]:
+    """A Celery worker consuming every queue."""
+    return [
+        sys.executable, "-m", "celery", "-A", "wiredesk.project", "worker",
+        "--loglevel", "INFO", "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+    ]
+
+
+def scheduler_argv() -> list[str]:
+    """Celery beat: the ticks that enqueue due work (run exactly one per deployment)."""
+    return [
+        sys.executable, "-m", "celery", "-A", "wiredesk.project", "beat",
+        "--loglevel", "INFO", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+    ]
+
+
+def supervise(procs: list[Proc], *, out=sys.stdout) -> int:
+    """Start every process, stop them all when one exits or on Ctrl-C/SIGTERM."""
+    children: list[tuple[Proc, subprocess.Popen]] = []
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for proc in procs:
+        children.append((proc, subprocess.Popen(proc.argv, env=os.environ.copy())))
+        out.write(f"started {proc.name} (pid {children[-1][1].pid})\n")
+    out.flush()
+    code = 0
+    try:
+        while not stopping:
+            for proc, child in children:
+                if child.poll() is not None:
+                    out.write(f"{proc.name} exited with status {child.returncode}; stopping the others\n")
+                    code = child.returncode or 1
+                    stopping = True
+                    break
+            time.sleep(0.5)
+    finally:
+        for _proc, child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for _proc, child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return code

@@ -1,0 +1,111 @@
+"""The parse stage: feed bytes in, ParsedFeed out (no Django, no network, no clock).
+
+``FORMATS`` maps a format name to its parser; every parser has the signature
+``(content: bytes, *, url, content_type, charset) -> ParsedFeed``. RSS, RDF and Atom share
+one feedparser-based parser, which reports the format it actually found.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import replace
+
+from wiredesk.ingest.formats.discover import discover_feeds
+from wiredesk.ingest.formats.errors import ParseError
+from wiredesk.ingest.formats.jsonfeed import parse_jsonfeed
+from wiredesk.ingest.formats.xmlfeeds import parse_xml
+from wiredesk.ingest.types import ParsedFeed
+
+__all__ = ["FORMATS", "ParseError", "discover_feeds", "parse_feed", "sniff_format"]
+
+FORMATS = {
+    "rss": parse_xml,
+    "atom": parse_xml,
+    "rdf": parse_xml,
+    "jsonfeed": parse_jsonfeed,
+}
+
+_JSON_TYPES = {"application/feed+json", "application/json"}
+# Magic numbers of things servers send instead of a feed (RFC 8259 has none; XML neither).
+_NOT_FEEDS = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"RIFF", "a RIFF file (WebP, WAV, AVI)"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"\x00\x00\x00", "binary data"),
+)
+
+
+def _split_content_type(content_type: str | None) -> tuple[str, str | None]:
+    if not content_type:
+        return "", None
+    mime, _, params = content_type.partition(";")
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'")
+    return mime.strip().lower(), charset
+
+
+def _first_byte(content: bytes) -> bytes:
+    body = content[len(codecs.BOM_UTF8):] if content.startswith(codecs.BOM_UTF8) else content
+    return body.lstrip(b" \t\r\n")[:1]
+
+
+def sniff_format(content: bytes, *, content_type: str | None = None) -> str:
+    """Guess "jsonfeed" or "rss" (meaning: any XML feed) from the media type and the bytes."""
+    mime, _ = _split_content_type(content_type)
+    first = _first_byte(content)
+    if first == b"{" or (mime in _JSON_TYPES and first != b"<"):
+        return "jsonfeed"
+    return "rss"
+
+
+def parse_feed(
+    content: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    charset: str | None = None,
+    declared_format: str = "auto",
+) -> ParsedFeed:
+    """Parse feed bytes into a ParsedFeed or raise ParseError.
+
+    ``charset`` overrides the charset parameter of ``content_type``. ``declared_format`` is
+    what the source says it publishes; the document's own format wins and a mismatch is
+    reported as a warning.
+    """
+    if not isinstance(content, (bytes, bytearray)):
+        raise TypeError("parse_feed() takes the body as bytes")
+    content = bytes(content)
+    if not content.strip() or content.strip() == codecs.BOM_UTF8:
+        raise ParseError("empty_body", "the response body is empty")
+    for magic, what in _NOT_FEEDS:
+        if content.startswith(magic):
+            raise ParseError("not_a_feed", f"{what}, not a feed")
+    _, header_charset = _split_content_type(content_type)
+    charset = charset or header_charset
+    if declared_format == "auto":
+        fmt = sniff_format(content, content_type=content_type)
+    elif declared_format in FORMATS:
+        fmt = declared_format
+    else:
+        raise ParseError("unknown_format", f"no parser for {declared_format!r}")
+    parser = FORMATS[fmt]
+    if parser is parse_jsonfeed and _first_byte(content) == b"<":
+        parser = parse_xml  # declared JSON, sent XML: read what was sent
+    elif parser is parse_xml and _first_byte(content) == b"{":
+        parser = parse_jsonfeed
+    feed = parser(content, url=url, content_type=content_type, charset=charset)
+    if declared_format not in ("auto", feed.format):
+        feed = _with_warning(feed, f"source declared {declared_format}, document is {feed.format}")
+    return feed
+
+
+def _with_warning(feed: ParsedFeed, warning: str) -> ParsedFeed:
+    return replace(feed, warnings=(*feed.warnings, warning))

@@ -1,0 +1,153 @@
+"""The normalize stage: a raw feed item (plus extracted page text) into a storable story.
+
+Pure: the fetch time and the source's policy are passed in; no ORM, no settings, no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmlmod
+import re
+
+from wiredesk.core.sections import SECTIONS
+from wiredesk.ingest.types import Extracted, Image, NormalizedItem, RawItem, SourcePolicy
+from wiredesk.text.dates import to_utc
+from wiredesk.text.fingerprint import content_fingerprint, sha256_hex
+from wiredesk.text.language import detect_language
+from wiredesk.text.leads import parse_lead, split_credit_tag, split_related
+from wiredesk.text.sanitize import html_to_text, sanitize_html
+from wiredesk.text.urls import canonical_url, is_http_url
+
+LEAD_TEXT_CHARS = 600
+EXCERPT_CHARS = 600
+KNOWN_SECTIONS = SECTIONS
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain(text: str) -> str:
+    """Markup-free, entity-decoded, whitespace-collapsed text (titles, authors)."""
+    return _SPACE.sub(" ", htmlmod.unescape(_TAGS.sub(" ", text or ""))).strip()
+
+
+def item_link(raw: RawItem) -> str:
+    """The item's canonical link, or "" when it has no usable http(s) link."""
+    if raw.link:
+        url = canonical_url(raw.link, base_url=raw.base_url)
+        if is_http_url(url):
+            return url
+    return ""
+
+
+def item_guid(raw: RawItem) -> str:
+    """A stable identity: the GUID, else the canonical link, else a hash of title and date."""
+    if raw.guid and raw.guid.strip():
+        return raw.guid.strip()[:2000]
+    link = item_link(raw)
+    if link:
+        return link
+    stamp = raw.published.isoformat() if raw.published else ""
+    return "urn:wiredesk:" + sha256_hex(f"{plain(raw.title)}\n{stamp}")
+
+
+def needs_page(raw: RawItem, policy: SourcePolicy, *, always: bool) -> bool:
+    """Whether the full text must come from the article page rather than the feed."""
+    if not policy.full_text or not item_link(raw):
+        return False
+    return always or not raw.content_html.strip()
+
+
+def section_for(categories: tuple[str, ...], policy: SourcePolicy) -> str:
+    """Our section from the source's categories through its mapping."""
+    mapping = {k.strip().casefold(): v for k, v in policy.section_map.items()}
+    for category in categories:
+        key = category.strip().casefold()
+        if key in mapping:
+            return mapping[key]
+    for category in categories:
+        key = category.strip().casefold()
+        if key in KNOWN_SECTIONS:
+            return key
+    return policy.default_section
+
+
+_HAS_TAG = re.compile(r"<[a-zA-Z!/]")
+
+
+def as_html(body: str) -> str:
+    """Feeds often carry plain-text summaries: make paragraphs of their blank-line blocks."""
+    if _HAS_TAG.search(body):
+        return body
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", body) if b.strip()]
+    return "".join(f"<p>{b}</p>" for b in blocks)
+
+
+def _images(raw: RawItem, extracted: Extracted | None, base: str | None) -> tuple[Image, ...]:
+    seen: set[str] = set()
+    out: list[Image] = []
+    for image in (*raw.images, *(extracted.images if extracted else ())):
+        url = canonical_url(image.url, base_url=base) if image.url else ""
+        if not is_http_url(url) or url in seen:
+            continue
+        seen.add(url)
+        out.append(Image(url=url, caption=plain(image.caption)[:500], credit=plain(image.credit)[:300]))
+    return tuple(out[:20])
+
+
+def _excerpt(body_html: str, base: str | None) -> str:
+    text = html_to_text(sanitize_html(body_html, base_url=base))
+    if len(text) > EXCERPT_CHARS:
+        text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "..."
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    return "".join(f"<p>{htmlmod.escape(p)}</p>" for p in paragraphs)
+
+
+def normalize(
+    raw: RawItem,
+    *,
+    policy: SourcePolicy,
+    now: dt.datetime,
+    extracted: Extracted | None = None,
+    notes: tuple[str, ...] = (),
+) -> NormalizedItem:
+    """Sanitize, canonicalize, date and parse the lead of one item."""
+    link = item_link(raw)
+    base = link or raw.base_url
+    if extracted is not None and extracted.html.strip():
+        body = extracted.html
+    else:
+        body = raw.content_html if raw.content_html.strip() else raw.summary_html
+    if policy.full_text:
+        body_html = sanitize_html(as_html(body), base_url=base)
+    else:
+        body_html = _excerpt(raw.summary_html or body, base)
+    body_html, related = split_related(body_html, base_url=base)
+    body_html, credit_tag = split_credit_tag(body_html)
+
+    text = html_to_text(body_html)
+    first, _, _ = text.partition("\n")
+    published = to_utc(raw.published or raw.updated or (extracted.published if extracted else None), now=now)
+    lead, _rest = parse_lead(first, default_year=published.year)
+    title = plain(raw.title) or (plain(extracted.title) if extracted else "") or plain(first)[:120] or "(untitled)"
+    updated = to_utc(raw.updated, now=now) if raw.updated else None
+    lead_text = text[:LEAD_TEXT_CHARS]
+    return NormalizedItem(
+        guid=item_guid(raw),
+        canonical_url=link,
+        title=title[:1000],
+        body_html=body_html,
+        lead_text=lead_text,
+        author=plain(raw.author or (extracted.author if extracted else "")),
+        published=published,
+        updated=updated,
+        lead=lead,
+        credit_tag=credit_tag,
+        related=related,
+        section=section_for(raw.categories, policy),
+        language=detect_language(f"{title}\n{text[:2000]}", hint=raw.language or policy.language),
+        images=_images(raw, extracted, base),
+        fingerprint=content_fingerprint(title, text),
+        raw_hash=raw.raw_hash or sha256_hex(f"{raw.guid}\n{raw.title}\n{raw.content_html}\n{raw.summary_html}"),
+        excerpt_only=not policy.full_text,
+        notes=notes,
+    )

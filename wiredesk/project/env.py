@@ -1,0 +1,154 @@
+"""The one typed table of environment variables wiredesk reads.
+
+Only ``wiredesk.project.settings`` calls :func:`load`; everything else reads Django settings.
+``docs/configuration.md`` is generated from this table (``wiredesk config_doc``) and a test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value wiredesk cannot use."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive integer")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    parse: Callable[[str], Any]
+    default: str
+    doc: str
+    kind: str
+
+
+def _v(name: str, kind: str, default: str, doc: str) -> Var:
+    parsers = {
+        "str": str,
+        "bool": _bool,
+        "int": _positive_int,
+        "float": _positive_float,
+        "list": _list,
+    }
+    return Var(name=name, parse=parsers[kind], default=default, doc=doc, kind=kind)
+
+
+TABLE: tuple[Var, ...] = (
+    _v("WIREDESK_DATA_DIR", "str", "./data",
+       "Folder for the embedded SQLite database, the SQLite task broker, the scheduler's state "
+       "and uploaded media."),
+    _v("WIREDESK_PORT", "int", "8000", "Port the web server listens on."),
+    _v("WIREDESK_BIND", "str", "127.0.0.1",
+       "Address the web server binds to (use 0.0.0.0 behind a proxy on another machine)."),
+    _v("WIREDESK_DEBUG", "bool", "false", "Django debug mode. Never on in production."),
+    _v("WIREDESK_SECRET_KEY", "str", "",
+       "Secret for signing. Required when WIREDESK_DEBUG is off and WIREDESK_ENV=production; "
+       "otherwise a per-data-dir key is generated and kept in the data folder."),
+    _v("WIREDESK_ENV", "str", "development",
+       "`development` or `production`. Production turns on HTTPS-only cookies, HSTS and the "
+       "checks of `wiredesk check --deploy`."),
+    _v("WIREDESK_ALLOWED_HOSTS", "list", "localhost,.localhost,127.0.0.1",
+       "Host names the site answers to (comma separated). Brands add their own host names."),
+    _v("DATABASE_URL", "str", "",
+       "Database URL, e.g. `postgres://user@db:5432/wiredesk`. Empty means SQLite in the data "
+       "folder (WAL mode, busy timeout, IMMEDIATE transactions)."),
+    _v("WIREDESK_SQLITE_TIMEOUT", "float", "30",
+       "Seconds a SQLite writer waits for the lock before giving up."),
+    _v("CELERY_BROKER_URL", "str", "",
+       "Task broker URL, e.g. `redis://host:6379/0` or `amqp://guest:guest@host:5672//`. Empty "
+       "means an embedded SQLite broker in the data folder."),
+    _v("WIREDESK_TASKS_EAGER", "bool", "false",
+       "Run tasks in the calling process instead of a worker (tests and one-off scripts)."),
+    _v("CACHE_URL", "str", "",
+       "Cache URL, e.g. `redis://host:6379/1`. Empty means a local-memory cache per process."),
+    _v("WIREDESK_FETCH_ALLOW_NETWORKS", "list", "",
+       "CIDR ranges or host names that the guarded HTTP client may reach even though they are "
+       "private, loopback or otherwise non-public (e.g. `127.0.0.1/32` for a wire on this "
+       "machine). Empty: only public addresses."),
+    _v("WIREDESK_FETCH_CONNECT_TIMEOUT", "float", "10", "Seconds to establish a connection."),
+    _v("WIREDESK_FETCH_DEADLINE", "float", "30",
+       "Total wall-clock seconds for one fetch, redirects and body included."),
+    _v("WIREDESK_FETCH_MAX_BYTES", "int", "15728640",
+       "Largest response body accepted, measured after decompression (bytes)."),
+    _v("WIREDESK_FETCH_MAX_REDIRECTS", "int", "5", "Redirect hops followed at most."),
+    _v("WIREDESK_FETCH_PER_HOST", "int", "2",
+       "Fetches in flight at once to one host, across all workers."),
+    _v("WIREDESK_FETCH_USER_AGENT", "str", "wiredesk/0.1 (+https://example.invalid/wiredesk)",
+       "User-Agent sent with every request; put a contact address here."),
+    _v("WIREDESK_POLL_MIN_SECONDS", "int", "300",
+       "Shortest interval between two polls of a source (a source may ask for less)."),
+    _v("WIREDESK_POLL_MAX_SECONDS", "int", "86400",
+       "Longest interval between two polls, also the cap of the error backoff."),
+    _v("WIREDESK_POLL_ERROR_LIMIT", "int", "10",
+       "Consecutive errors after which a source is shown as broken in the admin and CLI."),
+    _v("WIREDESK_TICK_SECONDS", "int", "30",
+       "How often the scheduler enqueues due sources."),
+    _v("WIREDESK_LOG_LEVEL", "str", "INFO", "Log level of the wiredesk loggers."),
+)
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Parse every variable of the table from ``environ``; raise ConfigError on a bad value."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for var in TABLE:
+        raw = environ.get(var.name, var.default)
+        try:
+            values[var.name] = var.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{var.name}={raw!r} is not a valid {var.kind}: {exc}") from exc
+    return values
+
+
+def markdown() -> str:
+    """Render the table as the body of docs/configuration.md."""
+    lines = [
+        "# Configuration",
+        "",
+        "wiredesk reads its settings from environment variables, all listed here. This file is",
+        "generated from `wiredesk/project/env.py` by `wiredesk config_doc`; a test fails when they",
+        "differ. Everything that belongs to a brand or a source (names, time zones, feeds, licence",
+        "policy) is data in the database, edited in the admin, not configuration.",
+        "",
+        "| variable | type | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for var in TABLE:
+        default = f"`{var.default}`" if var.default else "(empty)"
+        lines.append(f"| `{var.name}` | {var.kind} | {default} | {var.doc} |")
+    lines += [
+        "",
+        "A bad value stops the program at start-up with a message naming the variable.",
+        "",
+    ]
+    return "\n".join(lines)

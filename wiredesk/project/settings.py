@@ -1,0 +1,212 @@
+"""Django settings: the only module that reads the environment (through env.TABLE)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from wiredesk.project import env
+
+E = env.load()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(E["WIREDESK_DATA_DIR"]).expanduser().resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = E["WIREDESK_DEBUG"]
+PRODUCTION = E["WIREDESK_ENV"] == "production"
+
+
+def _secret_key() -> str:
+    if E["WIREDESK_SECRET_KEY"]:
+        return E["WIREDESK_SECRET_KEY"]
+    if PRODUCTION:
+        raise env.ConfigError("WIREDESK_SECRET_KEY must be set when WIREDESK_ENV=production")
+    # Development: one random key per data folder, kept beside the database.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = list(E["WIREDESK_ALLOWED_HOSTS"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "wiredesk.core",
+    "wiredesk.sources",
+    "wiredesk.stories",
+    "wiredesk.ingest",
+    "wiredesk.brands",
+    "wiredesk.web",
+    "wiredesk.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "wiredesk.project.urls"
+WSGI_APPLICATION = "wiredesk.project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict:
+    if E["DATABASE_URL"]:
+        db = dj_database_url.parse(E["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
+        return {"default": db}
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "wiredesk.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
+                # BEGIN so two writers queue on the busy timeout instead of failing mid-way with
+                # "database is locked" when a read lock cannot be upgraded.
+                "timeout": E["WIREDESK_SQLITE_TIMEOUT"],
+                "transaction_mode": "IMMEDIATE",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _caches() -> dict:
+    if E["CACHE_URL"]:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": E["CACHE_URL"],
+                "KEY_PREFIX": "wiredesk",
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = _caches()
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# Security headers; production adds the HTTPS-only parts.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Celery -------------------------------------------------------------------------------
+CELERY_BROKER_URL = E["CELERY_BROKER_URL"] or f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"connect_args": {"timeout": E["WIREDESK_SQLITE_TIMEOUT"]}}
+    if CELERY_BROKER_URL.startswith("sqla+sqlite")
+    else {}
+)
+CELERY_TASK_ALWAYS_EAGER = E["WIREDESK_TASKS_EAGER"]
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "scheduler-state")
+TICK_SECONDS = E["WIREDESK_TICK_SECONDS"]
+CELERY_BEAT_SCHEDULE = {
+    "enqueue-due-sources": {
+        "task": "wiredesk.ingest.tasks.enqueue_due_sources",
+        "schedule": float(TICK_SECONDS),
+        # A tick that waited longer than its own period is stale: the next one will do.
+        "options": {"expires": float(TICK_SECONDS)},
+    },
+}
+
+# --- wiredesk ------------------------------------------------------------------------------
+WIREDESK_PORT = E["WIREDESK_PORT"]
+WIREDESK_BIND = E["WIREDESK_BIND"]
+FETCH = {
+    "allow_networks": E["WIREDESK_FETCH_ALLOW_NETWORKS"],
+    "connect_timeout": E["WIREDESK_FETCH_CONNECT_TIMEOUT"],
+    "deadline": E["WIREDESK_FETCH_DEADLINE"],
+    "max_bytes": E["WIREDESK_FETCH_MAX_BYTES"],
+    "max_redirects": E["WIREDESK_FETCH_MAX_REDIRECTS"],
+    "per_host": E["WIREDESK_FETCH_PER_HOST"],
+    "user_agent": E["WIREDESK_FETCH_USER_AGENT"],
+}
+POLL = {
+    "min_seconds": E["WIREDESK_POLL_MIN_SECONDS"],
+    "max_seconds": E["WIREDESK_POLL_MAX_SECONDS"],
+    "error_limit": E["WIREDESK_POLL_ERROR_LIMIT"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "wiredesk": {"handlers": ["console"], "level": E["WIREDESK_LOG_LEVEL"], "propagate": False},
+    },
+}

@@ -1,0 +1,70 @@
+"""A partner source: where its feed lives, how it may be republished and how polling goes."""
+
+from django.db import models
+
+
+class Source(models.Model):
+    class Format(models.TextChoices):
+        AUTO = "auto", "detect from the content"
+        RSS = "rss", "RSS"
+        ATOM = "atom", "Atom"
+        JSONFEED = "jsonfeed", "JSON Feed"
+
+    class Licence(models.TextChoices):
+        FULL_TEXT = "full", "full text"
+        EXCERPT = "excerpt", "excerpt only"
+
+    name = models.CharField(max_length=200)
+    credit = models.CharField(max_length=120, help_text="Credit shown on pages, e.g. RT.com")
+    home_url = models.URLField(max_length=2000, blank=True)
+    feed_url = models.URLField(max_length=2000, unique=True)
+    format = models.CharField(max_length=16, choices=Format.choices, default=Format.AUTO)
+
+    # Licence policy.
+    licence = models.CharField(max_length=16, choices=Licence.choices, default=Licence.FULL_TEXT)
+    closing_credit = models.CharField(
+        max_length=200, blank=True, help_text="Shown at the end of each story, e.g. (RT.com)"
+    )
+    canonical_to_original = models.BooleanField(
+        default=False, help_text="Article pages point rel=canonical at the original URL"
+    )
+    fetch_full_text = models.BooleanField(
+        default=False, help_text="Always extract the article page, even when the feed has a body"
+    )
+    section_map = models.JSONField(
+        default=dict, blank=True, help_text='Source category to our section, e.g. {"Markets": "business"}'
+    )
+    default_section = models.CharField(max_length=40, default="world")
+    language = models.CharField(max_length=12, blank=True)
+
+    # Polling state.
+    enabled = models.BooleanField(default=True)
+    paused_reason = models.CharField(max_length=300, blank=True)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    min_interval_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Poll no more often than this (default from settings)"
+    )
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    consecutive_errors = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["enabled", "next_check_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return (urlsplit(self.feed_url).hostname or "").lower()

@@ -1,0 +1,85 @@
+"""Reads of sources: what is due, and the health table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from wiredesk.sources.models import Source
+
+
+def sources_due(*, now: dt.datetime, per_host: int, limit: int = 200) -> list[Source]:
+    """Enabled sources whose next check has come, at most ``per_host`` in flight per host.
+
+    Sources already leased (enqueued or being refreshed) count against their host's limit,
+    so the limit holds across every worker process and machine, not just within one.
+    """
+    leased = Q(lease_until__gt=now)
+    in_flight = Counter(s.host for s in Source.objects.filter(leased).only("feed_url"))
+    due = (
+        Source.objects.filter(enabled=True)
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .exclude(leased)
+        .order_by("next_check_at", "id")[: limit * 4]
+    )
+    picked: list[Source] = []
+    for source in due:
+        if in_flight[source.host] >= per_host:
+            continue
+        in_flight[source.host] += 1
+        picked.append(source)
+        if len(picked) >= limit:
+            break
+    return picked
+
+
+def source_find(ref: str) -> Source | None:
+    """A source by id, exact feed URL or name (case-insensitive)."""
+    if ref.isdigit():
+        return Source.objects.filter(id=int(ref)).first()
+    return (
+        Source.objects.filter(feed_url=ref).first()
+        or Source.objects.filter(name__iexact=ref).first()
+    )
+
+
+@dataclass(frozen=True)
+class Health:
+    source: Source
+    articles: int
+    items_per_day: float
+    status: str
+
+
+def sources_health(*, now: dt.datetime, error_limit: int, days: int = 7) -> list[Health]:
+    """One row per source for the CLI and admin health table."""
+    since = now - dt.timedelta(days=days)
+    rows = Source.objects.annotate(
+        n_articles=Count("articles"),
+        n_recent=Count("articles", filter=Q(articles__first_seen_at__gte=since)),
+    ).order_by("name")
+    return [
+        Health(
+            source=s,
+            articles=s.n_articles,
+            items_per_day=round(s.n_recent / days, 1),
+            status=source_status(s, error_limit=error_limit),
+        )
+        for s in rows
+    ]
+
+
+def source_status(source: Source, *, error_limit: int) -> str:
+    """ok / failing / broken / paused / new, for people."""
+    if not source.enabled:
+        return "paused"
+    if source.consecutive_errors >= error_limit:
+        return "broken"
+    if source.consecutive_errors:
+        return "failing"
+    if source.last_success_at is None:
+        return "new"
+    return "ok"

@@ -1,0 +1,83 @@
+"""Writes of articles: the one funnel through which wire copy (and later news releases) enter."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from wiredesk.ingest.types import Decision, NormalizedItem
+from wiredesk.stories.models import Article
+from wiredesk.text.fingerprint import sha256_hex
+
+log = logging.getLogger("wiredesk.stories")
+
+
+def _fields(item: NormalizedItem) -> dict:
+    return {
+        "guid": item.guid,
+        "guid_key": sha256_hex(item.guid),
+        "canonical_url": item.canonical_url,
+        "url_key": sha256_hex(item.canonical_url) if item.canonical_url else "",
+        "title": item.title,
+        "body_html": item.body_html,
+        "lead_text": item.lead_text,
+        "author": item.author[:300],
+        "published_at": item.published,
+        "updated_at": item.updated,
+        "lead_kind": item.lead.kind,
+        "lead_raw": item.lead.text[:300],
+        "dateline_place": item.lead.place[:120],
+        "dateline_date": item.lead.date,
+        "agency": item.lead.agency[:120],
+        "photo_credit": item.lead.photo_credit[:300],
+        "credit_tag": item.credit_tag[:120],
+        "related": [{"title": r.title, "url": r.url} for r in item.related],
+        "images": [{"url": i.url, "caption": i.caption, "credit": i.credit} for i in item.images],
+        "section": item.section,
+        "language": item.language,
+        "excerpt_only": item.excerpt_only,
+        "fingerprint": item.fingerprint,
+        "raw_hash": item.raw_hash,
+        "notes": "\n".join(item.notes),
+    }
+
+
+def article_slug(title: str) -> str:
+    """A short ASCII slug for the article's URL (fixed at creation, never changed)."""
+    return (slugify(title)[:100].strip("-")) or "story"
+
+
+def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision) -> tuple[Article | None, str]:
+    """Store one item in its own transaction; return the article and what was done.
+
+    The unique (source, guid) constraint makes a concurrent second insert of the same item
+    fail; that is read as "already stored" and turned into an update, never a duplicate.
+    """
+    if decision.action == "unchanged":
+        return None, "unchanged"
+    fields = _fields(item)
+    with transaction.atomic():
+        if decision.action == "new":
+            try:
+                with transaction.atomic():
+                    article = Article.objects.create(
+                        source_id=source_id,
+                        slug=article_slug(item.title),
+                        duplicate_of_id=decision.duplicate_of_id,
+                        **fields,
+                    )
+                return article, "new"
+            except IntegrityError:
+                existing = Article.objects.filter(source_id=source_id, guid_key=fields["guid_key"]).first()
+                if existing is None:
+                    raise
+                log.info("article raced source_id=%s article_id=%s", source_id, existing.id)
+                decision = Decision(action="update", article_id=existing.id)
+        article = Article.objects.select_for_update().get(id=decision.article_id, source_id=source_id)
+        for name, value in fields.items():
+            setattr(article, name, value)
+        article.revision += 1
+        article.save()
+        return article, "updated"
