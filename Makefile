@@ -26,6 +26,7 @@ install-test: $(VENV)/.installed-test
 # The demo wires run on this machine's loopback, so the guarded client is told to admit them.
 run: export WIREDESK_FETCH_ALLOW_NETWORKS = 127.0.0.1/32
 run: export WIREDESK_DEBUG ?= true
+run: export WIREDESK_TICK_SECONDS ?= 10
 run: install
 	$(BIN)/wiredesk migrate --noinput
 	$(BIN)/wiredesk demo_load --wires-url http://127.0.0.1:$(DEMO_WIRES_PORT)

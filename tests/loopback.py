@@ -47,6 +47,7 @@ class LoopbackServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once on keep-alive
 
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass

@@ -224,3 +224,19 @@ def test_unparseable_dates_fall_back_to_fetch_time(client):
         source = make_source(srv.url("/feed"))
         assert source_refresh(source_id=source.id, client=client, now=NOW).new == 1
     assert Article.objects.get().published_at == NOW
+
+
+def test_an_unexpected_crash_is_recorded_not_raised(healthy, client):
+    with LoopbackServer() as srv:
+        srv.static("/feed", rss(FULL_ITEM.format(base=srv.url("").rstrip("/"))), "application/rss+xml")
+        # A section map that slipped past validation (written by hand in the database).
+        bad, report = refresh_bad(srv.url("/feed"), client, section_map=["not", "a", "mapping"])
+    assert_failed(bad, report, "internal_error")
+
+
+def test_section_map_is_validated():
+    from django.core.exceptions import ValidationError
+
+    source = Source(name="x", credit="x", feed_url="https://x.example/feed", section_map={"Markets": "finance"})
+    with pytest.raises(ValidationError, match="finance"):
+        source.full_clean()

@@ -223,3 +223,14 @@ def test_future_dates_are_clamped_to_fetch_time(client):
         source = make_source(srv.url("/feed.xml"))
         source_refresh(source_id=source.id, client=client, now=NOW)
     assert Article.objects.get().published_at == NOW
+
+
+def test_two_items_with_one_link_in_one_feed_are_one_article(client):
+    second = FULL_ITEM.replace("ledger-1", "ledger-1b").replace("second ferry berth", "second ferry berth, update")
+    with LoopbackServer() as srv:
+        body = rss((FULL_ITEM + second).format(base=srv.url("").rstrip("/")))
+        srv.static("/feed.xml", body, "application/rss+xml")
+        source = make_source(srv.url("/feed.xml"))
+        report = source_refresh(source_id=source.id, client=client, now=NOW)
+    assert (report.new, report.updated) == (1, 1)
+    assert Article.objects.get().guid == "ledger-1b"

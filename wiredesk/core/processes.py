@@ -53,14 +53,14 @@ def supervise(procs: list[Proc], *, out=sys.stdout) -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for proc in procs:
-        children.append((proc, subprocess.Popen(proc.argv, env=os.environ.copy())))
-        out.write(f"started {proc.name} (pid {children[-1][1].pid})\n")
-    out.flush()
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     code = 0
     try:
+        # Started inside the try: if one cannot start, the ones already running are stopped.
+        for proc in procs:
+            children.append((proc, subprocess.Popen(proc.argv, env=os.environ.copy())))
+            out.write(f"started {proc.name} (pid {children[-1][1].pid})\n")
+        out.flush()
         while not stopping:
             for proc, child in children:
                 if child.poll() is not None:
@@ -79,4 +79,7 @@ def supervise(procs: list[Proc], *, out=sys.stdout) -> int:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return code

@@ -114,6 +114,7 @@ def _not_modified(headers, etag: str, last_modified: int | None) -> bool:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave in one segment on keep-alive
     server_version = "wiredesk-demo-wires/1.0"
     server: "_HTTPServer"
 

@@ -7,7 +7,9 @@ item). The stages in the middle are pure; this module holds the I/O at both ends
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -21,11 +23,11 @@ from wiredesk.ingest import schedule
 from wiredesk.ingest.extract import ExtractError, extract_article
 from wiredesk.ingest.extract.robots import robots_allows
 from wiredesk.ingest.formats import ParseError, parse_feed
-from wiredesk.ingest.normalize import item_guid, needs_page, normalize
-from wiredesk.ingest.types import Extracted, RawItem, SourcePolicy
+from wiredesk.ingest.normalize import item_guid, item_link, needs_page, normalize
+from wiredesk.ingest.types import Extracted, NormalizedItem, RawItem, SourcePolicy
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
-from wiredesk.stories.dedup import classify
+from wiredesk.stories.dedup import Candidate, classify
 from wiredesk.stories.services import article_upsert
 from wiredesk.text.fingerprint import sha256_hex
 
@@ -81,17 +83,19 @@ class _Robots:
     def __init__(self, client: GuardedClient) -> None:
         self.client = client
         self.cache: dict[str, tuple[str | None, int | None]] = {}
+        self.lock = threading.Lock()  # page fetches run in a pool: one robots.txt per origin
 
     def allows(self, url: str) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self.cache:
-            try:
-                got = self.client.get(f"{origin}/robots.txt", max_bytes=ROBOTS_MAX_BYTES)
-                self.cache[origin] = (got.content.decode("utf-8", "replace"), got.status)
-            except FetchError as exc:
-                self.cache[origin] = (None, exc.status)
-        text, status = self.cache[origin]
+        with self.lock:
+            if origin not in self.cache:
+                try:
+                    got = self.client.get(f"{origin}/robots.txt", max_bytes=ROBOTS_MAX_BYTES)
+                    self.cache[origin] = (got.content.decode("utf-8", "replace"), got.status)
+                except FetchError as exc:
+                    self.cache[origin] = (None, exc.status)
+            text, status = self.cache[origin]
         return robots_allows(robots_txt=text, status=status, url=url, user_agent=settings.FETCH["user_agent"])
 
 
@@ -107,6 +111,14 @@ def _page_text(raw: RawItem, client: GuardedClient, robots: _Robots) -> tuple[Ex
         return None, f"extraction failed: {exc.code}: {exc}; kept the feed's content"
 
 
+def _prepare(raw: RawItem, *, source: Source, policy: SourcePolicy, client: GuardedClient, robots: _Robots, now: dt.datetime) -> NormalizedItem:
+    """Everything an item needs before the database: page text if wanted, then normalize."""
+    extracted, note = None, ""
+    if needs_page(raw, policy, always=source.fetch_full_text):
+        extracted, note = _page_text(raw, client, robots)
+    return normalize(raw, policy=policy, now=now, extracted=extracted, notes=(note,) if note else ())
+
+
 def _store_items(source: Source, items: tuple[RawItem, ...], client: GuardedClient, now: dt.datetime, report: RefreshReport) -> None:
     policy = policy_for(source)
     guids = {id(raw): item_guid(raw) for raw in items}
@@ -120,38 +132,45 @@ def _store_items(source: Source, items: tuple[RawItem, ...], client: GuardedClie
             report.unchanged += 1  # same bytes as last time: no page fetch, no write
         else:
             todo.append(raw)
+    if not todo:
+        return
+    # The canonical link is known before normalizing, so one query finds every URL match.
+    by_url = story_selectors.candidates_by_url(
+        source_id=source.id, url_keys=[sha256_hex(link) for link in map(item_link, todo) if link]
+    )
 
-    pages: dict[int, tuple[Extracted | None, str]] = {}
-    wanted = [raw for raw in todo if needs_page(raw, policy, always=source.fetch_full_text)]
-    if wanted:
-        robots = _Robots(client)
-        with ThreadPoolExecutor(max_workers=max(1, settings.FETCH["per_host"])) as pool:
-            for raw, result in zip(wanted, pool.map(lambda r: _page_text(r, client, robots), wanted)):
-                pages[id(raw)] = result
-
-    for raw in todo:
-        try:
-            extracted, note = pages.get(id(raw), (None, ""))
-            item = normalize(raw, policy=policy, now=now, extracted=extracted, notes=(note,) if note else ())
-            decision = classify(
-                item,
-                by_guid=known.get(sha256_hex(item.guid)),
-                by_url=story_selectors.candidate_by_url(
-                    source_id=source.id, url_key=sha256_hex(item.canonical_url) if item.canonical_url else ""
-                ),
-                same_content=story_selectors.candidate_same_content(source_id=source.id, fingerprint=item.fingerprint),
-            )
-            _, action = article_upsert(item=item, source_id=source.id, decision=decision)
-        except Exception as exc:  # one bad item never stops the others
-            report.failed_items += 1
-            log.exception("item failed source_id=%s guid=%r error=%s", source.id, raw.guid, exc)
-            continue
-        if action == "new":
-            report.new += 1
-        elif action == "updated":
-            report.updated += 1
-        else:
-            report.unchanged += 1
+    # Page fetches, extraction and normalizing run in a small pool (bounded like the per-host
+    # limit) while this thread stores finished items in order: network waits, parsing in C
+    # and SQLite writes overlap instead of queueing behind each other.
+    robots = _Robots(client)
+    prepare = functools.partial(_prepare, source=source, policy=policy, client=client, robots=robots, now=now)
+    with ThreadPoolExecutor(max_workers=max(1, settings.FETCH["per_host"])) as pool:
+        futures = [pool.submit(prepare, raw) for raw in todo]
+        for raw, future in zip(todo, futures):
+            try:
+                item = future.result()
+                decision = classify(
+                    item,
+                    by_guid=known.get(sha256_hex(item.guid)),
+                    by_url=by_url.get(sha256_hex(item.canonical_url)) if item.canonical_url else None,
+                    same_content=story_selectors.candidate_same_content(source_id=source.id, fingerprint=item.fingerprint),
+                )
+                article, action = article_upsert(item=item, source_id=source.id, decision=decision)
+                if article is not None:  # later items of this same feed see it, too
+                    stored = Candidate(id=article.id, raw_hash=item.raw_hash, fingerprint=item.fingerprint, title=item.title)
+                    known[sha256_hex(item.guid)] = stored
+                    if item.canonical_url:
+                        by_url[sha256_hex(item.canonical_url)] = stored
+            except Exception as exc:  # one bad item never stops the others
+                report.failed_items += 1
+                log.exception("item failed source_id=%s guid=%r error=%s", source.id, raw.guid, exc)
+                continue
+            if action == "new":
+                report.new += 1
+            elif action == "updated":
+                report.updated += 1
+            else:
+                report.unchanged += 1
 
 
 def _record_failure(source: Source, exc: Exception, *, code: str, now: dt.datetime, report: RefreshReport) -> None:
@@ -211,6 +230,15 @@ def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: 
         return report
     client = client or client_from_settings()
     now = now or timezone.now()
+    try:
+        return _refresh(source, client=client, now=now, report=report)
+    except Exception as exc:  # a bug or a time limit must not kill the worker or hide the source
+        log.exception("source refresh crashed source_id=%s", source.id)
+        _record_failure(source, exc, code="internal_error", now=now, report=report)
+        return report
+
+
+def _refresh(source: Source, *, client: GuardedClient, now: dt.datetime, report: RefreshReport) -> RefreshReport:
     try:
         fetched = client.get(
             source.feed_url,

@@ -11,7 +11,8 @@ from wiredesk.sources.selectors import sources_due
 
 
 # Refreshing is idempotent, so a refresh lost with a killed worker is simply delivered again.
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+# The soft limit raises inside source_refresh, which records it on the source as an error.
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, soft_time_limit=600, time_limit=660)
 def refresh_source(source_id: int) -> dict:
     return source_refresh(source_id=source_id).as_dict()
 

@@ -1,6 +1,23 @@
 """A partner source: where its feed lives, how it may be republished and how polling goes."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from wiredesk.core.sections import SECTIONS
+
+
+def validate_section_map(value) -> None:
+    """A JSON object from the source's category names to our section names."""
+    if not isinstance(value, dict):
+        raise ValidationError('Give a JSON object, e.g. {"Markets": "business"}.')
+    for category, section in value.items():
+        if not isinstance(section, str) or section not in SECTIONS:
+            raise ValidationError(f"{category!r} maps to {section!r}; sections are: {', '.join(SECTIONS)}.")
+
+
+def validate_section(value: str) -> None:
+    if value not in SECTIONS:
+        raise ValidationError(f"{value!r} is not a section; sections are: {', '.join(SECTIONS)}.")
 
 
 class Source(models.Model):
@@ -32,9 +49,9 @@ class Source(models.Model):
         default=False, help_text="Always extract the article page, even when the feed has a body"
     )
     section_map = models.JSONField(
-        default=dict, blank=True, help_text='Source category to our section, e.g. {"Markets": "business"}'
+        default=dict, blank=True, validators=[validate_section_map], help_text='Source category to our section, e.g. {"Markets": "business"}'
     )
-    default_section = models.CharField(max_length=40, default="world")
+    default_section = models.CharField(max_length=40, default="world", validators=[validate_section])
     language = models.CharField(max_length=12, blank=True)
 
     # Polling state.

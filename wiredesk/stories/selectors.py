@@ -14,29 +14,27 @@ def _candidate(row: dict) -> Candidate:
     return Candidate(id=row["id"], raw_hash=row["raw_hash"], fingerprint=row["fingerprint"], title=row["title"])
 
 
-def candidates_by_guid(*, source_id: int, guid_keys: Iterable[str]) -> dict[str, Candidate]:
-    """Stored articles of a source keyed by the sha256 of their GUID."""
-    keys = list(set(guid_keys))
+def _candidates(*, source_id: int, field: str, keys: Iterable[str]) -> dict[str, Candidate]:
+    wanted = sorted({k for k in keys if k})
     found: dict[str, Candidate] = {}
-    for start in range(0, len(keys), 500):  # stay under SQLite's variable limit
-        rows = Article.objects.filter(source_id=source_id, guid_key__in=keys[start : start + 500]).values(
-            *_CANDIDATE_FIELDS
+    for start in range(0, len(wanted), 500):  # stay under SQLite's variable limit
+        rows = (
+            Article.objects.filter(source_id=source_id, **{f"{field}__in": wanted[start : start + 500]})
+            .order_by("-id")  # the oldest wins when a URL is shared
+            .values(*_CANDIDATE_FIELDS)
         )
-        found.update({row["guid_key"]: _candidate(row) for row in rows})
+        found.update({row[field]: _candidate(row) for row in rows})
     return found
 
 
-def candidate_by_url(*, source_id: int, url_key: str) -> Candidate | None:
-    """The stored article of a source with this canonical URL, if any."""
-    if not url_key:
-        return None
-    row = (
-        Article.objects.filter(source_id=source_id, url_key=url_key)
-        .order_by("id")
-        .values(*_CANDIDATE_FIELDS)
-        .first()
-    )
-    return _candidate(row) if row else None
+def candidates_by_guid(*, source_id: int, guid_keys: Iterable[str]) -> dict[str, Candidate]:
+    """Stored articles of a source keyed by the sha256 of their GUID."""
+    return _candidates(source_id=source_id, field="guid_key", keys=guid_keys)
+
+
+def candidates_by_url(*, source_id: int, url_keys: Iterable[str]) -> dict[str, Candidate]:
+    """Stored articles of a source keyed by the sha256 of their canonical URL."""
+    return _candidates(source_id=source_id, field="url_key", keys=url_keys)
 
 
 def candidate_same_content(*, source_id: int, fingerprint: str) -> Candidate | None:

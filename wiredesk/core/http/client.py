@@ -389,3 +389,15 @@ def client_from_settings() -> GuardedClient:
             client = GuardedClient(**{key: config[key] for key in _SETTINGS_KEYS if key in config})
             _shared = (os.getpid(), client)
         return _shared[1]
+
+
+def client_reset() -> None:
+    """Forget this process's client so the next ``client_from_settings()`` reads settings again.
+
+    For tests that change ``settings.FETCH``; the old client's connections are closed.
+    """
+    global _shared
+    with _shared_lock:
+        old, _shared = _shared, None
+    if old is not None and old[0] == os.getpid():
+        old[1].close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -74,8 +72,16 @@ class Command(BaseCommand):
             Outline(title=s.name, feed_url=s.feed_url, home_url=s.home_url)
             for s in Source.objects.order_by("name")
         ]
-        sys.stdout.buffer.write(render_opml(outlines, title="wiredesk sources"))
-        sys.stdout.flush()
+        data = render_opml(outlines, title="wiredesk sources")
+        # The document declares UTF-8: write its bytes where the stream has a byte layer (a
+        # terminal, a pipe), else the text (call_command(stdout=StringIO())).
+        buffer = getattr(self.stdout, "buffer", None)
+        if buffer is None:
+            self.stdout.write(data.decode("utf-8"), ending="")
+        else:
+            self.stdout.flush()
+            buffer.write(data)
+            buffer.flush()
 
     def do_list(self, **_) -> None:
         now = timezone.now()
