@@ -129,7 +129,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # filled by `wiredesk collectstatic` in production
+STATIC_ROOT.mkdir(exist_ok=True)
+# Without collectstatic (development, `make run`), WhiteNoise serves straight from the apps.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -1,0 +1,60 @@
+"""The admin pages for sources and articles render, with health columns and read-only provenance."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from wiredesk.sources.models import Source
+from wiredesk.stories.models import Article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    user = django_user_model.objects.create_superuser("editor", "", "a-long-test-password")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def stored():
+    ok = Source.objects.create(name="Tidewater Bulletin", credit="Tidewater", feed_url="https://tide.example/feed",
+                               last_success_at=timezone.now())
+    broken = Source.objects.create(name="Broken Wire", credit="Broken", feed_url="https://broken.example/feed",
+                                   consecutive_errors=12, last_error="timeout: no answer within 30 s")
+    article = Article.objects.create(
+        source=ok, guid="t-1", guid_key="a" * 64, slug="pier", title="Pier <reopens>", body_html="<p>x</p>",
+        published_at=timezone.now() - dt.timedelta(hours=1), section="world", fingerprint="f" * 64, raw_hash="r" * 64,
+    )
+    return ok, broken, article
+
+
+def test_source_list_shows_health(staff, stored):
+    page = staff.get("/admin/sources/source/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Tidewater Bulletin" in html and ">ok<" in html
+    assert ">broken<" in html and "timeout: no answer within 30 s" in html
+
+
+def test_article_provenance_is_read_only(staff, stored):
+    _, _, article = stored
+    page = staff.get(f"/admin/stories/article/{article.id}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="title"' in html  # editable
+    assert 'name="guid"' not in html and 'name="raw_hash"' not in html and 'name="body_html"' not in html
+    assert "Pier &lt;reopens&gt;" in html  # escaped
+
+
+def test_pause_action(staff, stored):
+    ok, _, _ = stored
+    staff.post("/admin/sources/source/", {"action": "pause", "_selected_action": [ok.id]})
+    ok.refresh_from_db()
+    assert not ok.enabled and "editor" in ok.paused_reason
+
+
+def test_admin_needs_login(client, stored):
+    assert client.get("/admin/sources/source/").status_code == 302
