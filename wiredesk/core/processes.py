@@ -65,7 +65,7 @@ def supervise(procs: list[Proc], *, out=sys.stdout) -> int:
             for proc, child in children:
                 if child.poll() is not None:
                     out.write(f"{proc.name} exited with status {child.returncode}; stopping the others\n")
-                    code = child.returncode or 1
+                    code = child.returncode if child.returncode and child.returncode > 0 else 1
                     stopping = True
                     break
             time.sleep(0.5)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from wiredesk.sources.models import Source
 
@@ -23,7 +23,8 @@ def sources_due(*, now: dt.datetime, per_host: int, limit: int = 200) -> list[So
         Source.objects.filter(enabled=True)
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
         .exclude(leased)
-        .order_by("next_check_at", "id")[: limit * 4]
+        # Never-checked sources first on every database (PostgreSQL sorts NULLs last).
+        .order_by(F("next_check_at").asc(nulls_first=True), "id")[: limit * 4]
     )
     picked: list[Source] = []
     for source in due:
