@@ -1,6 +1,6 @@
 import pytest
 
-from wiredesk.text.language import detect_language, normalize_language
+from wiredesk.text.language import _identifier, detect_language, normalize_language
 
 ENGLISH = "The harbour council voted on Tuesday to extend the ferry timetable through the winter months."
 FRENCH = "Le conseil municipal a voté mardi pour prolonger les horaires du traversier pendant tout l'hiver."
@@ -44,3 +44,13 @@ def test_whitespace_does_not_count_as_text():
 )
 def test_normalize_language(hint, code):
     assert normalize_language(hint) == code
+
+
+@pytest.mark.parametrize("text", [ENGLISH, FRENCH, GERMAN, SPANISH, RUSSIAN, "x", "Ferry 12:30 ✓ 港口"])
+def test_vectorised_walk_scores_exactly_as_py3langid(text):
+    from py3langid.langid import LanguageIdentifier
+
+    identifier = _identifier()
+    assert identifier.walk is not None  # in use with the installed py3langid
+    data = identifier._encode(text)
+    assert (identifier._raw_score(data) == LanguageIdentifier._raw_score(identifier, data)).all()

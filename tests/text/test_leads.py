@@ -4,7 +4,8 @@ import datetime as dt
 import pytest
 
 from tests.text.golden import cases, check_json, expected_path
-from wiredesk.text.leads import parse_lead, split_credit_tag, split_related, teaser
+from wiredesk.text.leads import parse_lead, split_credit_tag, split_related, split_story, teaser
+from wiredesk.text.sanitize import html_to_text
 from wiredesk.text.records import Lead, RelatedLink
 
 BASE = "https://wire.example.org/world/2025/harbour-story.html"
@@ -168,3 +169,22 @@ def test_split_functions_leave_unparseable_deep_html_alone():
     deep = "<div>" * 400 + "<p>READ MORE: Lost</p><p>Body. (Wirecast)</p>" + "</div>" * 400
     assert split_related(deep) == (deep, ())
     assert split_credit_tag(deep) == (deep, "")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>The ferry sailed.</p><p>Gulls followed.</p>",
+        "<p>The ferry sailed.</p><p>(Wirecast)</p>",
+        "<p>The ferry sailed. <em>(Wirecast)</em></p>",
+        "<p>The ferry sailed.</p><p>READ MORE: <a href='/next'>Port reopens</a></p><p>Gulls. (Wirecast)</p>",
+        "<ul><li>Read more: <a href='https://a.example/x'>X</a></li></ul><p>More (to come)</p>",
+        "<p>She joined the Harbour Trust (HT)</p>",
+        "<div>" * 400 + "<p>READ MORE: Lost</p><p>Body. (Wirecast)</p>" + "</div>" * 400,
+        "",
+    ],
+)
+def test_split_story_is_the_three_calls_in_a_row(html):
+    rest, related = split_related(html, base_url=BASE)
+    rest, credit = split_credit_tag(rest)
+    assert split_story(html, base_url=BASE) == (rest, related, credit, html_to_text(rest))

@@ -14,7 +14,7 @@ from wiredesk.ingest.types import Extracted, Image, NormalizedItem, RawItem, Sou
 from wiredesk.text.dates import to_utc
 from wiredesk.text.fingerprint import content_fingerprint, sha256_hex
 from wiredesk.text.language import detect_language
-from wiredesk.text.leads import parse_lead, split_credit_tag, split_related
+from wiredesk.text.leads import parse_lead, split_story
 from wiredesk.text.sanitize import html_to_text, sanitize_html
 from wiredesk.text.urls import canonical_url, is_http_url
 
@@ -121,10 +121,8 @@ def normalize(
         body_html = sanitize_html(as_html(body), base_url=base)
     else:
         body_html = _excerpt(raw.summary_html or body, base)
-    body_html, related = split_related(body_html, base_url=base)
-    body_html, credit_tag = split_credit_tag(body_html)
-
-    text = html_to_text(body_html)
+    # split_related, split_credit_tag and html_to_text, parsing the body once.
+    body_html, related, credit_tag, text = split_story(body_html, base_url=base)
     first, _, _ = text.partition("\n")
     published = to_utc(raw.published or raw.updated or (extracted.published if extracted else None), now=now)
     lead, _rest = parse_lead(first, default_year=published.year)

@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 
 from wiredesk.text.dates import month_number
-from wiredesk.text.sanitize import parse_fragment
+from wiredesk.text.sanitize import html_to_text, parse_fragment, tree_to_text
 from wiredesk.text.records import Lead, RelatedLink
 
 # Python's re has no \p{Lu}; build the classes from the Latin ranges wires use,
@@ -141,6 +141,12 @@ def split_related(html: str, *, base_url: str | None = None) -> tuple[str, tuple
     root = parse_fragment(html)
     if root is None:
         return html, ()
+    related = remove_related(root, base_url=base_url)
+    return (_serialize(root), related) if related else (html, ())
+
+
+def remove_related(root, *, base_url: str | None = None) -> tuple[RelatedLink, ...]:
+    """split_related on a tree from parse_fragment: remove the blocks in place, return the links."""
     found: list[tuple[lxml.html.HtmlElement, RelatedLink]] = []
     for element in root.iterdescendants(*_BLOCKS):
         # Innermost blocks only: a wrapper <div> whose text happens to start with
@@ -153,8 +159,6 @@ def split_related(html: str, *, base_url: str | None = None) -> tuple[str, tuple
         link = _related_link(element, text, base_url=base_url)
         if link is not None:
             found.append((element, link))
-    if not found:
-        return html, ()
     for element, _ in found:
         parent = element.getparent()
         element.drop_tree()  # keeps the element's tail text
@@ -162,7 +166,28 @@ def split_related(html: str, *, base_url: str | None = None) -> tuple[str, tuple
         if parent is not root and parent.tag in {"ul", "ol", "div"} and len(parent) == 0:
             if not (parent.text or "").strip():
                 parent.drop_tree()
-    return _serialize(root), tuple(link for _, link in found)
+    return tuple(link for _, link in found)
+
+
+def split_story(html: str, *, base_url: str | None = None) -> tuple[str, tuple[RelatedLink, ...], str, str]:
+    """split_related, then split_credit_tag, then html_to_text of what is left.
+
+    Returns (html, related links, credit tag, text), the same as the three calls in a row,
+    parsing html once, instead of up to three times, when there is nothing to split off.
+    """
+    root = parse_fragment(html)
+    if root is None:
+        return html, (), "", html_to_text(html)  # as the three calls would find it
+    related = remove_related(root, base_url=base_url) if "more" in html.lower() else ()
+    if related:  # rare: take the three-call path on the re-serialized html
+        html = _serialize(root)
+        html, credit_tag = split_credit_tag(html)
+        return html, related, credit_tag, html_to_text(html)
+    credit_tag = remove_credit_tag(root) if ")" in html else ""
+    if credit_tag:
+        html = _serialize(root).rstrip()
+        return html, (), credit_tag, html_to_text(html)
+    return html, (), "", tree_to_text(root)
 
 
 def _related_link(element, text: str, *, base_url: str | None) -> RelatedLink | None:
@@ -194,14 +219,20 @@ def split_credit_tag(html: str) -> tuple[str, str]:
     root = parse_fragment(html)
     if root is None:
         return html, ""
-    segments = [seg for seg in _text_segments(root) if (getattr(seg[0], seg[1]) or "").strip()]
-    if not segments:
-        return html, ""
-    owner, attr = segments[-1]
+    tag = remove_credit_tag(root)
+    return (_serialize(root).rstrip(), tag) if tag else (html, "")
+
+
+def remove_credit_tag(root) -> str:
+    """split_credit_tag on a tree from parse_fragment: remove the tag in place, return it ("" if none)."""
+    segment = next((seg for seg in _text_segments_backwards(root) if (getattr(seg[0], seg[1]) or "").strip()), None)
+    if segment is None:
+        return ""
+    owner, attr = segment
     value = getattr(owner, attr)
     match = _TRAILING_PARENS.search(value)
     if not match or not _is_credit(match["tag"].strip()):
-        return html, ""
+        return ""
     container = owner if attr == "text" else owner.getparent()
     block = container
     while block is not root and block.tag not in _BLOCKS:
@@ -212,7 +243,7 @@ def split_credit_tag(html: str) -> tuple[str, str]:
     # a credit; "... by the Harbour Trust (HT)" is part of the sentence.
     standalone = attr == "tail" and (owner.tag in _BLOCKS or owner.tag == "br")
     if preceding and not standalone and not preceding.endswith(_SENTENCE_END):
-        return html, ""
+        return ""
     if block is not root and not preceding:
         block.drop_tree()
     else:
@@ -228,7 +259,7 @@ def split_credit_tag(html: str) -> tuple[str, str]:
             owner.drop_tree()
         elif attr == "tail" and owner.tag == "br" and not owner.tail:
             owner.drop_tree()  # the line break only introduced the tag
-    return _serialize(root).rstrip(), match["tag"].strip()
+    return match["tag"].strip()
 
 
 def _is_credit(tag: str) -> bool:
@@ -241,13 +272,14 @@ def _is_credit(tag: str) -> bool:
     return tag[0].isupper() or bool(_DOMAIN.match(tag))
 
 
-def _text_segments(element):
-    # Text in document order as (element, "text" | "tail") pairs.
-    yield element, "text"
-    for child in element:
-        if isinstance(child.tag, str):
-            yield from _text_segments(child)
+def _text_segments_backwards(element):
+    # Text as (element, "text" | "tail") pairs, last in document order first: the
+    # credit tag is the last text, so the walk usually stops at the first step.
+    for child in reversed(element):
         yield child, "tail"
+        if isinstance(child.tag, str):
+            yield from _text_segments_backwards(child)
+    yield element, "text"
 
 
 def teaser(lead_text: str, *, limit: int = 130) -> str:

@@ -86,14 +86,19 @@ def sanitize_html(html: str, *, base_url: str | None = None) -> str:
     # block. Renaming before parsing is safe because nh3 still parses the result.
     html = _H1.sub(r"<\1h2", html)
     base = base_url.strip() if base_url and is_http_url(base_url) else None
-    cleaner = _cleaner(base)
-    clean = cleaner.clean(html)
+    clean = _cleaner(base).clean(html)
     # HTML tree building can produce trees that do not survive serialization
     # (an <a> inside an <a>, an <li> inside an <li>, foster-parented table
     # content), so one pass is not always a fixed point. Re-clean until the
     # output reparses to itself; in practice one extra pass settles it.
+    # Those passes see only what the first let through: attributes that passed
+    # _filter_attribute (which accepts its own output unchanged) and, given a
+    # base, href/src already made absolute against it. So one shared cleaner
+    # without the filter and the base gives the same result, without a Python
+    # callback per attribute nor a cleaner built per base.
+    recleaner = _recleaner()
     for _ in range(_MAX_PASSES):
-        again = cleaner.clean(clean)
+        again = recleaner.clean(clean)
         if again == clean:
             break
         clean = again
@@ -114,6 +119,19 @@ def _cleaner(base: str | None) -> nh3.Cleaner:
         # Relative href/src resolve against the article's own URL; without a base
         # they stay relative rather than being guessed.
         url_relative=("rewrite_with_base", base) if base else "pass_through",
+        strip_comments=True,
+    )
+
+
+@functools.cache
+def _recleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel=LINK_REL,
+        url_relative="pass_through",
         strip_comments=True,
     )
 
@@ -141,10 +159,16 @@ def html_to_text(html: str) -> str:
         # Too deep for libxml2: fall back to crude tag stripping, which still
         # gives searchable text, rather than losing the body.
         return _SPACE.sub(" ", html_lib.unescape(_ANY_TAG.sub(" ", html))).strip()
+    return tree_to_text(root)
+
+
+def tree_to_text(root) -> str:
+    """html_to_text of a tree parse_fragment returned (for callers that hold one)."""
     parts: list[str] = []
     _collect_text(root, parts)
-    lines = (line.strip() for line in "".join(parts).split("\n"))
-    return "\n".join(_SPACE.sub(" ", line) for line in lines if line)
+    # str.split() splits on exactly the whitespace \s matches: strip and collapse at once.
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def parse_fragment(html: str):
@@ -165,19 +189,25 @@ def parse_fragment(html: str):
 
 def _collect_text(element, parts: list[str]) -> None:
     # Source newlines are just whitespace in HTML; only block boundaries and
-    # <br> become "\n", so text nodes are collapsed before they are joined.
-    tag = element.tag.lower() if isinstance(element.tag, str) else None
-    if tag is not None and tag not in _TEXT_SKIPPED:
-        if tag in _TEXT_BLOCKS:
-            parts.append("\n")
-        elif tag in _TEXT_CELLS:
-            parts.append(" ")
-        if element.text:
-            parts.append(_SPACE.sub(" ", element.text))
-        for child in element:
-            _collect_text(child, parts)
-        if tag in _TEXT_BLOCKS:
-            parts.append("\n")
+    # <br> become "\n", so newlines in text nodes become spaces. Runs of
+    # whitespace are collapsed once per line, at the end.
+    tag = element.tag
+    if isinstance(tag, str):
+        tag = tag.lower()
+        if tag not in _TEXT_SKIPPED:
+            block = tag in _TEXT_BLOCKS
+            if block:
+                parts.append("\n")
+            elif tag in _TEXT_CELLS:
+                parts.append(" ")
+            text = element.text
+            if text:
+                parts.append(text.replace("\n", " "))
+            for child in element:
+                _collect_text(child, parts)
+            if block:
+                parts.append("\n")
     # Comments and skipped elements still own the text that follows them.
-    if element.tail:
-        parts.append(_SPACE.sub(" ", element.tail))
+    tail = element.tail
+    if tail:
+        parts.append(tail.replace("\n", " "))

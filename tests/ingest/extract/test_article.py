@@ -115,3 +115,18 @@ def test_no_main_text(page):
     with pytest.raises(ExtractError) as caught:
         extract_article(page, url="https://a.example/")
     assert caught.value.code == "no_main_text"
+
+
+def test_text_between_top_level_blocks_is_kept_in_the_html():
+    from lxml import etree
+
+    from wiredesk.ingest.extract.render import to_html, to_text
+
+    body = etree.fromstring("<body><head>Intro</head>Loose text after the heading.<p>A paragraph.</p> Tail &amp; more </body>")
+    assert to_html(body, base="https://a.example/") == (
+        "<h3>Intro</h3>\n<p>Loose text after the heading.</p>\n<p>A paragraph.</p>\n<p>Tail &amp; more</p>"
+    )
+    assert to_text(body) == "Intro\nLoose text after the heading.\nA paragraph.\nTail & more"
+    body.text = "Left by a dropped title heading."
+    assert to_html(body, base="https://a.example/").startswith("<p>Left by a dropped title heading.</p>\n<h3>")
+    assert to_text(body).startswith("Left by a dropped title heading.\nIntro")

@@ -14,13 +14,15 @@ from wiredesk.ingest.types import Extracted, Image
 
 # Measured on the extraction-dev pages: links on; images, comments and trafilatura's own
 # metadata pass off (images are placed afterwards, see figures.py); default balance
-# between precision and recall.
+# between precision and recall. Output format "txt" rather than bare_extraction's default
+# "python": the same body tree, without also rendering it as text (to_text does that).
 TRAFILATURA_OPTIONS = {
     "include_comments": False,
     "include_links": True,
     "include_images": False,
     "include_tables": True,
     "with_metadata": False,
+    "output_format": "txt",
 }
 
 

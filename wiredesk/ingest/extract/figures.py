@@ -189,10 +189,21 @@ def place_images(tree: HtmlElement, body: _Element, *, base: str) -> tuple[Image
         return ()
     container = _common_ancestor([source for source, _ in matched])
     whole_page = container.tag in ("html", "body")
-    order = {element: index for index, element in enumerate(container.iter())}
-    anchors = sorted((order[source], id(target), target) for source, target in matched)
+    # The container's images and matched paragraphs in document order (a tag-filtered walk:
+    # no Python object for each of the other elements); each image goes before the body
+    # block of the next matched paragraph.
+    target_of = {source: target for source, target in matched}
+    placed: list[tuple[_Element, _Element | None]] = []
+    waiting: list[_Element] = []
+    for element in container.iter("img", *_SOURCE_BLOCKS):
+        if element.tag == "img":
+            waiting.append(element)
+        elif element in target_of and waiting:
+            placed.extend((img, target_of[element]) for img in waiting)
+            waiting.clear()
+    placed.extend((img, None) for img in waiting)
     images: list[Image] = []
-    for img in container.iter("img"):
+    for img, following in placed:
         if len(images) >= MAX_IMAGES or not _eligible(img, container, whole_page=whole_page):
             continue
         urls = image_urls(img, base)
@@ -204,7 +215,6 @@ def place_images(tree: HtmlElement, body: _Element, *, base: str) -> tuple[Image
         graphic = SubElement(body, "graphic", src=image.url, alt=squash(img.get("alt")))
         graphic.set("caption", image.caption)
         graphic.set("credit", image.credit)
-        following = next((t for index, _, t in anchors if index > order[img]), None)
         if following is not None:
             following.addprevious(graphic)  # moves it from the end of the body
     return tuple(images)

@@ -94,11 +94,20 @@ def to_html(body: _Element, *, base: str) -> str:
     their anchor and keep their text.
     """
     out: list[str] = []
+    _loose_text(body.text, out)
     for child in body:
         if isinstance(child.tag, str):
             _html(child, out, top=True, base=base)
             out.append("\n")
+        _loose_text(child.tail, out)
     return "".join(out).strip()
+
+
+def _loose_text(text: str | None, out: list[str]) -> None:
+    # trafilatura leaves some text between the body's blocks (after a heading, say), and
+    # _drop_title_heading moves what followed the heading into body.text: a paragraph each.
+    if text and text.strip():
+        out.append(f"<p>{_escape(text.strip())}</p>\n")
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -131,6 +140,7 @@ def to_text(body: _Element) -> str:
         if block:
             flush()
 
+    current.append(body.text or "")
     for child in body:
         if isinstance(child.tag, str):
             walk(child)
