@@ -6,12 +6,14 @@ item). The stages in the middle are pure; this module holds the I/O at both ends
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,7 +26,7 @@ from wiredesk.ingest.extract import ExtractError, extract_article
 from wiredesk.ingest.extract.robots import robots_allows
 from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.normalize import item_guid, item_link, needs_page, normalize
-from wiredesk.ingest.types import Extracted, NormalizedItem, RawItem, SourcePolicy
+from wiredesk.ingest.types import NormalizedItem, RawItem, SourcePolicy
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.dedup import Candidate, classify
@@ -99,24 +101,61 @@ class _Robots:
         return robots_allows(robots_txt=text, status=status, url=url, user_agent=settings.FETCH["user_agent"])
 
 
-def _page_text(raw: RawItem, client: GuardedClient, robots: _Robots) -> tuple[Extracted | None, str]:
-    """Fetch and extract the article page; on any failure return None and the reason."""
+PREFETCH = 8  # article pages fetched ahead of the item being processed
+
+
+@dataclass(frozen=True)
+class _Page:
+    url: str = ""
+    content: bytes = b""
+    note: str = ""
+
+
+def _fetch_page(raw: RawItem, *, client: GuardedClient, robots: _Robots) -> _Page:
+    """Fetch an item's article page (network only; the CPU work stays on the calling thread)."""
     url = raw.link or ""
     try:
         if not robots.allows(url):
-            return None, "page not fetched: disallowed by robots.txt; kept the feed's content"
+            return _Page(note="page not fetched: disallowed by robots.txt; kept the feed's content")
         page = client.get(url, accept="text/html,application/xhtml+xml")
-        return extract_article(page.content, url=page.url), ""
-    except (FetchError, ExtractError) as exc:
-        return None, f"extraction failed: {exc.code}: {exc}; kept the feed's content"
+        return _Page(url=page.url, content=page.content)
+    except FetchError as exc:
+        return _Page(note=f"page not fetched: {exc.code}: {exc}; kept the feed's content")
 
 
-def _prepare(raw: RawItem, *, source: Source, policy: SourcePolicy, client: GuardedClient, robots: _Robots, now: dt.datetime) -> NormalizedItem:
-    """Everything an item needs before the database: page text if wanted, then normalize."""
-    extracted, note = None, ""
-    if needs_page(raw, policy, always=source.fetch_full_text):
-        extracted, note = _page_text(raw, client, robots)
+def _prepare(raw: RawItem, page: _Page | None, *, policy: SourcePolicy, now: dt.datetime) -> NormalizedItem:
+    """Extract the page (when there is one) and normalize the item."""
+    extracted, note = None, page.note if page else ""
+    if page is not None and page.content:
+        try:
+            extracted = extract_article(page.content, url=page.url)
+        except ExtractError as exc:
+            note = f"extraction failed: {exc.code}: {exc}; kept the feed's content"
     return normalize(raw, policy=policy, now=now, extracted=extracted, notes=(note,) if note else ())
+
+
+def _pages_ahead(todo: list[RawItem], wanted: Callable[[RawItem], bool], fetch: Callable[[RawItem], _Page]) -> Iterator[_Page | None]:
+    """Yield each item's page in order while a small pool fetches the next few in the background.
+
+    Only network waits run in the pool (bounded like the per-host limit); extraction, which is
+    CPU work, stays on the consuming thread so threads never queue for the GIL behind it.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, settings.FETCH["per_host"])) as pool:
+        window: collections.deque = collections.deque()
+        upcoming = iter(todo)
+
+        def top_up() -> None:
+            while len(window) < PREFETCH:
+                raw = next(upcoming, None)
+                if raw is None:
+                    return
+                window.append(pool.submit(fetch, raw) if wanted(raw) else None)
+
+        top_up()
+        while window:
+            future = window.popleft()
+            top_up()
+            yield future.result() if future is not None else None
 
 
 def _store_items(source: Source, items: tuple[RawItem, ...], client: GuardedClient, now: dt.datetime, report: RefreshReport) -> None:
@@ -138,39 +177,37 @@ def _store_items(source: Source, items: tuple[RawItem, ...], client: GuardedClie
     by_url = story_selectors.candidates_by_url(
         source_id=source.id, url_keys=[sha256_hex(link) for link in map(item_link, todo) if link]
     )
-
-    # Page fetches, extraction and normalizing run in a small pool (bounded like the per-host
-    # limit) while this thread stores finished items in order: network waits, parsing in C
-    # and SQLite writes overlap instead of queueing behind each other.
     robots = _Robots(client)
-    prepare = functools.partial(_prepare, source=source, policy=policy, client=client, robots=robots, now=now)
-    with ThreadPoolExecutor(max_workers=max(1, settings.FETCH["per_host"])) as pool:
-        futures = [pool.submit(prepare, raw) for raw in todo]
-        for raw, future in zip(todo, futures):
-            try:
-                item = future.result()
-                decision = classify(
-                    item,
-                    by_guid=known.get(sha256_hex(item.guid)),
-                    by_url=by_url.get(sha256_hex(item.canonical_url)) if item.canonical_url else None,
-                    same_content=story_selectors.candidate_same_content(source_id=source.id, fingerprint=item.fingerprint),
-                )
-                article, action = article_upsert(item=item, source_id=source.id, decision=decision)
-                if article is not None:  # later items of this same feed see it, too
-                    stored = Candidate(id=article.id, raw_hash=item.raw_hash, fingerprint=item.fingerprint, title=item.title)
-                    known[sha256_hex(item.guid)] = stored
-                    if item.canonical_url:
-                        by_url[sha256_hex(item.canonical_url)] = stored
-            except Exception as exc:  # one bad item never stops the others
-                report.failed_items += 1
-                log.exception("item failed source_id=%s guid=%r error=%s", source.id, raw.guid, exc)
-                continue
-            if action == "new":
-                report.new += 1
-            elif action == "updated":
-                report.updated += 1
-            else:
-                report.unchanged += 1
+    pages = _pages_ahead(
+        todo,
+        wanted=lambda raw: needs_page(raw, policy, always=source.fetch_full_text),
+        fetch=functools.partial(_fetch_page, client=client, robots=robots),
+    )
+    for raw, page in zip(todo, pages):
+        try:
+            item = _prepare(raw, page, policy=policy, now=now)
+            decision = classify(
+                item,
+                by_guid=known.get(sha256_hex(item.guid)),
+                by_url=by_url.get(sha256_hex(item.canonical_url)) if item.canonical_url else None,
+                same_content=story_selectors.candidate_same_content(source_id=source.id, fingerprint=item.fingerprint),
+            )
+            article, action = article_upsert(item=item, source_id=source.id, decision=decision)
+            if article is not None:  # later items of this same feed see it, too
+                stored = Candidate(id=article.id, raw_hash=item.raw_hash, fingerprint=item.fingerprint, title=item.title)
+                known[sha256_hex(item.guid)] = stored
+                if item.canonical_url:
+                    by_url[sha256_hex(item.canonical_url)] = stored
+        except Exception as exc:  # one bad item never stops the others
+            report.failed_items += 1
+            log.exception("item failed source_id=%s guid=%r error=%s", source.id, raw.guid, exc)
+            continue
+        if action == "new":
+            report.new += 1
+        elif action == "updated":
+            report.updated += 1
+        else:
+            report.unchanged += 1
 
 
 def _record_failure(source: Source, exc: Exception, *, code: str, now: dt.datetime, report: RefreshReport) -> None:

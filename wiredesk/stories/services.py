@@ -58,23 +58,21 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision) 
     if decision.action == "unchanged":
         return None, "unchanged"
     fields = _fields(item)
+    if decision.action == "new":
+        try:
+            with transaction.atomic():
+                article = Article.objects.create(
+                    source_id=source_id, slug=article_slug(item.title), duplicate_of_id=decision.duplicate_of_id, **fields
+                )
+            return article, "new"
+        except IntegrityError:
+            # Another worker stored the same item a moment ago: ours becomes an update of it.
+            existing = Article.objects.filter(source_id=source_id, guid_key=fields["guid_key"]).first()
+            if existing is None:
+                raise
+            log.info("article raced source_id=%s article_id=%s", source_id, existing.id)
+            decision = Decision(action="update", article_id=existing.id)
     with transaction.atomic():
-        if decision.action == "new":
-            try:
-                with transaction.atomic():
-                    article = Article.objects.create(
-                        source_id=source_id,
-                        slug=article_slug(item.title),
-                        duplicate_of_id=decision.duplicate_of_id,
-                        **fields,
-                    )
-                return article, "new"
-            except IntegrityError:
-                existing = Article.objects.filter(source_id=source_id, guid_key=fields["guid_key"]).first()
-                if existing is None:
-                    raise
-                log.info("article raced source_id=%s article_id=%s", source_id, existing.id)
-                decision = Decision(action="update", article_id=existing.id)
         article = Article.objects.select_for_update().get(id=decision.article_id, source_id=source_id)
         for name, value in fields.items():
             setattr(article, name, value)
