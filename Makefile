@@ -27,6 +27,7 @@ install-test: $(VENV)/.installed-test
 run: export WIREDESK_FETCH_ALLOW_NETWORKS = 127.0.0.1/32
 run: export WIREDESK_DEBUG ?= true
 run: export WIREDESK_TICK_SECONDS ?= 10
+run: export WIREDESK_IMAGE_SOURCES ?= https:,http:
 run: install
 	$(BIN)/wiredesk migrate --noinput
 	$(BIN)/wiredesk demo_load --wires-url http://127.0.0.1:$(DEMO_WIRES_PORT)

@@ -1,8 +1,21 @@
 from django.contrib import admin
 
-from wiredesk.brands.models import Brand
+from wiredesk.brands.models import Brand, BrandSource
+
+
+class BrandSourceInline(admin.TabularInline):
+    model = BrandSource
+    extra = 1
+    autocomplete_fields = ("source",)
 
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
-    list_display = ("name", "time_zone", "language")
+    list_display = ("name", "primary_host", "time_zone", "language", "home_place")
+    search_fields = ("name", "tagline")
+    inlines = (BrandSourceInline,)
+    fieldsets = (
+        (None, {"fields": ("name", "tagline", "hosts", "time_zone", "language")}),
+        ("Front pages", {"fields": ("sections", "home_place", "logo", "accent_color")}),
+        ("Promos", {"fields": ("newsletter_promo", "releases_promo")}),
+    )

@@ -17,9 +17,12 @@ DEMO_BRANDS = (
     {
         "name": "Harbour Telegraph",
         "tagline": "Port Ellis and the coast, every hour",
-        "hosts": ["harbour.localhost"],
+        # localhost and 127.0.0.1 too, so the address `make run` prints opens this brand.
+        "hosts": ["harbour.localhost", "localhost", "127.0.0.1"],
         "time_zone": "Australia/Sydney",
         "language": "en",
+        "home_place": "PORT ELLIS",
+        "accent_color": "#0b5394",
     },
     {
         "name": "Lakeside Courier",
@@ -27,6 +30,9 @@ DEMO_BRANDS = (
         "hosts": ["lakeside.localhost"],
         "time_zone": "America/Toronto",
         "language": "en",
+        "home_place": "KINGSBRIDGE",
+        "accent_color": "#8a2a12",
+        "sections": ["world", "business", "technology", "sports"],
     },
 )
 

@@ -77,8 +77,9 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_ENV", "str", "development",
        "`development` or `production`. Production turns on HTTPS-only cookies, HSTS and the "
        "checks of `wiredesk check --deploy`."),
-    _v("WIREDESK_ALLOWED_HOSTS", "list", "localhost,.localhost,127.0.0.1",
-       "Host names the site answers to (comma separated). Brands add their own host names."),
+    _v("WIREDESK_ALLOWED_HOSTS", "list", "*",
+       "Host names Django accepts. The default admits any, because each request is then matched "
+       "against the brands' host names and an unknown host gets 400."),
     _v("DATABASE_URL", "str", "",
        "Database URL, e.g. `postgres://user@db:5432/wiredesk`. Empty means SQLite in the data "
        "folder (WAL mode, busy timeout, IMMEDIATE transactions)."),
@@ -113,6 +114,13 @@ TABLE: tuple[Var, ...] = (
        "Consecutive errors after which a source is shown as broken in the admin and CLI."),
     _v("WIREDESK_TICK_SECONDS", "int", "30",
        "How often the scheduler enqueues due sources."),
+    _v("WIREDESK_PAGE_CACHE", "bool", "true",
+       "Cache whole pages per brand and path until new articles land (off: every request renders)."),
+    _v("WIREDESK_PAGE_CACHE_SECONDS", "int", "300",
+       "Longest time a page stays in the cache, and the s-maxage a CDN in front may keep it."),
+    _v("WIREDESK_IMAGE_SOURCES", "list", "https:",
+       "Where article images may load from (the Content-Security-Policy img-src), e.g. "
+       "`https:` or `https://images.wire.example`. `make run` adds `http:` for the demo wires."),
     _v("WIREDESK_LOG_LEVEL", "str", "INFO", "Log level of the wiredesk loggers."),
 )
 

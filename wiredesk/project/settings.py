@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "wiredesk.core",
     "wiredesk.sources",
     "wiredesk.stories",
+    "wiredesk.search",
     "wiredesk.ingest",
     "wiredesk.brands",
     "wiredesk.web",
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wiredesk.web.middleware.SecurityHeadersMiddleware",
+    "wiredesk.brands.middleware.BrandMiddleware",
 ]
 
 ROOT_URLCONF = "wiredesk.project.urls"
@@ -75,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wiredesk.web.context.site",
             ],
         },
     },
@@ -203,6 +207,16 @@ POLL = {
     "max_seconds": E["WIREDESK_POLL_MAX_SECONDS"],
     "error_limit": E["WIREDESK_POLL_ERROR_LIMIT"],
 }
+
+PAGE_CACHE = {
+    "enabled": E["WIREDESK_PAGE_CACHE"],
+    "ttl": E["WIREDESK_PAGE_CACHE_SECONDS"],
+    "max_age": 60,
+    "s_maxage": E["WIREDESK_PAGE_CACHE_SECONDS"],
+    "swr": 600,
+}
+RAIL_CACHE_SECONDS = 60
+IMAGE_SOURCES = E["WIREDESK_IMAGE_SOURCES"]
 
 LOGGING = {
     "version": 1,

@@ -56,3 +56,47 @@ def recent_publication_times(*, source_id: int, limit: int = 20) -> list:
         .order_by("-published_at")
         .values_list("published_at", flat=True)[:limit]
     )
+
+
+# --- what readers see -------------------------------------------------------------------
+
+def articles_visible(*, brand) -> "QuerySet[Article]":
+    """Articles a brand shows: from its sources (all enabled ones when it lists none), no duplicates."""
+    qs = Article.objects.filter(duplicate_of__isnull=True).select_related("source")
+    source_ids = list(brand.sources.values_list("id", flat=True))
+    if source_ids:
+        qs = qs.filter(source_id__in=source_ids)
+    return qs
+
+
+def articles_recent(*, brand, section: str | None = None, limit: int = 20) -> list[Article]:
+    """The newest articles of a brand, optionally of one section."""
+    qs = articles_visible(brand=brand)
+    if section:
+        qs = qs.filter(section=section)
+    return list(qs.order_by("-published_at", "-id")[:limit])
+
+
+def rail_articles(*, brand, exclude_section: str, exclude_id: int | None, limit: int = 12) -> list[Article]:
+    """Recent teasers from the other sections for the "More Information" rail."""
+    qs = articles_visible(brand=brand).exclude(section=exclude_section)
+    if exclude_id is not None:
+        qs = qs.exclude(id=exclude_id)
+    return list(qs.order_by("-published_at", "-id")[:limit])
+
+
+def front_candidates(*, brand, since, limit: int = 400) -> list[Article]:
+    """Recent articles a front page chooses from (one query, bounded whatever the site's size)."""
+    qs = articles_visible(brand=brand).filter(published_at__gte=since)
+    recent = list(qs.order_by("-published_at", "-id")[:limit])
+    if len(recent) < 12:  # a quiet site still shows its latest stories, however old
+        recent = list(articles_visible(brand=brand).order_by("-published_at", "-id")[:limit])
+    return recent
+
+
+def related_candidates(*, brand, article: Article, limit: int = 40) -> list[Article]:
+    """Recent stories of the same section, to choose a READ MORE link from."""
+    return list(
+        articles_visible(brand=brand).filter(section=article.section).exclude(id=article.id)
+        .order_by("-published_at", "-id")[:limit]
+    )

@@ -7,6 +7,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from wiredesk.core.generation import content_changed
 from wiredesk.ingest.types import Decision, NormalizedItem
 from wiredesk.stories.models import Article
 from wiredesk.text.fingerprint import sha256_hex
@@ -61,6 +62,7 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision) 
     if decision.action == "new":
         try:
             with transaction.atomic():
+                transaction.on_commit(content_changed)
                 article = Article.objects.create(
                     source_id=source_id, slug=article_slug(item.title), duplicate_of_id=decision.duplicate_of_id, **fields
                 )
@@ -73,6 +75,7 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision) 
             log.info("article raced source_id=%s article_id=%s", source_id, existing.id)
             decision = Decision(action="update", article_id=existing.id)
     with transaction.atomic():
+        transaction.on_commit(content_changed)
         article = Article.objects.select_for_update().get(id=decision.article_id, source_id=source_id)
         for name, value in fields.items():
             setattr(article, name, value)

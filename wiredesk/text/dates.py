@@ -148,3 +148,14 @@ def _zone(text: str | None) -> dt.tzinfo | None:
     if offset > dt.timedelta(hours=14):  # no zone on Earth is further from UTC
         return None
     return dt.timezone(-offset if sign == "-" else offset)
+
+
+def format_local(value: dt.datetime, tz: dt.tzinfo) -> str:
+    """Show an instant in a site's zone with its offset: ``25 Nov 2021, 19:49 GMT+10``."""
+    local = value.astimezone(tz)
+    offset = local.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    zone = "GMT" if minutes == 0 else f"GMT{sign}{hours}" + (f":{mins:02d}" if mins else "")
+    return f"{local.day} {local:%b %Y, %H:%M} {zone}"

@@ -1,0 +1,60 @@
+"""The article page, in the order of the reference anatomy."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from wiredesk.core.generation import content_generation
+from wiredesk.stories.models import Article
+from wiredesk.stories.selectors import articles_visible, rail_articles, related_candidates
+from wiredesk.web.caching import cached_page
+from wiredesk.web.ranking import pick_related
+from wiredesk.web.teasers import rail_teasers
+
+
+def article_url(article: Article) -> str:
+    return reverse("article", args=[article.id, article.slug])
+
+
+def _rail(brand, article: Article) -> list[dict]:
+    # Built from what is recent when the page is asked for, not frozen into the article.
+    key = f"rail:{brand.id}:{article.section}:{content_generation()}"
+    teasers = cache.get(key)
+    if teasers is None:
+        teasers = rail_teasers(rail_articles(brand=brand, exclude_section=article.section, exclude_id=None, limit=13))
+        cache.set(key, teasers, settings.RAIL_CACHE_SECONDS)
+    return [t for t in teasers if t["id"] != article.id][:12]
+
+
+@cached_page
+def article(request, article_id: int, slug: str):
+    item = get_object_or_404(Article.objects.select_related("source", "duplicate_of"), id=article_id)
+    if item.duplicate_of_id:
+        return redirect(article_url(item.duplicate_of), permanent=True)
+    if not articles_visible(brand=request.brand).filter(id=item.id).exists():
+        raise Http404("This site does not carry that story.")
+    if slug != item.slug:
+        return redirect(article_url(item), permanent=True)
+    related = item.related
+    if not related:
+        chosen = pick_related(item, related_candidates(brand=request.brand, article=item))
+        related = [{"title": chosen.title, "url": article_url(chosen), "internal": True}] if chosen else []
+    closing = item.source.closing_credit or (f"({item.credit_tag})" if item.credit_tag else f"({item.source.credit})")
+    response = render(
+        request,
+        "web/article.html",
+        {
+            "a": item,
+            "related": related,
+            "closing_credit": closing,
+            "rail": _rail(request.brand, item),
+            "canonical": item.canonical_url if item.source.canonical_to_original and item.canonical_url else
+            request.build_absolute_uri(article_url(item)),
+        },
+    )
+    response.last_modified_ts = item.changed_at.timestamp()
+    return response

@@ -1,0 +1,81 @@
+"""Fronts and lists: home, section, source, place and dated archive pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.text import slugify
+
+from wiredesk.core.sections import SECTION_NAMES
+from wiredesk.sources.models import Source
+from wiredesk.stories.selectors import articles_visible, front_candidates
+from wiredesk.web.caching import cached_page
+from wiredesk.web.ranking import rank_front
+
+PER_PAGE = 20
+
+
+def _list_page(request, qs, *, title: str, kind: str, extra: dict | None = None):
+    paginator = Paginator(qs.order_by("-published_at", "-id"), PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {"title": title, "kind": kind, "page": page, "articles": list(page.object_list), **(extra or {})}
+    response = render(request, "web/list.html", context)
+    if context["articles"]:
+        response.last_modified_ts = max(a.changed_at for a in context["articles"]).timestamp()
+    return response
+
+
+@cached_page
+def home(request):
+    brand = request.brand
+    now = timezone.now()
+    candidates = front_candidates(brand=brand, since=now - dt.timedelta(days=14))
+    blocks = rank_front(candidates, brand=brand, now=now, per_section=5)
+    response = render(request, "web/home.html", {"blocks": blocks})
+    if candidates:
+        response.last_modified_ts = max(a.changed_at for a in candidates).timestamp()
+    return response
+
+
+@cached_page
+def section(request, section: str):
+    if section not in request.brand.section_list:
+        raise Http404("This site has no such section.")
+    qs = articles_visible(brand=request.brand).filter(section=section)
+    return _list_page(request, qs, title=SECTION_NAMES.get(section, section.title()), kind="section",
+                      extra={"section": section})
+
+
+@cached_page
+def source(request, source_id: int):
+    src = get_object_or_404(Source, id=source_id)
+    qs = articles_visible(brand=request.brand).filter(source=src)
+    return _list_page(request, qs, title=f"From {src.credit}", kind="source", extra={"source": src})
+
+
+@cached_page
+def place(request, place: str):
+    qs = articles_visible(brand=request.brand).exclude(dateline_place="")
+    # Datelines are stored as written ("ST. MORITZ"); the URL carries their slug.
+    names = {slugify(p): p for p in qs.values_list("dateline_place", flat=True).distinct()[:5000]}
+    if place not in names:
+        raise Http404("No stories from that place.")
+    return _list_page(request, qs.filter(dateline_place=names[place]), title=names[place].title(), kind="place",
+                      extra={"place": names[place]})
+
+
+@cached_page
+def archive(request, year: int, month: int, day: int):
+    try:
+        day_start = dt.datetime(year, month, day, tzinfo=request.brand.tz)
+    except ValueError:
+        raise Http404("No such date.") from None
+    qs = articles_visible(brand=request.brand).filter(
+        published_at__gte=day_start, published_at__lt=day_start + dt.timedelta(days=1)
+    )
+    nav = {"prev_day": day_start - dt.timedelta(days=1), "next_day": day_start + dt.timedelta(days=1), "day": day_start}
+    return _list_page(request, qs, title=f"{day_start:%A} {day_start.day} {day_start:%B %Y}", kind="archive", extra=nav)
