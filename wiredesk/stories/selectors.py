@@ -63,7 +63,11 @@ def recent_publication_times(*, source_id: int, limit: int = 20) -> list:
 def articles_visible(*, brand) -> "QuerySet[Article]":
     """Articles a brand shows: from its sources (all enabled ones when it lists none), no duplicates."""
     qs = Article.objects.filter(duplicate_of__isnull=True).select_related("source")
-    source_ids = list(brand.sources.values_list("id", flat=True))
+    # Asked several times while one page is built: remembered on the brand instance, which
+    # lives for one request.
+    source_ids = getattr(brand, "_source_ids", None)
+    if source_ids is None:
+        source_ids = brand._source_ids = list(brand.sources.values_list("id", flat=True))
     if source_ids:
         qs = qs.filter(source_id__in=source_ids)
     return qs
@@ -94,9 +98,9 @@ def front_candidates(*, brand, since, limit: int = 400) -> list[Article]:
     return recent
 
 
-def related_candidates(*, brand, article: Article, limit: int = 40) -> list[Article]:
+def related_candidates(*, brand, article: Article, limit: int = 30) -> list[Article]:
     """Recent stories of the same section, to choose a READ MORE link from."""
     return list(
         articles_visible(brand=brand).filter(section=article.section).exclude(id=article.id)
-        .order_by("-published_at", "-id")[:limit]
+        .select_related(None).only("id", "slug", "title", "published_at").order_by("-published_at", "-id")[:limit]
     )

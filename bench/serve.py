@@ -1,0 +1,238 @@
+"""Serving benchmark: 100,000 stored articles, gunicorn, wrk; nginx on a static copy as the baseline.
+
+    .venv/bin/python bench/serve.py [--articles 100000] [--seconds 10] [--connections 8]
+
+Needs `wrk` and `nginx` (Debian packages). In one run it measures, with wrk on loopback:
+  (a) nginx serving a saved static copy of one article page       (the baseline)
+  (b) the same article page from wiredesk with a warm page cache
+  (c) the same article page with the page cache off
+  (d) a search query (page cache off, so every request really searches)
+and prints requests per second, p95 and p99 latency, and each rate as a ratio to (a).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "bench.localhost"
+LUA = ROOT / "bench" / "wrk_percentiles.lua"
+PLACES = ["PORT ELLIS", "KINGSBRIDGE", "SELVARA", "CORRAN FALLS", "ASHGROVE", "MILLBROOK", "LOWMERE"]
+WORDS = (
+    "harbour council ferry berth market shares quarterly results rowing club regatta estuary festival "
+    "budget school bridge railway orchard vineyard storm coastline fishing fleet lighthouse museum league "
+    "final striker keeper transfer software startup chip factory network outage satellite launch reactor"
+).split()
+SECTIONS = ["world", "business", "technology", "sports"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    return " ".join(words).capitalize() + "."
+
+
+def setup_django(data_dir: str) -> None:
+    os.environ.update(WIREDESK_DATA_DIR=data_dir, WIREDESK_LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="wiredesk.project.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def generate(n: int) -> str:
+    """Store n synthetic articles for one brand; return the path of one article page."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wiredesk.brands.models import Brand, BrandSource
+    from wiredesk.sources.models import Source
+    from wiredesk.stories.models import Article
+
+    rng = random.Random(20261129)
+    brand = Brand.objects.create(name="Bench Herald", hosts=[HOST], time_zone="Australia/Sydney", home_place="PORT ELLIS")
+    source = Source.objects.create(name="Bench Wire", credit="Bench Wire", feed_url="https://wire.bench.example/feed")
+    BrandSource.objects.create(brand=brand, source=source)
+    now = timezone.now()
+    batch: list[Article] = []
+    for i in range(n):
+        place = rng.choice(PLACES)
+        lead = f"{place}, Westmark:"
+        paragraphs = [f"{lead} {sentence(rng, 30)}"] + [sentence(rng, rng.randint(20, 45)) for _ in range(5)]
+        guid = f"bench-{i}"
+        batch.append(
+            Article(
+                source=source, guid=guid, guid_key=hashlib.sha256(guid.encode()).hexdigest(),
+                canonical_url=f"https://wire.bench.example/news/{i}", url_key=hashlib.sha256(f"u{i}".encode()).hexdigest(),
+                slug=f"story-{i}", title=sentence(rng, 8)[:-1], body_html="".join(f"<p>{p}</p>" for p in paragraphs),
+                lead_text=" ".join(paragraphs)[:600], lead_kind="dateline", lead_raw=lead, dateline_place=place,
+                published_at=now - dt.timedelta(minutes=i), section=SECTIONS[i % 4], language="en",
+                fingerprint=hashlib.sha256(f"f{i}".encode()).hexdigest(), raw_hash=hashlib.sha256(f"r{i}".encode()).hexdigest(),
+            )
+        )
+        if len(batch) == 5000:
+            with transaction.atomic():
+                Article.objects.bulk_create(batch)
+            batch.clear()
+    if batch:
+        with transaction.atomic():
+            Article.objects.bulk_create(batch)
+    try:  # the search index, when the search app provides a rebuild
+        from wiredesk.search.services import search_index_rebuild
+
+        search_index_rebuild()
+    except ImportError:
+        pass
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("ANALYZE")
+    article = Article.objects.get(guid="bench-50")
+    return f"/story/{article.id}-{article.slug}/"
+
+
+def start_gunicorn(data_dir: str, port: int, *, page_cache: bool) -> subprocess.Popen:
+    env = dict(os.environ, WIREDESK_DATA_DIR=data_dir, WIREDESK_PORT=str(port), WIREDESK_PAGE_CACHE="true" if page_cache else "false",
+               WIREDESK_LOG_LEVEL="WARNING")
+    argv = [sys.executable, "-m", "gunicorn", "wiredesk.project.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            "--workers", "2", "--threads", "2", "--log-level", "warning"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(port)
+    return proc
+
+
+def start_nginx(root: str, port: int, conf_dir: str, *, proxy_port: int, upstream: int) -> subprocess.Popen:
+    """nginx with two servers: the static copy, and a caching proxy in front of gunicorn."""
+    conf = Path(conf_dir) / "nginx.conf"
+    conf.write_text(
+        f"""worker_processes 1; pid {conf_dir}/nginx.pid; error_log {conf_dir}/error.log;
+events {{ worker_connections 256; }}
+http {{
+  access_log off; sendfile on; tcp_nopush on; keepalive_timeout 65;
+  client_body_temp_path {conf_dir}/body; proxy_temp_path {conf_dir}/proxy; fastcgi_temp_path {conf_dir}/fcgi;
+  uwsgi_temp_path {conf_dir}/uwsgi; scgi_temp_path {conf_dir}/scgi;
+  server {{ listen 127.0.0.1:{port}; root {root}; location / {{ default_type text/html; try_files /page.html =404; }} }}
+  # The deployment docs/deploy.md recommends: a shared cache honouring wiredesk's Cache-Control.
+  proxy_cache_path {conf_dir}/cache keys_zone=wd:10m max_size=100m;
+  server {{
+    listen 127.0.0.1:{proxy_port};
+    location / {{
+      proxy_pass http://127.0.0.1:{upstream}; proxy_set_header Host $host; proxy_http_version 1.1;
+      proxy_set_header Connection ""; proxy_cache wd; proxy_cache_lock on;
+      proxy_cache_use_stale updating error timeout; proxy_cache_background_update on;
+    }}
+  }}
+}}
+"""
+    )
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    proc = subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(port)
+    return proc
+
+
+def wait_for(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def wrk(url: str, *, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-H", f"Host: {HOST}", "-s", str(LUA), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p95 = float(re.search(r"p95_ms=([\d.]+)", out).group(1))
+    p99 = float(re.search(r"p99_ms=([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p95": p95, "p99": p99, "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--query", default="harbour ferry")
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
+            sys.exit(f"{tool} is missing: apt-get install {tool if tool == 'wrk' else 'nginx-light'}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = str(Path(tmp) / "data")
+        setup_django(data_dir)
+        started = time.perf_counter()
+        path = generate(args.articles)
+        print(f"generated {args.articles:,} articles in {time.perf_counter() - started:.0f} s; article page {path}")
+
+        cached_port, plain_port, nginx_port = free_port(), free_port(), free_port()
+        cached = start_gunicorn(data_dir, cached_port, page_cache=True)
+        plain = start_gunicorn(data_dir, plain_port, page_cache=False)
+        static_root = Path(tmp) / "static"
+        static_root.mkdir()
+        # nginx workers drop root privileges: let them read the copy.
+        os.chmod(tmp, 0o755)
+        import urllib.request
+
+        request = urllib.request.Request(f"http://127.0.0.1:{plain_port}{path}", headers={"Host": HOST})
+        (static_root / "page.html").write_bytes(urllib.request.urlopen(request).read())
+        proxy_port = free_port()
+        nginx = start_nginx(str(static_root), nginx_port, tmp, proxy_port=proxy_port, upstream=cached_port)
+        try:
+            for port in (cached_port, proxy_port):  # warm both caches up
+                wrk(f"http://127.0.0.1:{port}{path}", seconds=2, connections=args.connections)
+            runs = {
+                "a": ("nginx, static copy of the article page", f"http://127.0.0.1:{nginx_port}/page.html"),
+                "b": ("article page, warm page cache (gunicorn)", f"http://127.0.0.1:{cached_port}{path}"),
+                "b2": ("article page, warm nginx proxy cache", f"http://127.0.0.1:{proxy_port}{path}"),
+                "c": ("article page, page cache off", f"http://127.0.0.1:{plain_port}{path}"),
+                "d": ("search query, page cache off", f"http://127.0.0.1:{plain_port}/search/?q={args.query.replace(' ', '+')}"),
+            }
+            results = {key: wrk(url, seconds=args.seconds, connections=args.connections) for key, (_, url) in runs.items()}
+        finally:
+            for proc in (cached, plain, nginx):
+                proc.terminate()
+                proc.wait(timeout=30)
+
+    base = results["a"]["rps"]
+    print(f"wrk: 2 threads, {args.connections} connections, {args.seconds} s per run, {os.cpu_count()} cores")
+    for key, (label, _) in runs.items():
+        r = results[key]
+        print(f"({key}) {label:40s} {r['rps']:9.0f} req/s  p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
+              f"ratio to (a) {r['rps'] / base:.3f}" + (f"  NON-2xx {r['non2xx']}" if r["non2xx"] else ""))
+    print(f"targets: (b) ratio >= 0.25: {results['b']['rps'] / base:.3f} from gunicorn alone, "
+          f"{results['b2']['rps'] / base:.3f} behind the nginx cache; (c) p99 <= 25 ms: {results['c']['p99']:.1f}; "
+          f"(d) p95 <= 50 ms: {results['d']['p95']:.1f}")
+
+
+if __name__ == "__main__":
+    main()
