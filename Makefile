@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DEMO_WIRES_PORT ?= 8001
 export WIREDESK_PORT ?= 8000
 
-.PHONY: run test install install-test clean
+.PHONY: run test install install-test install-test-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# Test tools from the npm registry (axe-core, the Nu HTML Checker), again when the lock changes.
+# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; the machine's Java runs it.
+node_modules/.installed: package.json $(wildcard package-lock.json)
+	if [ -f package-lock.json ]; then npm ci --ignore-scripts --no-audit --no-fund; \
+	else npm install --ignore-scripts --no-audit --no-fund; fi
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-test-tools: node_modules/.installed
 
 # The demo wires run on this machine's loopback, so the guarded client is told to admit them.
 run: export WIREDESK_FETCH_ALLOW_NETWORKS = 127.0.0.1/32
@@ -35,8 +43,9 @@ run: install
 	@echo "site: http://localhost:$(WIREDESK_PORT)/ (brands: see README)"
 	$(BIN)/wiredesk run --demo-wires $(DEMO_WIRES_PORT)
 
-test: install-test
+# scripts/test.sh installs Debian's chromium for the browser tests when it is missing.
+test: install-test install-test-tools
 	bash scripts/test.sh
 
 clean:
-	rm -rf $(VENV) data test-artifacts
+	rm -rf $(VENV) data test-artifacts node_modules

@@ -99,3 +99,11 @@ def test_needs_page():
     assert needs_page(raw(), POLICY, always=True)
     assert not needs_page(raw(content_html=""), dataclasses.replace(POLICY, full_text=False), always=True)
     assert not needs_page(raw(content_html="", link="javascript:alert(1)"), POLICY, always=False)
+
+
+def test_a_photo_above_the_first_paragraph_is_not_the_lead():
+    body = ('<figure><img src="/p.jpg"><figcaption>Nets drying on the quay. Ravi Tollund/Valley Dispatch</figcaption></figure>'
+            "<p>CORRAN FALLS, Westmark: The mill reopened on Monday.</p>")
+    item = normalize(raw(content_html=body), policy=POLICY, now=NOW)
+    assert item.lead.place == "CORRAN FALLS"
+    assert item.lead_text.startswith("CORRAN FALLS, Westmark: The mill reopened")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponseBadRequest
+from django.template.loader import render_to_string
 
 from wiredesk.brands.selectors import brand_for_host
 
@@ -19,6 +20,7 @@ class BrandMiddleware:
         host = request.get_host().rsplit(":", 1)[0] if not request.get_host().endswith("]") else request.get_host()
         brand = brand_for_host(host)
         if brand is None:
-            return HttpResponseBadRequest("Unknown site.", content_type="text/plain; charset=utf-8")
+            # The plain error page, rendered without the request: nothing of it comes from the Host.
+            return HttpResponseBadRequest(render_to_string("400.html"))
         request.brand = brand
         return self.get_response(request)

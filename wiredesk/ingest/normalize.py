@@ -23,6 +23,7 @@ EXCERPT_CHARS = 600
 KNOWN_SECTIONS = SECTIONS
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+_FIGURE = re.compile(r"<figure\b.*?</figure>", re.S | re.I)
 
 
 def plain(text: str) -> str:
@@ -123,12 +124,14 @@ def normalize(
         body_html = _excerpt(raw.summary_html or body, base)
     # split_related, split_credit_tag and html_to_text, parsing the body once.
     body_html, related, credit_tag, text = split_story(body_html, base_url=base)
-    first, _, _ = text.partition("\n")
+    # The lead is the story's first paragraph, not the caption of a photo placed above it.
+    story_text = html_to_text(_FIGURE.sub(" ", body_html)) if "<figure" in body_html else text
+    first, _, _ = story_text.partition("\n")
     published = to_utc(raw.published or raw.updated or (extracted.published if extracted else None), now=now)
     lead, _rest = parse_lead(first, default_year=published.year)
     title = plain(raw.title) or (plain(extracted.title) if extracted else "") or plain(first)[:120] or "(untitled)"
     updated = to_utc(raw.updated, now=now) if raw.updated else None
-    lead_text = text[:LEAD_TEXT_CHARS]
+    lead_text = story_text[:LEAD_TEXT_CHARS]
     return NormalizedItem(
         guid=item_guid(raw),
         canonical_url=link,

@@ -27,6 +27,7 @@ from wiredesk.ingest.extract.robots import robots_allows
 from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.normalize import item_guid, item_link, needs_page, normalize
 from wiredesk.ingest.types import NormalizedItem, RawItem, SourcePolicy
+from wiredesk.search.services import search_index_update
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.dedup import Candidate, classify
@@ -194,6 +195,7 @@ def _store_items(source: Source, items: tuple[RawItem, ...], client: GuardedClie
             )
             article, action = article_upsert(item=item, source_id=source.id, decision=decision)
             if article is not None:  # later items of this same feed see it, too
+                search_index_update(article_ids=[article.id])
                 stored = Candidate(id=article.id, raw_hash=item.raw_hash, fingerprint=item.fingerprint, title=item.title)
                 known[sha256_hex(item.guid)] = stored
                 if item.canonical_url:

@@ -61,7 +61,12 @@ def recent_publication_times(*, source_id: int, limit: int = 20) -> list:
 # --- what readers see -------------------------------------------------------------------
 
 def articles_visible(*, brand) -> "QuerySet[Article]":
-    """Articles a brand shows: from its sources (all enabled ones when it lists none), no duplicates."""
+    """Articles a brand shows: from its sources (every source when it lists none), in its
+    sections (every section when it lists none), duplicates hidden.
+
+    A paused source's stored stories stay visible: pausing stops polling, it unpublishes
+    nothing.
+    """
     qs = Article.objects.filter(duplicate_of__isnull=True).select_related("source")
     # Asked several times while one page is built: remembered on the brand instance, which
     # lives for one request.
@@ -70,6 +75,8 @@ def articles_visible(*, brand) -> "QuerySet[Article]":
         source_ids = brand._source_ids = list(brand.sources.values_list("id", flat=True))
     if source_ids:
         qs = qs.filter(source_id__in=source_ids)
+    if brand.sections:
+        qs = qs.filter(section__in=brand.sections)
     return qs
 
 

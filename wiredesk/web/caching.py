@@ -2,12 +2,18 @@
 
 Only anonymous GET/HEAD responses with status 200 are cached, and cached pages carry no
 per-user state (no CSRF tokens, no session): forms that change state live on uncached pages.
+
+Pages are keyed on scheme, host and path (a page holds absolute URLs such as its canonical
+link, so a brand served on two host names or over http and https keeps one copy per origin).
+Last-Modified is when the page's bytes last changed, not when its main story did: an
+article page also shows the rail and a READ MORE choice, which change without the article.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,6 +37,25 @@ def _not_modified(request, etag: str, last_modified: int) -> bool:
     return ims is not None and last_modified <= ims
 
 
+RENDITION_TTL = 7 * 24 * 3600
+
+
+def _changed_at(page: str, etag: str, floor: int) -> int:
+    """When this page's bytes last changed (seconds): kept while new renders give the same bytes.
+
+    Never earlier than a change a client could have seen, so If-Modified-Since can't answer
+    304 for a page that differs from the client's copy: when the record is missing it is now,
+    and a changed page always moves it forward, even within the same second.
+    """
+    seen_key = f"page-changed:{page}"
+    seen = cache.get(seen_key)
+    if seen and seen[0] == etag:
+        return max(seen[1], floor)
+    changed = max(int(time.time()), (seen[1] + 1) if seen else 0, floor)
+    cache.set(seen_key, (etag, changed), RENDITION_TTL)
+    return changed
+
+
 def cached_page(view):
     """Serve a brand page from the cache for the current content generation, with 304s."""
 
@@ -40,9 +65,8 @@ def cached_page(view):
             response = view(request, *args, **kwargs)
             response["Cache-Control"] = "private, no-store"
             return response
-        key = "page:" + hashlib.sha256(
-            f"{request.brand.id}:{content_generation()}:{request.get_full_path()}".encode()
-        ).hexdigest()
+        page = hashlib.sha256(f"{request.brand.id}:{request.build_absolute_uri()}".encode()).hexdigest()
+        key = f"page:{content_generation()}:{page}"
         hit = cache.get(key) if settings.PAGE_CACHE["enabled"] else None
         if hit is None:
             response = view(request, *args, **kwargs)
@@ -50,18 +74,18 @@ def cached_page(view):
                 return response
             body = response.content
             etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
-            last_modified = int(getattr(response, "last_modified_ts", 0)) or 0
+            floor = int(getattr(response, "last_modified_ts", 0) or 0)
+            last_modified = _changed_at(page, etag, floor)
             hit = (body, response["Content-Type"], etag, last_modified)
             if settings.PAGE_CACHE["enabled"]:
                 cache.set(key, hit, settings.PAGE_CACHE["ttl"])
         body, content_type, etag, last_modified = hit
-        if _not_modified(request, etag, last_modified or 2**62):
+        if _not_modified(request, etag, last_modified):
             response = HttpResponseNotModified()
         else:
             response = HttpResponse(body, content_type=content_type)
         response["ETag"] = etag
-        if last_modified:
-            response["Last-Modified"] = http_date(last_modified)
+        response["Last-Modified"] = http_date(last_modified)
         response["Cache-Control"] = _cache_control()
         response["Vary"] = "Host"
         return response

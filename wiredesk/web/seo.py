@@ -1,15 +1,186 @@
-"""Sitemaps and robots.txt (filled in by the SEO work)."""
+"""Sitemaps and robots.txt, and the small facts about an article that feeds and meta tags share.
 
-from django.http import Http404
+Identity: an article's GUID in every feed we publish is a tag URI (RFC 4151) made of the
+day it was first stored and its id, ``tag:wiredesk,2026-11-19:article-42``. Neither changes
+after the row is written, and neither involves a host name, a port or a brand, so feed
+readers keep their read state when a site moves to another domain or gains one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+from django.db.models import Max
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.xmlutils import SimplerXMLGenerator
+
+from wiredesk.stories.models import Article
+from wiredesk.stories.selectors import articles_visible
+from wiredesk.web.caching import cached_page
+
+UTC = dt.timezone.utc
+SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit for one file
+NEWS_WINDOW = dt.timedelta(hours=48)  # Google News sitemaps list the last two days only
+NEWS_MAX_URLS = 1_000  # and at most a thousand stories
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+XML_TYPE = "application/xml; charset=utf-8"
 
 
+# --- shared facts -------------------------------------------------------------------------
+
+def article_guid(article: Article) -> str:
+    """The stable, host-independent identity of an article in feeds (not a link)."""
+    first_seen = article.first_seen_at.astimezone(UTC).date().isoformat()
+    return f"tag:wiredesk,{first_seen}:article-{article.id}"
+
+
+# The escapes of django.utils.html.json_script: nothing in the JSON can close a <script>
+# element, open a comment or start an entity, wherever the JSON ends up.
+_JSON_HTML_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_dumps_html_safe(data, **kwargs) -> str:
+    """JSON text with ``<``, ``>`` and ``&`` written as \\u escapes (still the same JSON)."""
+    return json.dumps(data, ensure_ascii=False, **kwargs).translate(_JSON_HTML_ESCAPES)
+
+
+def article_path(article: Article) -> str:
+    return reverse("article", args=[article.id, article.slug])
+
+
+def article_modified(article: Article) -> dt.datetime:
+    """When the story last changed: the wire's update time, or our revision time for edited copy."""
+    times = [article.published_at]
+    if article.updated_at:
+        times.append(article.updated_at)
+    if article.revision > 1 and article.changed_at:
+        times.append(article.changed_at)
+    return max(times)
+
+
+def w3c(value: dt.datetime) -> str:
+    """A W3C datetime in UTC, to the second: 2026-11-19T08:30:00+00:00."""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def shown_articles(brand):
+    """What the brand publishes: its visible articles in the sections it shows."""
+    return articles_visible(brand=brand).filter(section__in=brand.section_list)
+
+
+# --- sitemaps -----------------------------------------------------------------------------
+
+def _xml_response(write, *, last_modified: dt.datetime | None) -> HttpResponse:
+    out = io.StringIO()
+    xml = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+    xml.startDocument()
+    write(xml)
+    xml.endDocument()
+    response = HttpResponse(out.getvalue(), content_type=XML_TYPE)
+    if last_modified is not None:
+        response.last_modified_ts = last_modified.timestamp()
+    return response
+
+
+def _url(xml: SimplerXMLGenerator, loc: str, lastmod: dt.datetime | None) -> None:
+    xml.startElement("url", {})
+    xml.addQuickElement("loc", loc)
+    if lastmod is not None:
+        xml.addQuickElement("lastmod", w3c(lastmod))
+    xml.endElement("url")
+
+
+@cached_page
 def sitemap(request):
-    raise Http404("not built yet")
+    """The brand's home, its sections and its newest articles (at most 50,000 URLs in all)."""
+    brand = request.brand
+    origin = request.build_absolute_uri("/").rstrip("/")
+    sections = brand.section_list
+    qs = shown_articles(brand)
+    newest_by_section = dict(
+        qs.order_by().values("section").annotate(newest=Max("changed_at")).values_list("section", "newest")
+    )
+    rows = list(
+        qs.order_by("-published_at", "-id").values_list("id", "slug", "changed_at")[
+            : SITEMAP_MAX_URLS - 1 - len(sections)
+        ]
+    )
+    newest = max(newest_by_section.values(), default=None)
+    # reverse() costs ~15 us; 50,000 of them would dominate the response, so the article
+    # address is reversed once with markers and filled in (ids are digits, slugs ASCII).
+    pattern = reverse("article", args=[987654321, "slug-marker"])
+
+    def article_loc(article_id: int, slug: str) -> str:
+        return origin + pattern.replace("987654321", str(article_id), 1).replace("slug-marker", slug, 1)
+
+    def write(xml):
+        xml.startElement("urlset", {"xmlns": SITEMAP_NS})
+        _url(xml, origin + reverse("home"), newest)
+        for section in sections:
+            _url(xml, origin + reverse("section", args=[section]), newest_by_section.get(section))
+        for article_id, slug, changed_at in rows:
+            _url(xml, article_loc(article_id, slug), changed_at)
+        xml.endElement("urlset")
+
+    return _xml_response(write, last_modified=newest)
 
 
+@cached_page
 def news_sitemap(request):
-    raise Http404("not built yet")
+    """Articles published in the last 48 hours, with the Google News tags."""
+    brand = request.brand
+    origin = request.build_absolute_uri("/").rstrip("/")
+    since = timezone.now() - NEWS_WINDOW
+    articles = list(
+        shown_articles(brand)
+        .filter(published_at__gte=since)
+        .order_by("-published_at", "-id")
+        .select_related(None)
+        .only("id", "slug", "title", "published_at", "changed_at")[:NEWS_MAX_URLS]
+    )
+    language = (brand.language or "en").lower()
+
+    def write(xml):
+        xml.startElement("urlset", {"xmlns": SITEMAP_NS, "xmlns:news": NEWS_NS})
+        for a in articles:
+            xml.startElement("url", {})
+            xml.addQuickElement("loc", origin + article_path(a))
+            xml.startElement("news:news", {})
+            xml.startElement("news:publication", {})
+            xml.addQuickElement("news:name", brand.name)
+            xml.addQuickElement("news:language", language)
+            xml.endElement("news:publication")
+            xml.addQuickElement("news:publication_date", w3c(a.published_at))
+            xml.addQuickElement("news:title", a.title)
+            xml.endElement("news:news")
+            xml.endElement("url")
+        xml.endElement("urlset")
+
+    return _xml_response(write, last_modified=max((a.changed_at for a in articles), default=None))
 
 
 def robots_txt(request):
-    raise Http404("not built yet")
+    """Everything may be crawled but the admin and search results; both sitemaps are listed.
+
+    Not page-cached: the sitemap addresses are those of the host asked, and a brand may answer
+    on several hosts.
+    """
+    lines = [
+        "User-agent: *",
+        "Allow: /",
+        "Disallow: /admin/",
+        f"Disallow: {reverse('search')}",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        f"Sitemap: {request.build_absolute_uri(reverse('news-sitemap'))}",
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Vary"] = "Host"
+    return response

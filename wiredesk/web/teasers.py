@@ -16,7 +16,8 @@ def teaser_text(*, lead_raw: str, lead_text: str) -> str:
         body = body[len(lead_raw):].lstrip(" -\u2013\u2014")
     cut = teaser(body, limit=TEASER_CHARS)
     if not cut.endswith("..."):
-        cut += "..."
+        # A short story is shown whole: its own full stop gives way to the "..." (not "....").
+        cut = cut.rstrip(" ,;:.-\u2013\u2014") + "..."
     return f"{lead_raw} {cut}" if lead_raw else cut
 
 

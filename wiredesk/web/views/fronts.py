@@ -12,11 +12,15 @@ from django.utils.text import slugify
 
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.sources.models import Source
-from wiredesk.stories.selectors import articles_visible, front_candidates
+from wiredesk.stories.selectors import articles_recent, articles_visible
+from wiredesk.text.dates import MIN_YEAR
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import rank_front
 
 PER_PAGE = 20
+FRONT_WINDOW = dt.timedelta(days=14)
+FRONT_LIMIT = 400
+FRONT_QUIET = 12  # fewer recent stories than this: a quiet site shows its latest, however old
 
 
 def _list_page(request, qs, *, title: str, kind: str, extra: dict | None = None):
@@ -33,7 +37,13 @@ def _list_page(request, qs, *, title: str, kind: str, extra: dict | None = None)
 def home(request):
     brand = request.brand
     now = timezone.now()
-    candidates = front_candidates(brand=brand, since=now - dt.timedelta(days=14))
+    # One query whatever the site's size or age: the newest stories, then the recent window
+    # in Python (the window is a prefix of the newest, so the result is the same as asking
+    # for the window first and falling back to the newest on a quiet site).
+    newest = articles_recent(brand=brand, limit=FRONT_LIMIT)
+    candidates = [a for a in newest if a.published_at >= now - FRONT_WINDOW]
+    if len(candidates) < FRONT_QUIET:
+        candidates = newest
     blocks = rank_front(candidates, brand=brand, now=now, per_section=5)
     response = render(request, "web/home.html", {"blocks": blocks})
     if candidates:
@@ -53,6 +63,9 @@ def section(request, section: str):
 @cached_page
 def source(request, source_id: int):
     src = get_object_or_404(Source, id=source_id)
+    carried = set(request.brand.sources.values_list("id", flat=True))
+    if carried and src.id not in carried:  # a brand listing no sources carries them all
+        raise Http404("This site does not carry that source.")
     qs = articles_visible(brand=request.brand).filter(source=src)
     return _list_page(request, qs, title=f"From {src.credit}", kind="source", extra={"source": src})
 
@@ -60,8 +73,9 @@ def source(request, source_id: int):
 @cached_page
 def place(request, place: str):
     qs = articles_visible(brand=request.brand).exclude(dateline_place="")
-    # Datelines are stored as written ("ST. MORITZ"); the URL carries their slug.
-    names = {slugify(p): p for p in qs.values_list("dateline_place", flat=True).distinct()[:5000]}
+    # Datelines are stored as written ("ST. MORITZ"); the URL carries their slug. order_by()
+    # drops the model's ordering, which would otherwise join DISTINCT and give one row per story.
+    names = {slugify(p): p for p in qs.order_by().values_list("dateline_place", flat=True).distinct()}
     if place not in names:
         raise Http404("No stories from that place.")
     return _list_page(request, qs.filter(dateline_place=names[place]), title=names[place].title(), kind="place",
@@ -70,12 +84,15 @@ def place(request, place: str):
 
 @cached_page
 def archive(request, year: int, month: int, day: int):
+    if not MIN_YEAR <= year <= 9998:  # nothing is dated earlier; later would overflow
+        raise Http404("No such date.")
     try:
         day_start = dt.datetime(year, month, day, tzinfo=request.brand.tz)
+        day_end = day_start + dt.timedelta(days=1)
     except ValueError:
         raise Http404("No such date.") from None
     qs = articles_visible(brand=request.brand).filter(
-        published_at__gte=day_start, published_at__lt=day_start + dt.timedelta(days=1)
+        published_at__gte=day_start, published_at__lt=day_end
     )
-    nav = {"prev_day": day_start - dt.timedelta(days=1), "next_day": day_start + dt.timedelta(days=1), "day": day_start}
+    nav = {"prev_day": day_start - dt.timedelta(days=1), "next_day": day_end, "day": day_start}
     return _list_page(request, qs, title=f"{day_start:%A} {day_start.day} {day_start:%B %Y}", kind="archive", extra=nav)

@@ -1,0 +1,103 @@
+"""SQLite: an FTS5 table ``search_fts(title, body)`` whose rowid is the article id.
+
+Relevance is bm25() with the title weighted 10 to 1 over the body. Snippets and titles come
+from snippet() and highlight() with private-use sentinels around matches; the caller escapes
+the text and only then turns the sentinels into <mark> tags.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from django.db.models import QuerySet
+
+from wiredesk.search.backends.base import RawHit, SearchBackend
+from wiredesk.search.documents import ELLIPSIS, MARK_START, MARK_STOP, Document
+from wiredesk.search.query import ParsedQuery
+from wiredesk.stories.models import Article
+
+TABLE = "search_fts"
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
+SNIPPET_TOKENS = 32  # FTS5 allows at most 64
+
+_ORDER = {
+    "relevance": f"bm25({TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}), a.published_at DESC, a.id DESC",
+    "newest": "a.published_at DESC, a.id DESC",
+}
+
+
+class SqliteBackend(SearchBackend):
+    def create_schema(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(title, body, tokenize = '{TOKENIZER}')")
+
+    def drop_schema(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+    def write(self, docs: Sequence[Document]) -> None:
+        if not docs:
+            return
+        with self.connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [(d.id,) for d in docs])
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (rowid, title, body) VALUES (%s, %s, %s)", [(d.id, d.title, d.body) for d in docs]
+            )
+
+    def delete(self, article_ids: Iterable[int]) -> None:
+        ids = [(int(i),) for i in article_ids]
+        if ids:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", ids)
+
+    def clear(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+
+    def optimize(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
+
+    def _candidates_sql(self, candidates: QuerySet) -> tuple[str, tuple]:
+        ids = candidates.order_by().values("id")
+        sql, params = ids.query.get_compiler(connection=self.connection).as_sql()
+        return sql, tuple(params)
+
+    def count(self, *, candidates: QuerySet, query: ParsedQuery) -> int:
+        cand_sql, cand_params = self._candidates_sql(candidates)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {TABLE} WHERE {TABLE} MATCH %s AND {TABLE}.rowid IN ({cand_sql})",
+                (query.fts5(), *cand_params),
+            )
+            return int(cursor.fetchone()[0])
+
+    def page(self, *, candidates: QuerySet, query: ParsedQuery, order: str, offset: int, limit: int) -> list[RawHit]:
+        cand_sql, cand_params = self._candidates_sql(candidates)
+        order_sql = _ORDER[order]
+        article = self.connection.ops.quote_name(Article._meta.db_table)
+        match = query.fts5()
+        # The inner query picks the page; the outer one builds snippets for that page only
+        # (SQLite would otherwise compute snippet() for every match before sorting).
+        sql = f"""
+            SELECT {TABLE}.rowid,
+                   highlight({TABLE}, 0, %s, %s),
+                   snippet({TABLE}, 1, %s, %s, %s, {SNIPPET_TOKENS})
+            FROM {TABLE} JOIN {article} a ON a.id = {TABLE}.rowid
+            WHERE {TABLE} MATCH %s AND {TABLE}.rowid IN (
+                SELECT {TABLE}.rowid
+                FROM {TABLE} JOIN {article} a ON a.id = {TABLE}.rowid
+                WHERE {TABLE} MATCH %s AND {TABLE}.rowid IN ({cand_sql})
+                ORDER BY {order_sql}
+                LIMIT %s OFFSET %s
+            )
+            ORDER BY {order_sql}
+        """
+        params = (
+            MARK_START, MARK_STOP, MARK_START, MARK_STOP, ELLIPSIS,
+            match, match, *cand_params, int(limit), int(offset),
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [RawHit(article_id=row[0], title=row[1] or "", snippet=row[2] or "") for row in cursor.fetchall()]

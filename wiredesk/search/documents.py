@@ -1,0 +1,63 @@
+"""What the search index holds for an article, and how marked-up matches become safe HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from wiredesk.text.sanitize import html_to_text
+
+# Private-use characters the databases put around matches; escaped text never contains them,
+# so after HTML-escaping they are swapped for <mark> tags and nothing else becomes markup.
+MARK_START = "\ue000"
+MARK_STOP = "\ue001"
+ELLIPSIS = "\u2026"
+
+TITLE_MAX_CHARS = 1_000
+BODY_MAX_CHARS = 100_000  # PostgreSQL refuses tsvectors over 1 MB; the story is told by then
+
+
+@dataclass(frozen=True)
+class Document:
+    id: int
+    title: str
+    body: str
+
+
+def _clean(text: str, limit: int) -> str:
+    # NUL is refused by PostgreSQL; the sentinels must only ever come from the database.
+    return text.replace("\x00", " ").replace(MARK_START, " ").replace(MARK_STOP, " ")[:limit]
+
+
+def document_for(*, id: int, title: str, body_html: str, lead_text: str) -> Document:
+    """The indexed text of an article: its title, and the plain text of its body with the lead."""
+    body = html_to_text(body_html or "")
+    lead = (lead_text or "").strip()
+    if lead and " ".join(lead.split())[:80] not in " ".join(body.split()):
+        body = f"{lead}\n{body}" if body else lead  # lead_text is usually the body's opening
+    return Document(id=id, title=_clean(title or "", TITLE_MAX_CHARS), body=_clean(body, BODY_MAX_CHARS))
+
+
+def marked_html(text: str | None) -> SafeString:
+    """Escape text, then turn the match sentinels into balanced <mark> tags."""
+    out: list[str] = []
+    open_ = False
+    start = 0
+    text = text or ""
+    for i, ch in enumerate(text):
+        if ch not in (MARK_START, MARK_STOP):
+            continue
+        out.append(escape(text[start:i]))
+        start = i + 1
+        if ch == MARK_START and not open_:
+            out.append("<mark>")
+            open_ = True
+        elif ch == MARK_STOP and open_:
+            out.append("</mark>")
+            open_ = False
+    out.append(escape(text[start:]))
+    if open_:
+        out.append("</mark>")
+    return mark_safe("".join(out))

@@ -1,0 +1,56 @@
+"""Writes of the search index. Ingest calls search_index_update for every stored article."""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from django.db import connection, transaction
+
+from wiredesk.search.backends import backend_for
+from wiredesk.search.documents import Document, document_for
+from wiredesk.stories.models import Article
+
+log = logging.getLogger("wiredesk.search")
+
+BATCH = 500  # ids per statement (SQLite's variable limit) and articles per read
+_FIELDS = ("id", "title", "body_html", "lead_text")
+
+
+def _documents(rows) -> list[Document]:
+    return [document_for(id=r[0], title=r[1], body_html=r[2], lead_text=r[3]) for r in rows]
+
+
+def search_index_update(*, article_ids: Iterable[int]) -> None:
+    """Bring the index rows of these articles up to date (rows of deleted articles are dropped)."""
+    ids = sorted({int(i) for i in article_ids})
+    if not ids:
+        return
+    backend = backend_for(connection)
+    with transaction.atomic():
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            rows = list(Article.objects.filter(id__in=chunk).values_list(*_FIELDS))
+            backend.write(_documents(rows))
+            backend.delete(set(chunk) - {r[0] for r in rows})
+
+
+def search_index_rebuild() -> int:
+    """Empty the index and fill it from every stored article; returns how many were indexed."""
+    backend = backend_for(connection)
+    indexed = 0
+    last_id = 0
+    with transaction.atomic():  # readers see the old index until the new one is complete
+        backend.clear()
+        while True:
+            rows = list(
+                Article.objects.filter(id__gt=last_id).order_by("id").values_list(*_FIELDS)[:BATCH]
+            )
+            if not rows:
+                break
+            backend.write(_documents(rows))
+            indexed += len(rows)
+            last_id = rows[-1][0]
+    backend.optimize()
+    log.info("search index rebuilt articles=%s", indexed)
+    return indexed
