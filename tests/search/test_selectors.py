@@ -134,7 +134,7 @@ def test_query_count_does_not_depend_on_page_size(brand, source, order, django_a
     one, other = Brand.objects.get(id=brand.id), Brand.objects.get(id=brand.id)
     with CaptureQueriesContext(connection) as small:
         assert len(search_articles(brand=one, query="ferry", order=order, per_page=5).hits) == 5
-    assert len(small) <= 4
+    assert len(small) <= 5  # brand sources, count, page ids, snippets for the page, articles
     with django_assert_num_queries(len(small)):
         page = search_articles(brand=other, query="ferry", order=order, per_page=20)
         assert len(page.hits) == 20
