@@ -103,6 +103,7 @@ class _Robots:
 
 
 PREFETCH = 8  # article pages fetched ahead of the item being processed
+INDEX_BATCH = 50  # stored articles indexed for search together
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,18 @@ def _store_items(source: Source, items: tuple[RawItem, ...], client: GuardedClie
         wanted=lambda raw: needs_page(raw, policy, always=source.fetch_full_text),
         fetch=functools.partial(_fetch_page, client=client, robots=robots),
     )
+    to_index: list[int] = []
+    try:
+        _store_loop(source, todo, pages, policy=policy, now=now, known=known, by_url=by_url, to_index=to_index, report=report)
+    finally:  # what was stored is searchable, even when the refresh stops half-way
+        search_index_update(article_ids=to_index)
+
+
+def _store_loop(
+    source: Source, todo: list[RawItem], pages: Iterator["_Page | None"], *, policy: SourcePolicy, now: dt.datetime,
+    known: dict[str, Candidate], by_url: dict[str, Candidate], to_index: list[int], report: RefreshReport,
+) -> None:
+    """Prepare, classify and store each item in order; count what happened."""
     for raw, page in zip(todo, pages):
         try:
             item = _prepare(raw, page, policy=policy, now=now)
@@ -195,7 +208,10 @@ def _store_items(source: Source, items: tuple[RawItem, ...], client: GuardedClie
             )
             article, action = article_upsert(item=item, source_id=source.id, decision=decision)
             if article is not None:  # later items of this same feed see it, too
-                search_index_update(article_ids=[article.id])
+                to_index.append(article.id)
+                if len(to_index) >= INDEX_BATCH:
+                    search_index_update(article_ids=to_index)
+                    to_index.clear()
                 stored = Candidate(id=article.id, raw_hash=item.raw_hash, fingerprint=item.fingerprint, title=item.title)
                 known[sha256_hex(item.guid)] = stored
                 if item.canonical_url:
