@@ -239,41 +239,30 @@ def preload(n: int) -> float:
     import datetime as dt
     import hashlib
 
-    from django.db import transaction
     from django.utils import timezone
 
+    from storage import settle_database, store_articles
     from wiredesk.sources.models import Source
     from wiredesk.stories.models import Article
+
+    def sha(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
 
     started = time.perf_counter()
     src = Source.objects.create(name="preloaded", credit="preloaded", feed_url="https://preloaded.example/feed")
     now = timezone.now()
-    batch: list[Article] = []
-    for i in range(n):
-        guid = f"pre-{i}"
-        url = f"https://preloaded.example/news/{i}"
-        batch.append(
-            Article(
-                source=src, guid=guid, guid_key=hashlib.sha256(guid.encode()).hexdigest(), canonical_url=url,
-                url_key=hashlib.sha256(url.encode()).hexdigest(), slug=f"story-{i}", title=f"Synthetic story {i}",
-                body_html=f"<p>Body of synthetic story {i} about the harbour and the council.</p>",
-                lead_text=f"Body of synthetic story {i}", published_at=now - dt.timedelta(minutes=i),
-                section=("world", "business", "technology", "sports")[i % 4], language="en",
-                fingerprint=hashlib.sha256(f"fp{i}".encode()).hexdigest(), raw_hash=hashlib.sha256(f"r{i}".encode()).hexdigest(),
-            )
+    store_articles(
+        Article(
+            source=src, guid=f"pre-{i}", guid_key=sha(f"pre-{i}"), canonical_url=f"https://preloaded.example/news/{i}",
+            url_key=sha(f"https://preloaded.example/news/{i}"), slug=f"story-{i}", title=f"Synthetic story {i}",
+            body_html=f"<p>Body of synthetic story {i} about the harbour and the council.</p>",
+            lead_text=f"Body of synthetic story {i}", published_at=now - dt.timedelta(minutes=i),
+            section=("world", "business", "technology", "sports")[i % 4], language="en",
+            fingerprint=sha(f"fp{i}"), raw_hash=sha(f"r{i}"),
         )
-        if len(batch) == 5000:
-            with transaction.atomic():
-                Article.objects.bulk_create(batch)
-            batch.clear()
-    if batch:
-        with transaction.atomic():
-            Article.objects.bulk_create(batch)
-    from django.db import connection
-
-    if connection.vendor == "sqlite":  # as on a site that has been running: WAL checkpointed
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for i in range(n)
+    )
+    settle_database()
     return time.perf_counter() - started
 
 

@@ -79,55 +79,41 @@ def setup_django(data_dir: str) -> None:
 
 def generate(n: int) -> str:
     """Store n synthetic articles for one brand; return the path of one article page."""
-    from django.db import transaction
     from django.utils import timezone
 
+    from storage import settle_database, store_articles
     from wiredesk.brands.models import Brand, BrandSource
+    from wiredesk.search.services import search_index_rebuild
     from wiredesk.sources.models import Source
     from wiredesk.stories.models import Article
+
+    def sha(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
 
     rng = random.Random(20261129)
     brand = Brand.objects.create(name="Bench Herald", hosts=[HOST], time_zone="Australia/Sydney", home_place="PORT ELLIS")
     source = Source.objects.create(name="Bench Wire", credit="Bench Wire", feed_url="https://wire.bench.example/feed")
     BrandSource.objects.create(brand=brand, source=source)
     now = timezone.now()
-    batch: list[Article] = []
-    for i in range(n):
+
+    def article(i: int) -> Article:
         place = rng.choice(PLACES)
         lead = f"{place}, Westmark:"
         paragraphs = [f"{lead} {sentence(rng, 30)}"] + [sentence(rng, rng.randint(20, 45)) for _ in range(5)]
-        guid = f"bench-{i}"
-        batch.append(
-            Article(
-                source=source, guid=guid, guid_key=hashlib.sha256(guid.encode()).hexdigest(),
-                canonical_url=f"https://wire.bench.example/news/{i}", url_key=hashlib.sha256(f"u{i}".encode()).hexdigest(),
-                slug=f"story-{i}", title=sentence(rng, 8)[:-1], body_html="".join(f"<p>{p}</p>" for p in paragraphs),
-                lead_text=" ".join(paragraphs)[:600], lead_kind="dateline", lead_raw=lead, dateline_place=place,
-                published_at=now - dt.timedelta(minutes=i), section=SECTIONS[i % 4], language="en",
-                fingerprint=hashlib.sha256(f"f{i}".encode()).hexdigest(), raw_hash=hashlib.sha256(f"r{i}".encode()).hexdigest(),
-            )
+        return Article(
+            source=source, guid=f"bench-{i}", guid_key=sha(f"bench-{i}"),
+            canonical_url=f"https://wire.bench.example/news/{i}", url_key=sha(f"u{i}"),
+            slug=f"story-{i}", title=sentence(rng, 8)[:-1], body_html="".join(f"<p>{p}</p>" for p in paragraphs),
+            lead_text=" ".join(paragraphs)[:600], lead_kind="dateline", lead_raw=lead, dateline_place=place,
+            published_at=now - dt.timedelta(minutes=i), section=SECTIONS[i % 4], language="en",
+            fingerprint=sha(f"f{i}"), raw_hash=sha(f"r{i}"),
         )
-        if len(batch) == 5000:
-            with transaction.atomic():
-                Article.objects.bulk_create(batch)
-            batch.clear()
-    if batch:
-        with transaction.atomic():
-            Article.objects.bulk_create(batch)
-    try:  # the search index, when the search app provides a rebuild
-        from wiredesk.search.services import search_index_rebuild
 
-        search_index_rebuild()
-    except ImportError:
-        pass
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.execute("ANALYZE")
-    article = Article.objects.get(guid="bench-50")
-    return f"/story/{article.id}-{article.slug}/"
+    store_articles(article(i) for i in range(n))
+    search_index_rebuild()
+    settle_database(analyze=True)
+    stored = Article.objects.get(guid="bench-50")
+    return f"/story/{stored.id}-{stored.slug}/"
 
 
 def start_gunicorn(data_dir: str, port: int, *, page_cache: bool) -> subprocess.Popen:

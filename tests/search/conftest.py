@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.core.cache import cache
 
 from wiredesk.brands.models import Brand, BrandSource
 from wiredesk.search.services import search_index_update
@@ -17,13 +16,6 @@ from wiredesk.text.fingerprint import sha256_hex
 BASE = dt.datetime(2026, 11, 19, 8, 0, tzinfo=dt.timezone.utc)
 _seq = itertools.count(1)
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Page cache and the host -> brand map are keyed by ids a rolled-back test may reuse.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_source(name: str = "Quayside Ledger", **extra) -> Source:

@@ -10,8 +10,6 @@ import datetime as dt
 import itertools
 import re
 
-import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from wiredesk.brands.models import Brand, BrandSource
@@ -24,14 +22,6 @@ from wiredesk.stories.services import article_upsert
 UTC = dt.timezone.utc
 _seq = itertools.count(1)
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Pages, the rail and the brand host map live in the process cache; row ids are reused
-    # after each test's rollback, so a page cached by one test must not answer the next.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_source(name: str = "Harbour Wire", *, credit: str | None = None, **fields) -> Source:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.web.factories import UTC, _fresh_cache, get, make_brand, make_source, store  # noqa: F401
+from tests.web.factories import UTC, get, make_brand, make_source, store
 from wiredesk.brands.models import BrandSource
 
 pytestmark = pytest.mark.django_db

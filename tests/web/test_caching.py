@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date, parse_http_date
 
-from tests.web.factories import UTC, _fresh_cache, get, make_brand, make_source, store  # noqa: F401
+from tests.web.factories import UTC, get, make_brand, make_source, store
 from wiredesk.core.generation import content_generation
 from wiredesk.ingest.types import Image
 from wiredesk.stories.models import Article

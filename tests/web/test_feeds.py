@@ -30,13 +30,6 @@ _seq = itertools.count(1)
 
 # --- factories (shared with test_seo.py) ------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Pages and the brand host map live in the process cache, and row ids are reused after
-    # each test's rollback: nothing cached by one test may answer the next.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_source(name: str = "Harbour Wire", **fields) -> Source:

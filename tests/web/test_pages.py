@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.web.factories import UTC, _fresh_cache, get, make_brand, make_source, store, words  # noqa: F401
+from tests.web.factories import UTC, get, make_brand, make_source, store, words
 from wiredesk.brands.models import BrandSource
 from wiredesk.ingest.types import Image
 from wiredesk.sources.models import Source

@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.web.factories import _fresh_cache, get, make_brand, make_source  # noqa: F401
+from tests.web.factories import get, make_brand, make_source
 from wiredesk.ingest.normalize import normalize
 from wiredesk.ingest.types import Decision, Image, RawItem, SourcePolicy
 from wiredesk.sources.models import Source

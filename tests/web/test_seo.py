@@ -27,12 +27,6 @@ NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 W3C_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
 
 def xml_of(response) -> ET.Element:
     assert response.status_code == 200, response.content[:300]

@@ -105,7 +105,7 @@ def article_page(base: str, issue: Issue, related: list[Issue]) -> str:
             f'<meta name="author" content="{escape(story.author)}">',
             f'<meta name="description" content="{escape(summary_text(issue))}">',
             f'<meta property="og:title" content="{escape(story.title)}">',
-            f'<meta property="og:type" content="article">',
+            '<meta property="og:type" content="article">',
             f'<meta property="og:url" content="{escape(url)}">',
             f'<meta property="article:published_time" content="{published}">',
             f'<meta property="article:section" content="{escape(story.category)}">',

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from wiredesk.stories.dedup import Candidate
 from wiredesk.stories.models import Article
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 _CANDIDATE_FIELDS = ("id", "raw_hash", "fingerprint", "title", "guid_key", "url_key")
 
@@ -88,21 +91,10 @@ def articles_recent(*, brand, section: str | None = None, limit: int = 20) -> li
     return list(qs.order_by("-published_at", "-id")[:limit])
 
 
-def rail_articles(*, brand, exclude_section: str, exclude_id: int | None, limit: int = 12) -> list[Article]:
+def rail_articles(*, brand, exclude_section: str, limit: int = 12) -> list[Article]:
     """Recent teasers from the other sections for the "More Information" rail."""
     qs = articles_visible(brand=brand).exclude(section=exclude_section)
-    if exclude_id is not None:
-        qs = qs.exclude(id=exclude_id)
     return list(qs.order_by("-published_at", "-id")[:limit])
-
-
-def front_candidates(*, brand, since, limit: int = 400) -> list[Article]:
-    """Recent articles a front page chooses from (one query, bounded whatever the site's size)."""
-    qs = articles_visible(brand=brand).filter(published_at__gte=since)
-    recent = list(qs.order_by("-published_at", "-id")[:limit])
-    if len(recent) < 12:  # a quiet site still shows its latest stories, however old
-        recent = list(articles_visible(brand=brand).order_by("-published_at", "-id")[:limit])
-    return recent
 
 
 def related_candidates(*, brand, article: Article, limit: int = 30) -> list[Article]:

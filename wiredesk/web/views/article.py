@@ -25,9 +25,9 @@ def _rail(brand, article: Article) -> list[dict]:
     key = f"rail:{brand.id}:{article.section}:{content_generation()}"
     teasers = cache.get(key)
     if teasers is None:
-        teasers = rail_teasers(rail_articles(brand=brand, exclude_section=article.section, exclude_id=None, limit=13))
+        teasers = rail_teasers(rail_articles(brand=brand, exclude_section=article.section, limit=12))
         cache.set(key, teasers, settings.RAIL_CACHE_SECONDS)
-    return [t for t in teasers if t["id"] != article.id][:12]
+    return teasers  # other sections only, so never the article itself
 
 
 @cached_page

@@ -1,0 +1,14 @@
+"""Fixtures every test gets."""
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Pages, the rail and the host -> brand map live in the process cache, keyed by row ids
+    # that a rolled-back test hands to the next one: nothing cached by one test may answer
+    # another.
+    cache.clear()
+    yield
+    cache.clear()
