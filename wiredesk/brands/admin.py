@@ -17,5 +17,5 @@ class BrandAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "tagline", "hosts", "time_zone", "language")}),
         ("Front pages", {"fields": ("sections", "home_place", "logo", "accent_color")}),
-        ("Promos", {"fields": ("newsletter_promo", "releases_promo")}),
+        ("Promos and daily email", {"fields": ("newsletter_promo", "releases_promo", "digest_hour", "digest_from")}),
     )

@@ -13,8 +13,8 @@ class BrandMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(("/admin/", "/static/")):
-            # Staff pages and assets are the same for every brand; they need no brand.
+        if request.path.startswith(("/admin/", "/static/", "/anymail/")):
+            # Staff pages, assets and the mail provider's webhooks are the same for every brand.
             request.brand = None
             return self.get_response(request)
         host = request.get_host().rsplit(":", 1)[0] if not request.get_host().endswith("]") else request.get_host()

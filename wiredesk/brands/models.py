@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
 from wiredesk.core.sections import SECTIONS
@@ -42,6 +42,13 @@ class Brand(models.Model):
     sources = models.ManyToManyField("sources.Source", through="BrandSource", related_name="brands", blank=True)
     newsletter_promo = models.BooleanField(default=True)
     releases_promo = models.BooleanField(default=True)
+    digest_hour = models.PositiveSmallIntegerField(
+        default=6, validators=[MaxValueValidator(23)],
+        help_text="Local hour (0-23, in the brand's time zone) at which the daily email goes out",
+    )
+    digest_from = models.EmailField(
+        blank=True, help_text="Sender of the daily email; empty uses WIREDESK_EMAIL_FROM",
+    )
     logo = models.ImageField(upload_to="brands/", blank=True)
     accent_color = models.CharField(
         max_length=7, default="#0b5394",

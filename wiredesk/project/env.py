@@ -36,6 +36,30 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected 0 or a positive integer")
+    return value
+
+
+def _rate(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("expected 0 or a positive number")
+    return value
+
+
+def _pairs(raw: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for part in _list(raw):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            raise ValueError("expected NAME=value pairs separated by commas")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if value <= 0:
@@ -59,6 +83,9 @@ def _v(name: str, kind: str, default: str, doc: str) -> Var:
         "int": _positive_int,
         "float": _positive_float,
         "list": _list,
+        "count": _count,
+        "rate": _rate,
+        "pairs": _pairs,
     }
     return Var(name=name, parse=parsers[kind], default=default, doc=doc, kind=kind)
 
@@ -122,6 +149,38 @@ TABLE: tuple[Var, ...] = (
        "Where article images may load from (the Content-Security-Policy img-src), e.g. "
        "`https:` or `https://images.wire.example`. `make run` adds `http:` for the demo wires."),
     _v("WIREDESK_LOG_LEVEL", "str", "INFO", "Log level of the wiredesk loggers."),
+    _v("WIREDESK_TRUSTED_PROXY_HOPS", "count", "0",
+       "Reverse proxies in front of the web server. With 1 or more, the client address used for "
+       "rate limits and consent records is read from X-Forwarded-For; with 0 it is the peer's."),
+    _v("WIREDESK_PUBLIC_SCHEME", "str", "",
+       "Scheme of the links in emails (`https` or `http`). Empty: https in production, else http."),
+    _v("WIREDESK_PUBLIC_PORT", "str", "",
+       "Port added to the brand host in links in emails, e.g. `8000` for the demo. Empty: none."),
+    _v("WIREDESK_EMAIL_BACKEND", "str", "smtp",
+       "How mail leaves: `smtp` (the EMAIL_* settings), `console`, `file` (into the data folder's "
+       "outbox), or a dotted backend path such as `anymail.backends.mailgun.EmailBackend`."),
+    _v("WIREDESK_EMAIL_FROM", "str", "news@localhost",
+       "Sender address of the daily email and confirmations, unless a brand sets its own."),
+    _v("EMAIL_HOST", "str", "localhost", "SMTP server host."),
+    _v("EMAIL_PORT", "int", "25", "SMTP server port."),
+    _v("EMAIL_HOST_USER", "str", "", "SMTP user name (empty: no authentication)."),
+    _v("EMAIL_HOST_PASSWORD", "str", "", "SMTP password."),
+    _v("EMAIL_USE_TLS", "bool", "false", "STARTTLS on the SMTP connection."),
+    _v("EMAIL_USE_SSL", "bool", "false", "Implicit TLS (SMTPS, usually port 465)."),
+    _v("EMAIL_TIMEOUT", "float", "30", "Seconds an SMTP operation may take."),
+    _v("WIREDESK_ANYMAIL", "pairs", "",
+       "Settings for django-anymail as NAME=value pairs separated by commas, e.g. "
+       "`MAILGUN_API_KEY=key-1,MAILGUN_WEBHOOK_SIGNING_KEY=sk-2,WEBHOOK_SECRET=user:pass`. The "
+       "bounce and complaint webhooks live under `/anymail/`."),
+    _v("WIREDESK_DIGEST_RATE", "rate", "20",
+       "Messages per second one sender hands to the mail server (0: as fast as it takes them)."),
+    _v("WIREDESK_DIGEST_LEASE_SECONDS", "int", "120",
+       "How long a sender's claim on an edition lasts without renewal; after a crash, another "
+       "sender resumes the edition once it has expired."),
+    _v("WIREDESK_DIGEST_STORIES", "int", "5", "Stories per section in the daily email."),
+    _v("WIREDESK_UNSUBSCRIBE_MAILTO", "str", "",
+       "Address for the mailto: List-Unsubscribe (an inbound route of the mail provider to "
+       "`/anymail/`). Empty: `unsubscribe@` the brand's first host name."),
 )
 
 

@@ -49,7 +49,9 @@ INSTALLED_APPS = [
     "wiredesk.ingest",
     "wiredesk.brands",
     "wiredesk.web",
+    "wiredesk.digest",
     "wiredesk.demo",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +192,12 @@ CELERY_BEAT_SCHEDULE = {
         # A tick that waited longer than its own period is stale: the next one will do.
         "options": {"expires": float(TICK_SECONDS)},
     },
+    "digest-tick": {
+        # Opens each brand's edition at its local hour and resumes editions whose sender died.
+        "task": "wiredesk.digest.tasks.digest_tick",
+        "schedule": float(TICK_SECONDS),
+        "options": {"expires": float(TICK_SECONDS)},
+    },
 }
 
 # --- wiredesk ------------------------------------------------------------------------------
@@ -219,6 +227,36 @@ PAGE_CACHE = {
 }
 RAIL_CACHE_SECONDS = 60
 IMAGE_SOURCES = E["WIREDESK_IMAGE_SOURCES"]
+
+TRUSTED_PROXY_HOPS = E["WIREDESK_TRUSTED_PROXY_HOPS"]
+PUBLIC_SCHEME = E["WIREDESK_PUBLIC_SCHEME"] or ("https" if PRODUCTION else "http")
+PUBLIC_PORT = E["WIREDESK_PUBLIC_PORT"]
+
+# --- Mail ----------------------------------------------------------------------------------
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(E["WIREDESK_EMAIL_BACKEND"], E["WIREDESK_EMAIL_BACKEND"])
+EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+EMAIL_HOST = E["EMAIL_HOST"]
+EMAIL_PORT = E["EMAIL_PORT"]
+EMAIL_HOST_USER = E["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = E["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = E["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = E["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = E["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = E["WIREDESK_EMAIL_FROM"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ANYMAIL = dict(E["WIREDESK_ANYMAIL"])
+DIGEST = {
+    "rate": E["WIREDESK_DIGEST_RATE"],
+    "lease_seconds": E["WIREDESK_DIGEST_LEASE_SECONDS"],
+    "stories_per_section": E["WIREDESK_DIGEST_STORIES"],
+    "unsubscribe_mailto": E["WIREDESK_UNSUBSCRIBE_MAILTO"],
+}
 
 LOGGING = {
     "version": 1,

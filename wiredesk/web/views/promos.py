@@ -1,17 +1,10 @@
-"""The newsletter and news-release pages the promos link to, and the brand's colours."""
+"""The news-release page the promo links to, and the brand's colours."""
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from wiredesk.web.caching import cached_page
-
-
-@require_safe
-def newsletter(request):
-    # The daily email's sign-up (double opt-in) is its own piece of work; until it ships this
-    # page says so plainly instead of taking addresses it cannot yet mail.
-    return render(request, "web/promo.html", {"kind": "newsletter", "email": request.GET.get("email", "")[:254]})
 
 
 @require_safe

@@ -1,0 +1,55 @@
+"""Fixed-window rate limits in the shared cache (Redis at scale), for the public forms.
+
+``hit`` counts one attempt against a named limit and says how long to wait when it is over.
+Keys are hashed, so an address or IP never sits in the cache in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    seconds: int
+
+
+def _key(limit: Limit, subject: str, window: int) -> str:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}\n{subject}".encode()).hexdigest()[:32]
+    return f"rl:{limit.name}:{window}:{digest}"
+
+
+def hit(limit: Limit, subject: str, *, now: float | None = None) -> int | None:
+    """Count an attempt; return None when allowed, else the seconds until the window resets."""
+    now = time.time() if now is None else now
+    window = int(now // limit.seconds)
+    key = _key(limit, subject, window)
+    ttl = limit.seconds + 5
+    if cache.add(key, 1, ttl):
+        used = 1
+    else:
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, ttl)
+            used = 1
+    if used <= limit.count:
+        return None
+    return max(1, int((window + 1) * limit.seconds - now))
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or the address the trusted proxies in front saw."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "") or "0.0.0.0"

@@ -1,0 +1,24 @@
+"""Celery tasks of the daily email: thin wrappers that take ids and call a service."""
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def send_confirmation_email(subscriber_id: int) -> None:
+    from wiredesk.digest.services.subscriptions import send_confirmation
+
+    send_confirmation(subscriber_id)
+
+
+@shared_task(ignore_result=True)
+def send_edition(edition_id: int) -> None:
+    from wiredesk.digest.services.sending import send_edition as run
+
+    run(edition_id)
+
+
+@shared_task(ignore_result=True)
+def digest_tick() -> None:
+    from wiredesk.digest.services.editions import tick
+
+    tick()

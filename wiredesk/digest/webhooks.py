@@ -1,0 +1,1 @@
+"""Bounce, complaint and inbound-unsubscribe events from the mail provider (anymail signals)."""
