@@ -2,7 +2,7 @@
 
 Exactly once rests on two unique constraints: one Edition per (brand, local date) and one
 Delivery per (edition, subscriber). A delivery moves pending -> sending -> sent / failed /
-unknown; "sending" is committed before the message is handed over, so a sender that dies
+unknown (or pending -> skipped when the subscriber left before their turn); "sending" is committed before the message is handed over, so a sender that dies
 leaves at most the row it was on in "sending", which the next sender marks unknown instead
 of sending again.
 """
@@ -130,6 +130,7 @@ class Delivery(models.Model):
         SENT = "sent", "sent"
         FAILED = "failed", "failed"
         UNKNOWN = "unknown", "unknown (the sender stopped mid-send)"
+        SKIPPED = "skipped", "skipped (left or changed sections before it was sent)"
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="deliveries")
     # Erasing a subscriber keeps the edition's counts: the row forgets whom it was for.

@@ -171,6 +171,7 @@ if PRODUCTION:
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = E["CELERY_BROKER_URL"] or f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}"
+# (The SQLite broker's polling interval is set in wiredesk/project/celery.py.)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"connect_args": {"timeout": E["WIREDESK_SQLITE_TIMEOUT"]}}
     if CELERY_BROKER_URL.startswith("sqla+sqlite")

@@ -1,0 +1,275 @@
+"""Sending an edition to a real SMTP server on loopback: headers, parts, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.digest.helpers import brand_with_news, subscribe
+from tests.mailsink import MailSink
+from wiredesk.digest.models import Delivery, Edition, Subscriber
+from wiredesk.digest.services import editions, sending
+from wiredesk.digest.tokens import make_token
+
+pytestmark = pytest.mark.django_db
+
+
+def open_today(brand):
+    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    assert created
+    return edition
+
+
+def test_each_confirmed_subscriber_gets_one_message_with_every_header_and_both_parts(mail_sink):
+    brand = brand_with_news()
+    readers = [subscribe(brand, f"reader{n}@mail.test") for n in range(5)]
+    sports_only = subscribe(brand, "sports@mail.test", sections=["sports"])
+    technology_only = subscribe(brand, "tech@mail.test", sections=["technology"])  # nothing new there
+    subscribe(brand, "pending@mail.test", status=Subscriber.Status.PENDING)
+    subscribe(brand, "left@mail.test", status=Subscriber.Status.UNSUBSCRIBED)
+    subscribe(brand, "bounced@mail.test", status=Subscriber.Status.SUPPRESSED)
+    edition = open_today(brand)
+
+    report = sending.send_edition(edition.pk)
+
+    assert (report.sent, report.failed, report.unknown) == (6, 0, 0)
+    assert report.finished
+    edition.refresh_from_db()
+    assert edition.status == Edition.Status.DONE
+    got = sorted(r for m in mail_sink.messages for r in m.rcpt_tos)
+    assert got == sorted([r.email for r in readers] + [sports_only.email])
+    assert not Delivery.objects.filter(subscriber=technology_only).exists()
+
+    reader = readers[0]
+    delivery = Delivery.objects.get(edition=edition, subscriber=reader)
+    assert delivery.state == Delivery.State.SENT and delivery.sent_at
+    msg = mail_sink.to(reader.email)[0].message
+    assert msg["To"] == reader.email
+    assert msg["From"].addresses[0].display_name == brand.name
+    assert msg["Subject"] == edition.subject
+    assert msg["Message-ID"] == f"<digest.{edition.pk}.{delivery.pk}@harbour.test>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["List-Id"] == f"{brand.name} daily email <daily.harbour.test>"
+    targets = re.findall(r"<([^>]+)>", str(msg["List-Unsubscribe"]))
+    assert [t.split(":", 1)[0] for t in targets] == ["http", "mailto"]
+    # The links carry the HMAC-signed random key, never the row id.
+    assert targets[0] == f"http://harbour.test/newsletter/unsubscribe/{make_token('unsubscribe', reader.key)}/"
+    assert make_token("unsubscribe", reader.key) in targets[1]
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "World story number 1 about the harbour" in part
+        assert targets[0] in part  # the same unsubscribe link in the body
+        assert "/newsletter/preferences/" in part
+        assert "Sports story" not in part  # not one of this reader's sections
+    sports = mail_sink.to(sports_only.email)[0].message.get_body(("plain",)).get_content()
+    assert "Sports story number 1" in sports and "World story" not in sports
+
+
+def test_a_second_run_sends_nothing_and_two_openers_get_one_edition(mail_sink):
+    brand = brand_with_news()
+    for n in range(3):
+        subscribe(brand, f"r{n}@mail.test")
+    first, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    again, created_again = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    assert created and not created_again and again.pk == first.pk
+    sending.send_edition(first.pk)
+    report = sending.send_edition(first.pk)
+    assert report.sent == 0
+    assert len(mail_sink.messages) == 3
+    assert Edition.objects.filter(brand=brand).count() == 1
+
+
+def test_send_now_pressed_twice_opens_one_edition(mail_sink, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    brand = brand_with_news()
+    subscribe(brand, "r@mail.test")
+    first = editions.send_now(brand)
+    second = editions.send_now(brand)
+    assert first.pk == second.pk
+    assert Edition.objects.filter(brand=brand).count() == 1
+
+
+def test_no_edition_when_nothing_is_new():
+    brand = brand_with_news(per_section=0)
+    subscribe(brand, "r@mail.test")
+    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    assert edition is None and not created
+
+
+def test_a_held_lease_keeps_a_second_sender_out(mail_sink):
+    brand = brand_with_news()
+    subscribe(brand, "r@mail.test")
+    edition = open_today(brand)
+    assert sending.acquire_lease(edition.pk, "someone-else")
+    report = sending.send_edition(edition.pk)
+    assert report.sent == 0 and "another sender" in report.note
+    assert mail_sink.messages == []
+
+
+def test_rows_left_mid_send_by_a_dead_sender_become_unknown_and_are_not_resent(mail_sink):
+    brand = brand_with_news()
+    readers = [subscribe(brand, f"r{n}@mail.test") for n in range(4)]
+    edition = open_today(brand)
+    editions.populate(edition)
+    # A sender died after claiming the first row; its lease has run out.
+    stuck = Delivery.objects.get(edition=edition, subscriber=readers[0])
+    Delivery.objects.filter(pk=stuck.pk).update(state=Delivery.State.SENDING, claimed_by="dead-host:1:aa")
+    Edition.objects.filter(pk=edition.pk).update(lease_owner="dead-host:1:aa", lease_until=timezone.now() - dt.timedelta(seconds=1))
+
+    report = sending.send_edition(edition.pk)
+
+    assert report.recovered_unknown == 1 and report.sent == 3
+    stuck.refresh_from_db()
+    assert stuck.state == Delivery.State.UNKNOWN
+    assert mail_sink.to(readers[0].email) == []
+    assert all(len(mail_sink.to(r.email)) == 1 for r in readers[1:])
+
+
+class _PickyHandler:
+    """Refuses or drops chosen recipients, keeps the rest."""
+
+    def __init__(self) -> None:
+        self.accepted: list[str] = []
+        self.dropped: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 no such mailbox"
+        if address.startswith("busy@"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if envelope.rcpt_tos[0].startswith("drop@"):
+            # The message arrived, but the connection breaks before the reply.
+            self.dropped.append(envelope.rcpt_tos[0])
+            server.transport.close()
+            await asyncio.sleep(0.05)
+            return "250 OK"
+        self.accepted.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@pytest.fixture
+def picky_sink(settings):
+    sink = MailSink()
+    sink.handler = _PickyHandler()
+    from aiosmtpd.controller import Controller
+
+    sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=sink.port)
+    sink.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.DIGEST = {**settings.DIGEST, "rate": 0}
+    yield sink.handler
+    sink.stop()
+
+
+def test_refused_failed_retried_and_unknown_outcomes(picky_sink):
+    brand = brand_with_news()
+    for email in ("a@mail.test", "gone@mail.test", "busy@mail.test", "drop@mail.test", "z@mail.test"):
+        subscribe(brand, email)
+    edition = open_today(brand)
+
+    report = sending.send_edition(edition.pk)
+
+    state = {d.subscriber.email: d for d in Delivery.objects.filter(edition=edition).select_related("subscriber")}
+    assert state["a@mail.test"].state == state["z@mail.test"].state == Delivery.State.SENT
+    assert state["gone@mail.test"].state == Delivery.State.FAILED and "550" in state["gone@mail.test"].error
+    assert state["busy@mail.test"].state == Delivery.State.PENDING and state["busy@mail.test"].attempts == 1
+    assert state["drop@mail.test"].state == Delivery.State.UNKNOWN
+    assert picky_sink.dropped == ["drop@mail.test"]
+    assert sorted(picky_sink.accepted) == ["a@mail.test", "z@mail.test"]
+    assert not report.finished
+
+    # Later runs retry the temporary refusal up to three attempts, never the unknown one.
+    sending.send_edition(edition.pk)
+    last = sending.send_edition(edition.pk)
+    busy = Delivery.objects.get(edition=edition, subscriber__email="busy@mail.test")
+    assert busy.state == Delivery.State.FAILED and busy.attempts == 3
+    assert picky_sink.dropped == ["drop@mail.test"]
+    assert last.finished
+    assert Edition.objects.get(pk=edition.pk).status == Edition.Status.DONE
+
+
+def test_mail_server_down_leaves_everyone_pending(settings):
+    from tests.mailsink import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_TIMEOUT = 2
+    brand = brand_with_news()
+    subscribe(brand, "r@mail.test")
+    edition = open_today(brand)
+    report = sending.send_edition(edition.pk)
+    assert report.sent == 0 and "cannot connect" in report.note
+    assert list(Delivery.objects.filter(edition=edition).values_list("state", flat=True)) == [Delivery.State.PENDING]
+    edition.refresh_from_db()
+    assert edition.status == Edition.Status.SENDING and edition.lease_until > timezone.now()
+
+
+def test_a_subscriber_who_leaves_before_their_turn_is_skipped(mail_sink):
+    brand = brand_with_news()
+    stay = subscribe(brand, "stay@mail.test")
+    leave = subscribe(brand, "leave@mail.test")
+    edition = open_today(brand)
+    editions.populate(edition)
+    Subscriber.objects.filter(pk=leave.pk).update(status=Subscriber.Status.UNSUBSCRIBED)
+    sending.send_edition(edition.pk)
+    assert [r for m in mail_sink.messages for r in m.rcpt_tos] == [stay.email]
+    assert Delivery.objects.get(subscriber=leave).state == Delivery.State.SKIPPED
+
+
+def test_subscribers_confirmed_after_the_edition_opened_wait_for_the_next(mail_sink):
+    brand = brand_with_news()
+    subscribe(brand, "early@mail.test")
+    edition = open_today(brand)
+    late = subscribe(brand, "late@mail.test", confirmed_ago=-60)
+    sending.send_edition(edition.pk)
+    assert mail_sink.to(late.email) == []
+
+
+def test_send_rate_is_honoured(mail_sink, settings):
+    settings.DIGEST = {**settings.DIGEST, "rate": 20}
+    brand = brand_with_news()
+    for n in range(11):
+        subscribe(brand, f"r{n}@mail.test")
+    edition = open_today(brand)
+    report = sending.send_edition(edition.pk)
+    assert report.sent == 11
+    assert report.seconds >= 10 / 20 * 0.9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_each_recipient_one_message(mail_sink):
+    if connection.vendor == "sqlite":
+        pytest.skip("threads share one in-memory SQLite test database; the kill test covers SQLite")
+    brand = brand_with_news()
+    for n in range(60):
+        subscribe(brand, f"r{n}@mail.test")
+    edition = open_today(brand)
+    reports = []
+
+    def run():
+        try:
+            reports.append(sending.send_edition(edition.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = [r for m in mail_sink.messages for r in m.rcpt_tos]
+    assert len(got) == len(set(got)) == 60
+    assert sum(r.sent for r in reports) == 60

@@ -1,0 +1,496 @@
+"""Signing up for the daily email, end to end: the form, the real confirmation email received
+by an SMTP server on loopback, its link followed, and the abuse cases (repeats, bots, floods,
+header injection, probing whether an address is subscribed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import itertools
+import logging
+import re
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from tests.web.factories import make_brand
+from wiredesk.digest.forms import stamp_age, stamp_make
+from wiredesk.digest.models import Subscriber
+from wiredesk.digest.services import subscriptions
+from wiredesk.digest.tokens import read_token
+
+pytestmark = pytest.mark.django_db
+
+HOST = "harbour.test"
+OTHER = "quay.test"
+SENDER = "daily@harbour.test"
+Status = Subscriber.Status
+_ips = itertools.count(1)
+
+
+# --- fixtures and helpers (test_manage_links imports them) ---------------------------------
+
+
+@pytest.fixture
+def eager(settings):
+    from wiredesk.project.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def links_https(settings):
+    settings.PUBLIC_SCHEME = "https"
+    settings.PUBLIC_PORT = ""
+
+
+@pytest.fixture
+def brand():
+    return make_brand("Harbour Herald", [HOST], digest_from=SENDER)
+
+
+@pytest.fixture
+def other_brand():
+    return make_brand("Quayside Ledger", [OTHER], digest_from="daily@quay.test")
+
+
+@pytest.fixture
+def post_signup(mail_sink, eager, links_https, django_capture_on_commit_callbacks):
+    """Send the sign-up form as a reader would; mail queued on commit goes out at once."""
+
+    def post(client, email, *, host=HOST, sections=("world", "business"), ip=None, stamp=None, headers=None, **fields):
+        data = {"email": email, "sections": list(sections), "website": "", **fields}
+        data["stamp"] = aged_stamp() if stamp is None else stamp
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/newsletter/", data, HTTP_HOST=host, REMOTE_ADDR=ip or next_ip(), **(headers or {}))
+
+    return post
+
+
+def next_ip() -> str:
+    """A fresh client address per request, so the per-IP limits stay out of the way."""
+    n = next(_ips)
+    return f"198.51.{n // 250}.{n % 250 + 1}"
+
+
+def aged_stamp(seconds: float = 10) -> str:
+    """The time trap's stamp of a form shown `seconds` ago."""
+    return stamp_make(timezone.now() - dt.timedelta(seconds=seconds))
+
+
+def body_of(response) -> str:
+    return response.content.decode()
+
+
+def without_csrf(doc: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken" value=""', doc)
+
+
+def csrf_token_in(doc: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', doc)[1]
+
+
+def link_in(text: str, kind: str) -> str:
+    return re.search(rf"https://[a-z.]+/newsletter/{kind}/[^/\s\"<]+/", text)[0]
+
+
+def parts(received) -> tuple[str, str]:
+    msg = received.message
+    return msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+
+
+def follow(client, url: str, method: str = "get", **extra):
+    """Open a link from an email on the host it names."""
+    parts_ = urlsplit(url)
+    return getattr(client, method)(parts_.path, HTTP_HOST=parts_.hostname, **extra)
+
+
+def confirm_by_button(url: str, *, ip: str = "192.0.2.44", user_agent: str = "Reader Browser/1.0"):
+    """Open the confirmation link and press its button, with CSRF checks on as in a browser."""
+    browser = Client(enforce_csrf_checks=True)
+    page = follow(browser, url, HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip)
+    assert page.status_code == 200
+    token = csrf_token_in(body_of(page))
+    return follow(browser, url, "post", data={"csrfmiddlewaretoken": token}, HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip)
+
+
+def make_subscriber(brand, email, status=Status.CONFIRMED, **fields) -> Subscriber:
+    now = timezone.now()
+    if status == Status.CONFIRMED:
+        fields.setdefault("confirmed_at", now - dt.timedelta(days=3))
+    if status == Status.UNSUBSCRIBED:
+        fields.setdefault("unsubscribed_at", now - dt.timedelta(days=1))
+    return Subscriber.objects.create(brand=brand, email=email, status=status, **fields)
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def test_the_newsletter_page_has_the_form_with_its_traps(client, brand):
+    response = client.get("/newsletter/?email=reader%40example.com", HTTP_HOST=HOST)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    doc = body_of(response)
+    assert "<h1>The Harbour Herald daily email</h1>" in doc
+    assert '<form class="signup-form" action="/newsletter/" method="post">' in doc
+    assert 'name="csrfmiddlewaretoken"' in doc
+    assert re.search(r'<input type="email" name="email" value="reader@example.com"[^>]* required', doc)
+    # Every section of the brand, world and business ticked.
+    boxes = re.findall(r'<input type="checkbox" name="sections" value="(\w+)"[^>]*?( checked)?>', doc)
+    assert boxes == [("world", " checked"), ("business", " checked"), ("technology", ""), ("sports", ""),
+                     ("photo", ""), ("local", "")]
+    # The honeypot: hidden by a class (no inline style under the CSP), out of the tab order.
+    assert re.search(
+        r'<div class="hp-field" aria-hidden="true">\s*<label for="id_website">Leave this field empty</label>\s*'
+        r'<input type="text" name="website" id="id_website" tabindex="-1" autocomplete="off" value="">', doc)
+    assert "style=" not in doc
+    # The time trap: a signed stamp of now.
+    stamp = re.search(r'<input type="hidden" name="stamp" value="([^"]+)">', doc)[1]
+    assert 0 <= stamp_age(stamp, timezone.now()) < 5
+    assert client.head("/newsletter/", HTTP_HOST=HOST).status_code == 200
+
+
+def test_the_choices_are_the_brands_sections(client):
+    make_brand("Coast Sport", ["sport.test"], sections=["sports", "local"])
+    doc = body_of(client.get("/newsletter/", HTTP_HOST="sport.test"))
+    boxes = re.findall(r'<input type="checkbox" name="sections" value="(\w+)"[^>]*?( checked)?>', doc)
+    assert boxes == [("sports", " checked"), ("local", "")]  # neither default: the first is ticked
+
+
+def test_a_prefilled_address_is_escaped(client, brand):
+    doc = body_of(client.get('/newsletter/?email="><script>alert(1)</script>', HTTP_HOST=HOST))
+    assert "<script>alert(1)" not in doc
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in doc
+
+
+# --- sign up, the email, the link -----------------------------------------------------------
+
+
+def test_sign_up_receive_the_email_and_confirm(client, brand, post_signup, mail_sink):
+    response = post_signup(client, "Reader.One@Example.COM", sections=["world", "sports"], ip="203.0.113.7")
+    assert response.status_code == 200
+    assert "<h1>Check your inbox</h1>" in body_of(response)
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.email, subscriber.status, subscriber.sections) == ("reader.one@example.com", Status.PENDING,
+                                                                          ["world", "sports"])
+    assert subscriber.signup_ip == "203.0.113.7" and subscriber.confirmation_sent_at is not None
+    assert subscriber.confirmed_at is None
+
+    (received,) = mail_sink.messages
+    assert received.rcpt_tos == ["reader.one@example.com"]
+    msg = received.message
+    assert msg["From"].addresses[0].addr_spec == SENDER and msg["From"].addresses[0].display_name == "Harbour Herald"
+    assert msg["To"] == "reader.one@example.com"
+    assert msg["Subject"] == "Confirm your Harbour Herald daily email"
+    assert msg["Auto-Submitted"] == "auto-generated" and msg["Message-ID"]
+    text, html_part = parts(received)
+    url = link_in(text, "confirm")
+    assert url.startswith("https://harbour.test/newsletter/confirm/")
+    assert html.escape(url) in html_part and "Confirm my subscription" in html_part
+    assert "48 hours" in text and "48 hours" in html_part
+    # The link names the subscriber only through the signed random key, never the row id.
+    token = urlsplit(url).path.split("/")[-2]
+    assert read_token("confirm", token) == subscriber.key
+
+    # Opening the link (a person or a mail scanner) shows a button and changes nothing.
+    page = follow(client, url)
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert re.search(r'<form class="button-form" action="[^"]+" method="post">', body_of(page))
+    assert "Confirm my subscription</button>" in body_of(page)
+    assert follow(client, url, "head").status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Status.PENDING and subscriber.confirmed_at is None
+
+    # The button's POST confirms and keeps the consent record.
+    long_agent = "Reader Browser/1.0 " + "x" * 400
+    done = confirm_by_button(url, ip="192.0.2.44", user_agent=long_agent)
+    assert done.status_code == 200 and "<h1>You are subscribed</h1>" in body_of(done)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Status.CONFIRMED
+    assert abs(subscriber.confirmed_at - timezone.now()) < dt.timedelta(minutes=1)
+    assert subscriber.confirmed_ip == "192.0.2.44"
+    assert subscriber.confirmed_user_agent == long_agent[:300]
+    first_confirmed_at = subscriber.confirmed_at
+
+    # Pressing it again (a second tab, a double click) shows the same page and keeps the record.
+    again = confirm_by_button(url, ip="192.0.2.99")
+    assert again.status_code == 200 and "<h1>You are subscribed</h1>" in body_of(again)
+    subscriber.refresh_from_db()
+    assert subscriber.confirmed_at == first_confirmed_at and subscriber.confirmed_ip == "192.0.2.44"
+    assert len(mail_sink.messages) == 1
+
+
+def test_the_confirm_button_needs_the_csrf_token(brand, post_signup, mail_sink):
+    post_signup(Client(), "csrf@example.com")
+    url = link_in(parts(mail_sink.messages[0])[0], "confirm")
+    refused = follow(Client(enforce_csrf_checks=True), url, "post")
+    assert refused.status_code == 403
+    assert Subscriber.objects.get().status == Status.PENDING
+
+
+def test_repeated_sign_ups_send_one_email_an_hour(client, brand, post_signup, mail_sink):
+    for _ in range(4):
+        assert post_signup(client, "repeat@example.com").status_code == 200
+    assert len(mail_sink.to("repeat@example.com")) == 1
+    assert Subscriber.objects.get().status == Status.PENDING
+
+    # An hour later the pending address may have the confirmation again.
+    Subscriber.objects.update(confirmation_sent_at=timezone.now() - dt.timedelta(minutes=61))
+    post_signup(client, "repeat@example.com")
+    post_signup(client, "Repeat@Example.com")
+    assert len(mail_sink.to("repeat@example.com")) == 2
+
+
+def test_one_email_an_hour_per_address_across_brands(client, brand, other_brand, post_signup, mail_sink):
+    post_signup(client, "both@example.com", host=HOST)
+    post_signup(client, "both@example.com", host=OTHER)
+    post_signup(client, "both@example.com", host=OTHER)
+    (first,) = mail_sink.to("both@example.com")
+    assert first.message["From"].addresses[0].addr_spec == SENDER
+    assert Subscriber.objects.filter(email="both@example.com", status=Status.PENDING).count() == 2
+
+    Subscriber.objects.update(confirmation_sent_at=timezone.now() - dt.timedelta(minutes=61))
+    post_signup(client, "both@example.com", host=OTHER)
+    second = mail_sink.to("both@example.com")[1]
+    assert second.message["From"].addresses[0].addr_spec == "daily@quay.test"
+    url = link_in(parts(second)[0], "confirm")
+    assert urlsplit(url).hostname == OTHER
+    # The other brand's link is not valid on this brand's host.
+    assert follow(client, url.replace(OTHER, HOST)).status_code == 400
+    assert confirm_by_button(url).status_code == 200
+    assert Subscriber.objects.get(brand=other_brand).status == Status.CONFIRMED
+    assert Subscriber.objects.get(brand=brand).status == Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sign_ups_of_one_address_send_one_email(mail_sink, eager, links_https):
+    if connection.vendor == "sqlite":
+        # SQLite runs one writer at a time (transactions begin IMMEDIATE); the in-memory test
+        # database cannot show that across threads. PostgreSQL shows the address lock at work.
+        pytest.skip("threads share one in-memory SQLite test database")
+    brands = [make_brand("Harbour Herald", [HOST], digest_from=SENDER), make_brand("Quayside Ledger", [OTHER])]
+    now = timezone.now()
+    start = threading.Barrier(6)
+    errors = []
+
+    def run(n):
+        try:
+            start.wait()
+            subscriptions.subscribe(brand=brands[n % 2], email="race@example.com", sections=["world"],
+                                    ip="203.0.113.9", now=now)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(mail_sink.to("race@example.com")) == 1
+    assert Subscriber.objects.filter(email="race@example.com").count() == 2
+
+
+def test_a_confirmed_address_gets_a_note_with_its_preferences_link(client, brand, post_signup, mail_sink):
+    subscriber = make_subscriber(brand, "known@example.com", sections=["local"])
+    post_signup(client, "known@example.com", sections=["world", "business"])
+    subscriber.refresh_from_db()
+    assert subscriber.status == Status.CONFIRMED
+    assert subscriber.sections == ["local"]  # only the signed preferences link changes them
+
+    (received,) = mail_sink.to("known@example.com")
+    assert received.message["Subject"] == "You already get the Harbour Herald daily email"
+    text, html_part = parts(received)
+    url = link_in(text, "preferences")
+    assert html.escape(url) in html_part and "confirm/" not in text
+    page = follow(client, url)
+    assert page.status_code == 200 and "Your daily email preferences" in body_of(page)
+    assert re.search(r'value="local"[^>]* checked', body_of(page))
+
+
+def test_an_unsubscribed_address_comes_back_with_fresh_consent(client, brand, post_signup, mail_sink):
+    subscriber = make_subscriber(brand, "back@example.com", Status.UNSUBSCRIBED, confirmed_at=timezone.now() - dt.timedelta(days=30),
+                                 confirmed_ip="192.0.2.1", confirmed_user_agent="Old Browser")
+    post_signup(client, "back@example.com", sections=["business"])
+    subscriber.refresh_from_db()
+    assert subscriber.status == Status.PENDING and subscriber.sections == ["business"]
+    assert (subscriber.confirmed_at, subscriber.confirmed_ip, subscriber.confirmed_user_agent) == (None, None, "")
+    (received,) = mail_sink.to("back@example.com")
+    assert received.message["Subject"] == "Confirm your Harbour Herald daily email"
+    assert confirm_by_button(link_in(parts(received)[0], "confirm"), ip="192.0.2.77").status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Status.CONFIRMED and subscriber.confirmed_ip == "192.0.2.77"
+
+
+def test_a_suppressed_address_gets_nothing(client, brand, post_signup, mail_sink):
+    subscriber = make_subscriber(brand, "bounced@example.com", Status.SUPPRESSED, suppressed_reason="hard-bounce")
+    assert post_signup(client, "bounced@example.com").status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Status.SUPPRESSED and subscriber.confirmation_sent_at is None
+    assert mail_sink.messages == []
+
+
+def test_the_answer_is_the_same_whatever_the_address(client, brand, post_signup, mail_sink):
+    make_subscriber(brand, "pending@example.com", Status.PENDING)
+    make_subscriber(brand, "confirmed@example.com")
+    make_subscriber(brand, "left@example.com", Status.UNSUBSCRIBED)
+    make_subscriber(brand, "bounced@example.com", Status.SUPPRESSED)
+    recent = make_subscriber(brand, "mailed@example.com", Status.PENDING)
+    Subscriber.objects.filter(pk=recent.pk).update(confirmation_sent_at=timezone.now())
+    answers = {}
+    for email in ("new@example.com", "pending@example.com", "confirmed@example.com", "left@example.com",
+                  "bounced@example.com", "mailed@example.com"):
+        response = post_signup(client, email)
+        headers = {k: v for k, v in response.items() if k not in {"Date", "Expires"}}
+        answers[email] = (response.status_code, headers, without_csrf(body_of(response)))
+    assert len({repr(a) for a in answers.values()}) == 1, answers.keys()
+    # ... while what happened differs: four messages of two kinds.
+    subjects = sorted(m.message["Subject"] for m in mail_sink.messages)
+    assert subjects == ["Confirm your Harbour Herald daily email"] * 3 + ["You already get the Harbour Herald daily email"]
+
+
+# --- what the form refuses ----------------------------------------------------------------
+
+
+def test_field_errors_keep_what_was_typed(client, brand, post_signup, mail_sink):
+    bad = post_signup(client, "not-an-address", sections=["sports"])
+    assert bad.status_code == 400
+    doc = body_of(bad)
+    assert "Enter an email address such as name@example.com." in doc
+    assert re.search(r'<input type="email" name="email" value="not-an-address"[^>]*aria-invalid="true"', doc)
+    assert re.search(r'value="sports"[^>]* checked', doc) and not re.search(r'value="world"[^>]* checked', doc)
+
+    none = post_signup(client, "reader@example.com", sections=[])
+    assert none.status_code == 400
+    assert "Choose at least one section." in body_of(none)
+    assert 'value="reader@example.com"' in body_of(none)
+
+    empty = post_signup(client, "", sections=["world"])
+    assert "Enter your email address." in body_of(empty)
+
+    foreign = post_signup(client, "reader@example.com", sections=["world", "horoscopes"])
+    assert foreign.status_code == 400 and "Choose sections from the list." in body_of(foreign)
+
+    assert not Subscriber.objects.exists() and mail_sink.messages == []
+
+
+@pytest.mark.parametrize("address", [
+    "victim@example.com\r\nBcc: other@example.com",
+    "victim@example.com\nCc: other@example.com",
+    "victim@example.com\rTo: other@example.com",
+    "victim@example.com\r\n",
+    "victim@example.com%0d%0aBcc:other@example.com",
+    "victim@example.com\r\n\r\nInjected body",
+    "victim@example.com, other@example.com",
+    "Victim <victim@example.com>",
+    "victim@example.com>\r\nRCPT TO:<other@example.com",
+])
+def test_header_injection_in_the_address_is_refused(client, brand, post_signup, mail_sink, address):
+    response = post_signup(client, address)
+    assert response.status_code == 400
+    doc = body_of(response)
+    assert re.search(r'<ul class="errorlist" id="id_email_error"><li>[^<]+</li></ul>', doc)
+    assert not Subscriber.objects.exists()
+    assert mail_sink.messages == []
+
+    # A clean sign-up right after reaches exactly its one recipient, with no extra headers.
+    post_signup(client, "victim@example.com")
+    (received,) = mail_sink.messages
+    assert received.rcpt_tos == ["victim@example.com"]
+    msg = received.message
+    assert msg["Cc"] is None and msg["Bcc"] is None and msg["To"] == "victim@example.com"
+    assert b"other@example.com" not in received.data and b"Injected" not in received.data
+
+
+def test_a_filled_honeypot_gets_the_same_answer_and_nothing_happens(client, brand, post_signup, mail_sink):
+    human = post_signup(client, "human@example.com")
+    bot = post_signup(client, "bot-target@example.com", website="https://spam.example/")
+    assert bot.status_code == human.status_code == 200
+    assert without_csrf(body_of(bot)) == without_csrf(body_of(human))
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["human@example.com"]
+    assert mail_sink.to("bot-target@example.com") == []
+
+
+@pytest.mark.parametrize("stamp", [
+    "fresh", "two-days-old", "altered", "missing", "from-the-future",
+])
+def test_the_time_trap_shows_the_form_again(client, brand, post_signup, mail_sink, stamp):
+    now = timezone.now()
+    value = {
+        "fresh": stamp_make(now),
+        "two-days-old": stamp_make(now - dt.timedelta(days=2)),
+        "altered": aged_stamp().replace(":", ":x", 1),
+        "missing": "",
+        "from-the-future": stamp_make(now + dt.timedelta(minutes=5)),
+    }[stamp]
+    response = post_signup(client, "quick@example.com", sections=["business"], stamp=value)
+    assert response.status_code == 400
+    doc = body_of(response)
+    assert "Please check the form and send it again." in doc and 'role="alert"' in doc
+    assert 'value="quick@example.com"' in doc and re.search(r'value="business"[^>]* checked', doc)
+    assert not Subscriber.objects.exists() and mail_sink.messages == []
+    # The form shown again carries a fresh stamp; sent after a moment, it goes through.
+    new_stamp = re.search(r'name="stamp" value="([^"]+)"', doc)[1]
+    assert 0 <= stamp_age(new_stamp, timezone.now()) < 5
+    assert post_signup(client, "quick@example.com", sections=["business"]).status_code == 200
+    assert len(mail_sink.messages) == 1
+
+
+def test_too_many_sign_ups_from_one_ip_get_429(client, brand, post_signup, mail_sink):
+    for n in range(5):
+        assert post_signup(client, f"flood{n}@example.com", ip="203.0.113.50").status_code == 200
+    refused = post_signup(client, "flood5@example.com", ip="203.0.113.50")
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 600
+    assert "<h1>Please wait a little</h1>" in body_of(refused) and "minute" in body_of(refused)
+    assert not Subscriber.objects.filter(email="flood5@example.com").exists()
+    # Bots and bad forms count too; other addresses are not held up.
+    assert post_signup(client, "flood6@example.com", ip="203.0.113.50", website="x").status_code == 429
+    assert post_signup(client, "other@example.com", ip="203.0.113.51").status_code == 200
+    assert len(mail_sink.messages) == 6
+
+
+def test_the_daily_limit_per_ip():
+    start = dt.datetime(2026, 11, 20, 0, 0, 30, tzinfo=dt.timezone.utc)
+    allowed = 0
+    for n in range(40):  # five tries every ten minutes: the daily limit of 30 bites first
+        now = start + dt.timedelta(minutes=10 * (n // 5), seconds=n % 5)
+        if subscriptions.signup_wait(ip="203.0.113.60", now=now) is None:
+            allowed += 1
+    assert allowed == 30
+    wait = subscriptions.signup_wait(ip="203.0.113.60", now=start + dt.timedelta(hours=2))
+    assert wait == pytest.approx(22 * 3600 - 30, abs=2)  # until the day's window ends
+    assert subscriptions.signup_wait(ip="203.0.113.61", now=start + dt.timedelta(hours=2)) is None
+
+
+def test_the_client_ip_comes_from_the_trusted_proxy(client, brand, post_signup, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    post_signup(client, "proxied@example.com", ip="10.0.0.1", headers={"HTTP_X_FORWARDED_FOR": "203.0.113.70"})
+    assert Subscriber.objects.get().signup_ip == "203.0.113.70"
+
+
+def test_logs_name_subscriber_ids_never_addresses_or_ips(client, brand, post_signup, mail_sink, caplog):
+    handler_target = logging.getLogger("wiredesk")  # it does not propagate to the root logger
+    handler_target.addHandler(caplog.handler)
+    caplog.set_level(logging.DEBUG, logger="wiredesk")
+    try:
+        post_signup(client, "private.reader@example.com", ip="203.0.113.80")
+        confirm_by_button(link_in(parts(mail_sink.messages[0])[0], "confirm"), ip="192.0.2.81")
+        post_signup(client, "private.reader@example.com", ip="203.0.113.82")
+    finally:
+        handler_target.removeHandler(caplog.handler)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    subscriber = Subscriber.objects.get()
+    assert f"subscriber_id={subscriber.pk}" in logged and "subscriber confirmed" in logged
+    for secret in ("private.reader", "example.com", "203.0.113", "192.0.2"):
+        assert secret not in logged

@@ -1,0 +1,335 @@
+"""Staff pages of the daily email: subscribers, editions with their counts, deliveries, events.
+
+Editions, deliveries and mail events are records of what happened and are read-only here;
+subscribers are added only through double opt-in, and leave through "Erase", which goes
+through the privacy service so the edition counts survive.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template import engines
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+
+from wiredesk.brands.models import Brand
+from wiredesk.core.sections import SECTION_NAMES, SECTIONS
+from wiredesk.digest.models import Delivery, Edition, MailEvent, Subscriber
+from wiredesk.digest.selectors import edition_counts
+from wiredesk.digest.services.privacy import erase_subscriber, export_subscriber
+
+log = logging.getLogger("wiredesk.digest")
+
+# Two small staff pages, kept beside the actions that use them: the admin's frame, a form.
+_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls %}
+{% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a>
+&rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">{{ opts.app_config.verbose_name }}</a>
+&rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural|capfirst }}</a>
+&rsaquo; {{ title }}</div>{% endblock %}
+{% block content %}<form method="post">{% csrf_token %}BODY</form>{% endblock %}
+"""
+_BODIES = {
+    "erase": """
+<p>These subscribers' rows will be deleted: address, sections and consent record. Their
+deliveries and mail events stay, linked to no one, so the editions' sent, failed and bounced
+counts do not change. This cannot be undone.</p>
+<ul>{% for s in subscribers %}<li>{{ s.email }} ({{ s.brand }}, {{ s.get_status_display }})</li>{% endfor %}</ul>
+{% for s in subscribers %}<input type="hidden" name="{{ checkbox }}" value="{{ s.pk }}">{% endfor %}
+<input type="hidden" name="action" value="erase">
+<input type="hidden" name="confirm_erase" value="yes">
+<input type="submit" value="Yes, erase {{ subscribers|length }} subscriber{{ subscribers|length|pluralize }}">
+<a href="" class="button cancel-link">No, go back</a>""",
+    "send-now": """
+<p>Open today's edition for the chosen brands and send it now, whatever their hour. A brand
+that already has today's edition does not get a second one.</p>
+{{ form.as_div }}
+<input type="submit" value="Send today's daily email now">""",
+}
+
+
+@functools.cache
+def _page(name: str):
+    return engines["django"].from_string(_PAGE.replace("BODY", _BODIES[name]))
+
+
+# --- Subscribers ----------------------------------------------------------------------------
+
+class SubscriberForm(forms.ModelForm):
+    sections = forms.MultipleChoiceField(
+        choices=[(s, SECTION_NAMES[s]) for s in SECTIONS], widget=forms.CheckboxSelectMultiple, required=False,
+    )
+
+    class Meta:
+        model = Subscriber
+        fields = ("sections",)
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    form = SubscriberForm
+    list_display = ("email", "brand", "status", "section_names", "created_at", "confirmed_at")
+    list_filter = ("brand", "status")
+    list_select_related = ("brand",)
+    search_fields = ("email",)
+    ordering = ("-id",)
+    consent_fields = (
+        "created_at", "signup_ip", "confirmation_sent_at", "confirmed_at", "confirmed_ip", "confirmed_user_agent",
+    )
+    leaving_fields = ("unsubscribed_at", "unsubscribed_via", "suppressed_at", "suppressed_reason")
+    readonly_fields = ("email", "brand", "status") + consent_fields + leaving_fields
+    fieldsets = (
+        (None, {"fields": ("email", "brand", "status", "sections")}),
+        ("Consent record", {"fields": consent_fields}),
+        ("Unsubscribed or suppressed", {"fields": leaving_fields}),
+    )
+    actions = ("export_data", "erase")
+
+    @admin.display(description="sections")
+    def section_names(self, obj: Subscriber) -> str:
+        return ", ".join(SECTION_NAMES[s] for s in obj.section_list)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # only double opt-in adds a subscriber
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # "Erase" is the one way out
+        return actions
+
+    def delete_model(self, request, obj: Subscriber) -> None:
+        erase_subscriber(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for subscriber in queryset:
+            erase_subscriber(subscriber)
+
+    @admin.action(description="Export data (JSON)")
+    def export_data(self, request, queryset):
+        subscribers = queryset.select_related("brand").order_by("id")
+        body = {"subscribers": [export_subscriber(s) for s in subscribers]}
+        log.info("subscriber data exported subscribers=%s user_id=%s", len(body["subscribers"]), request.user.pk)
+        response = HttpResponse(json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="subscriber-data-{stamp}.json"'
+        return response
+
+    @admin.action(description="Erase (delete the person's data)", permissions=["delete"])
+    def erase(self, request, queryset):
+        subscribers = list(queryset.select_related("brand").order_by("id"))
+        if request.POST.get("confirm_erase") != "yes":
+            context = {
+                **self.admin_site.each_context(request), "title": "Erase subscribers?", "opts": self.model._meta,
+                "subscribers": subscribers, "checkbox": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, _page("erase"), context)
+        for subscriber in subscribers:
+            erase_subscriber(subscriber)
+        log.info("subscribers erased count=%s user_id=%s", len(subscribers), request.user.pk)
+        self.message_user(request, f"{len(subscribers)} subscriber(s) erased.", messages.SUCCESS)
+        return None
+
+
+# --- Editions -------------------------------------------------------------------------------
+
+class EditionChangeList(ChangeList):
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        # The counts of the whole page in two queries, not a few per row.
+        counts = edition_counts(self.result_list)
+        for edition in self.result_list:
+            edition.counts = counts[edition.pk]
+
+
+def deliveries_url(edition_id: int, state: str | None = None) -> str:
+    query = {"edition__id__exact": edition_id}
+    if state:
+        query["state__exact"] = state
+    return reverse("admin:digest_delivery_changelist") + "?" + urlencode(query)
+
+
+class UnknownDeliveryInline(admin.TabularInline):
+    """The deliveries whose outcome is unknown: never resent on their own, so listed for staff."""
+
+    model = Delivery
+    verbose_name = "delivery with unknown outcome"
+    verbose_name_plural = "deliveries with unknown outcome (not resent: check with the recipient or the provider)"
+    fields = ("subscriber", "updated_at", "attempts", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(state=Delivery.State.UNKNOWN).select_related("subscriber")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class BrandChoiceForm(forms.Form):
+    brands = forms.ModelMultipleChoiceField(queryset=Brand.objects.all(), widget=forms.CheckboxSelectMultiple)
+
+
+def _count_column(name: str, description: str):
+    @admin.display(description=description)
+    def column(self, obj: Edition):
+        return obj.counts[name]
+
+    return column
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = (
+        "date", "brand", "status", "sent", "failed", "unknown_link", "pending", "bounced", "unsubscribed_since",
+    )
+    list_filter = ("brand", "status")
+    list_select_related = ("brand",)
+    date_hierarchy = "date"
+    fields = (
+        "brand", "date", "status", "subject", "delivery_summary", "created_at", "populated_at", "finished_at",
+        "since", "cutoff",
+    )
+    readonly_fields = fields
+    inlines = (UnknownDeliveryInline,)
+    actions = ("send_today",)
+
+    sent = _count_column("sent", "sent")
+    failed = _count_column("failed", "failed")
+    bounced = _count_column("bounced", "bounced")
+    unsubscribed_since = _count_column("unsubscribed_since", "unsubscribed since")
+
+    @admin.display(description="pending")
+    def pending(self, obj: Edition) -> int:
+        return obj.counts["pending"] + obj.counts["sending"]
+
+    def get_changelist(self, request, **kwargs):
+        return EditionChangeList
+
+    @admin.display(description="unknown")
+    def unknown_link(self, obj: Edition):
+        n = obj.counts["unknown"]
+        return format_html('<a href="{}">{}</a>', deliveries_url(obj.pk, Delivery.State.UNKNOWN), n) if n else 0
+
+    @admin.display(description="deliveries")
+    def delivery_summary(self, obj: Edition):
+        counts = edition_counts([obj])[obj.pk]
+        items = [(deliveries_url(obj.pk, state), state, counts[state]) for state in Delivery.State.values]
+        return format_html(
+            '<a href="{}">{} in all</a>: {}; {} bounced, {} complained, {} unsubscribed since',
+            deliveries_url(obj.pk), counts["total"],
+            format_html_join(", ", '<a href="{}">{}</a> {}', items),
+            counts["bounced"], counts["complained"], counts["unsubscribed_since"],
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # editions are opened by the scheduler or "send now"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an edition's rows are what stops it being sent twice
+
+    def has_send_permission(self, request) -> bool:
+        return request.user.has_perm("digest.add_edition")
+
+    def get_urls(self):
+        send_now = path("send-now/", self.admin_site.admin_view(self.send_now_view), name="digest_edition_send_now")
+        return [send_now, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if self.has_send_permission(request):
+            extra_context["subtitle"] = format_html(
+                '<a href="{}">Send today\'s daily email now&hellip;</a>', reverse("admin:digest_edition_send_now")
+            )
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Send today's daily email now (for these editions' brands)", permissions=["send"])
+    def send_today(self, request, queryset):
+        brands = Brand.objects.filter(pk__in=queryset.values("brand_id")).order_by("name")
+        self._send_today(request, brands)
+
+    def send_now_view(self, request):
+        if not self.has_send_permission(request):
+            raise PermissionDenied
+        form = BrandChoiceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            self._send_today(request, form.cleaned_data["brands"])
+            return HttpResponseRedirect(reverse("admin:digest_edition_changelist"))
+        context = {
+            **self.admin_site.each_context(request), "title": "Send today's daily email now",
+            "opts": self.model._meta, "form": form,
+        }
+        return TemplateResponse(request, _page("send-now"), context)
+
+    def _send_today(self, request, brands) -> None:
+        from wiredesk.digest.services.editions import send_now
+
+        for brand in brands:
+            before = Edition.objects.filter(brand=brand).aggregate(last=Max("id"))["last"] or 0
+            edition = send_now(brand)
+            log.info("send now brand_id=%s edition_id=%s user_id=%s", brand.pk, getattr(edition, "pk", None),
+                     request.user.pk)
+            if edition is None:
+                self.message_user(request, f"{brand}: nothing new since the last edition, so no email was opened.",
+                                  messages.WARNING)
+            elif edition.pk > before:
+                self.message_user(request, f"{brand}: today's edition ({edition.date}) opened and queued for sending.",
+                                  messages.SUCCESS)
+            elif edition.status == Edition.Status.DONE:
+                self.message_user(request, f"{brand}: today's edition ({edition.date}) was already sent; "
+                                  "it is not sent again.", messages.INFO)
+            else:
+                self.message_user(request, f"{brand}: today's edition ({edition.date}) already exists; its sending "
+                                  "goes on, and nobody gets it twice.", messages.INFO)
+
+
+# --- Deliveries and mail events (records, read-only) ----------------------------------------
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "edition", "subscriber", "state", "attempts", "sent_at", "updated_at", "error")
+    list_filter = ("state", "edition__brand", "edition__date")
+    list_select_related = ("edition__brand", "subscriber")
+    search_fields = ("=subscriber__email",)
+    ordering = ("-id",)
+
+
+@admin.register(MailEvent)
+class MailEventAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_at", "kind", "esp", "subscriber", "delivery", "received_at")
+    list_filter = ("kind", "esp")
+    list_select_related = ("subscriber", "delivery")
+    ordering = ("-occurred_at",)

@@ -1,0 +1,81 @@
+"""What one edition of the daily email holds: its time window, its stories and its subject.
+
+Stories are chosen like the brand's fronts choose them (newest and most local first, heavier
+sources moved up), from those first seen since the previous edition's cutoff, so a story
+reaches a reader in one edition and not in two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from wiredesk.digest.models import Edition
+from wiredesk.stories.selectors import articles_visible
+from wiredesk.web.ranking import brand_weights, story_score
+
+FIRST_WINDOW = dt.timedelta(hours=24)
+# A story first seen today but published long ago (a backfilled feed, a source added late)
+# is not news: it never leads an edition.
+MAX_AGE = dt.timedelta(hours=36)
+SUBJECT_MAX = 200  # Edition.subject
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Control characters (CR and LF among them) and the Unicode line and paragraph separators.
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+# The fields story_score reads: the rest of a row (the body above all) stays in the database.
+_RANK_FIELDS = ("id", "section", "source_id", "published_at", "dateline_place")
+
+
+def window(brand, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The instants (since, cutoff] whose first-seen stories the next edition of ``brand`` takes."""
+    previous = (
+        Edition.objects.filter(brand=brand).order_by("-date", "-id").values_list("cutoff", flat=True).first()
+    )
+    return (previous if previous is not None else now - FIRST_WINDOW), now
+
+
+def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_section: int) -> dict[str, list[int]]:
+    """The top ``per_section`` article ids of each of the brand's sections, in the brand's order.
+
+    Sections without a new story are left out; ``{}`` means nothing is new. Three queries
+    whatever the number of stories: the brand's sources, their weights and the candidates.
+    """
+    sections = brand.section_list
+    if per_section <= 0 or not sections or since >= cutoff:
+        return {}
+    candidates = list(
+        articles_visible(brand=brand)
+        .filter(
+            section__in=sections,
+            first_seen_at__gt=since,
+            first_seen_at__lte=cutoff,
+            published_at__gte=cutoff - MAX_AGE,
+        )
+        .select_related(None)
+        .only(*_RANK_FIELDS)
+        .order_by()
+    )
+    if not candidates:
+        return {}
+    weights = brand_weights(brand)
+    by_section: dict[str, list] = {}
+    for article in candidates:
+        by_section.setdefault(article.section, []).append(article)
+    chosen: dict[str, list[int]] = {}
+    for section in sections:
+        ranked = sorted(
+            by_section.get(section, ()),
+            # The id breaks ties, so the same stories always give the same edition.
+            key=lambda a: (story_score(a, home_place=brand.home_place, weights=weights), a.id),
+            reverse=True,
+        )
+        if ranked:
+            chosen[section] = [a.id for a in ranked[:per_section]]
+    return chosen
+
+
+def edition_subject(brand, date: dt.date) -> str:
+    """``Harbour Herald daily: 29 Nov 2026`` on one line (a header cannot be split by a brand name)."""
+    suffix = f" daily: {date.day} {_MONTHS[date.month - 1]} {date.year}"
+    name = " ".join(_BREAKS.sub(" ", brand.name).split()) or "News"
+    return name[: SUBJECT_MAX - len(suffix)].rstrip() + suffix

@@ -1,0 +1,135 @@
+"""How an edition looks: an HTML part with inlined CSS and a plain-text part, per section set.
+
+Subscribers share a handful of section sets, so an edition is rendered once per set and the
+sender swaps the two placeholders below for each recipient's signed links. Nothing here
+knows a recipient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+import css_inline
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from wiredesk.core.sections import SECTION_NAMES
+from wiredesk.digest import links
+from wiredesk.digest.content import edition_subject, select_stories, window
+from wiredesk.stories.models import Article
+from wiredesk.web.teasers import teaser_text
+
+UNSUBSCRIBE_MARK = "%%UNSUBSCRIBE_URL%%"
+PREFERENCES_MARK = "%%PREFERENCES_URL%%"
+DEFAULT_ACCENT = "#0b5394"
+TEXT_WIDTH = 72
+
+_ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
+_ARTICLE_FIELDS = ("id", "slug", "title", "lead_raw", "lead_text", "section", "source__credit")
+# Remote stylesheets are never fetched: the template carries all its CSS, and the <style>
+# block goes once its rules sit in style attributes (many mail clients drop <style>).
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False, keep_link_tags=False)
+
+
+@dataclass(frozen=True)
+class Parts:
+    subject: str
+    html: str
+    text: str
+
+
+def _inert(value: str) -> str:
+    """One line of feed or brand text in which no placeholder can appear.
+
+    A headline that spelled out a placeholder would otherwise receive the reader's own
+    link from the sender; a zero-width space between the percent signs defuses it.
+    """
+    return " ".join(value.split()).replace("%%", "%\u200b%")
+
+
+def _story(brand, article: Article) -> dict[str, str]:
+    return {
+        "title": _inert(article.title),
+        "url": links.absolute(brand, reverse("article", args=[article.id, article.slug])),
+        "teaser": _inert(teaser_text(lead_raw=article.lead_raw, lead_text=article.lead_text)),
+        "credit": _inert(article.source.credit),
+    }
+
+
+def _tidy_text(text: str) -> str:
+    """Trailing spaces off every line and at most one blank line in a row (template whitespace)."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+class EditionRenderer:
+    """The parts of one edition for any set of sections, each set rendered once."""
+
+    def __init__(self, *, brand, date: dt.date, stories: dict[str, list[int]], subject: str) -> None:
+        self.brand = brand
+        self.date = date
+        self.subject = subject
+        wanted = [article_id for ids in stories.values() for article_id in ids]
+        found = (
+            {a.id: a for a in Article.objects.filter(id__in=wanted).select_related("source").only(*_ARTICLE_FIELDS)}
+            if wanted else {}
+        )
+        # An article removed since the edition was built is skipped, not fatal.
+        self._stories = {
+            section: [_story(brand, found[i]) for i in ids if i in found] for section, ids in stories.items()
+        }
+        self._memo: dict[frozenset[str], Parts | None] = {}
+
+    def parts(self, sections: Iterable[str]) -> Parts | None:
+        """The email for a reader of ``sections``; None when none of them has a story."""
+        key = frozenset(sections)
+        if key not in self._memo:
+            self._memo[key] = self._render(key)
+        return self._memo[key]
+
+    def _render(self, sections: frozenset[str]) -> Parts | None:
+        chosen = [
+            {"name": SECTION_NAMES.get(s, s.title()), "stories": self._stories[s]}
+            for s in self.brand.section_list
+            if s in sections and self._stories.get(s)
+        ]
+        if not chosen:
+            return None
+        accent = self.brand.accent_color if _ACCENT.fullmatch(self.brand.accent_color or "") else DEFAULT_ACCENT
+        context = {
+            "subject": self.subject,
+            "brand_name": _inert(self.brand.name),
+            "tagline": _inert(self.brand.tagline),
+            "host": self.brand.primary_host,
+            "home_url": links.absolute(self.brand, "/"),
+            "language": self.brand.language or "en",
+            "accent": accent,
+            "date": self.date,
+            "sections": chosen,
+            "preheader": " · ".join(s["stories"][0]["title"] for s in chosen),
+            "preferences_url": PREFERENCES_MARK,
+            "unsubscribe_url": UNSUBSCRIBE_MARK,
+        }
+        html = _INLINER.inline(render_to_string("digest/email/edition.html", context))
+        # The text template turns autoescaping off: it is text/plain, where an entity would
+        # show as "&amp;" and markup is inert.
+        text = _tidy_text(render_to_string("digest/email/edition.txt", context))
+        return Parts(subject=self.subject, html=html, text=text)
+
+
+def preview_parts(brand, now: dt.datetime, sections: Iterable[str] | None = None) -> Parts | None:
+    """The edition ``brand`` would send at ``now``, for ``sections`` (all the brand's when None)."""
+    since, cutoff = window(brand, now)
+    stories = select_stories(
+        brand, since=since, cutoff=cutoff, per_section=settings.DIGEST["stories_per_section"],
+    )
+    if not stories:
+        return None
+    date = timezone.localtime(now, brand.tz).date()
+    renderer = EditionRenderer(brand=brand, date=date, stories=stories, subject=edition_subject(brand, date))
+    return renderer.parts(brand.section_list if sections is None else sections)

@@ -1,0 +1,141 @@
+"""Opening a brand's edition once per local date, and building its recipient list.
+
+``tick`` runs on every scheduler beat: it opens the editions that are due and re-enqueues
+unfinished ones whose sender died (its lease ran out). Everything here is safe to run twice
+at once: the unique (brand, date) constraint decides which of two openers wins, and the
+recipient list is inserted with ON CONFLICT DO NOTHING over the unique (edition, subscriber).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from wiredesk.brands.models import Brand
+from wiredesk.digest import content, schedule
+from wiredesk.digest.models import Delivery, Edition, Subscriber
+
+log = logging.getLogger("wiredesk.digest")
+POPULATE_BATCH = 2000
+# An edition still unfinished this long after it opened is closed: its news is stale.
+EDITION_LIFETIME = dt.timedelta(hours=20)
+
+
+def open_edition(brand: Brand, date: dt.date, *, now: dt.datetime) -> tuple[Edition | None, bool]:
+    """The brand's edition for ``date``, created if there is something new; (edition, created)."""
+    existing = Edition.objects.filter(brand=brand, date=date).first()
+    if existing is not None:
+        return existing, False
+    since, cutoff = content.window(brand, now)
+    stories = content.select_stories(
+        brand, since=since, cutoff=cutoff, per_section=settings.DIGEST["stories_per_section"]
+    )
+    if not stories:
+        return None, False
+    try:
+        with transaction.atomic():
+            edition = Edition.objects.create(
+                brand=brand, date=date, since=since, cutoff=cutoff,
+                subject=content.edition_subject(brand, date), stories=stories,
+            )
+    except IntegrityError:
+        # Another scheduler or a second "send now" opened it first: theirs is the edition.
+        return Edition.objects.get(brand=brand, date=date), False
+    log.info("edition opened edition_id=%s brand_id=%s sections=%s", edition.pk, brand.pk, len(stories))
+    return edition, True
+
+
+def _enqueue(edition_id: int) -> None:
+    from wiredesk.digest.tasks import send_edition
+
+    transaction.on_commit(lambda: send_edition.delay(edition_id))
+
+
+def send_now(brand: Brand, *, now: dt.datetime | None = None) -> Edition | None:
+    """Open today's edition for the brand (whatever the hour) and have it sent.
+
+    Pressing it twice gives the same edition: one per brand and local date.
+    """
+    now = now or timezone.now()
+    edition, _created = open_edition(brand, schedule.local_date(now, brand.tz), now=now)
+    if edition is not None and edition.status != Edition.Status.DONE:
+        _enqueue(edition.pk)
+    return edition
+
+
+def populate(edition: Edition) -> int:
+    """Insert one pending delivery per confirmed subscriber who takes a section of the edition.
+
+    Streams subscribers in id order, never all at once. Re-running after a crash adds only
+    the rows that are missing. Returns how many rows were inserted by this call.
+    """
+    sections = set(edition.stories)
+    subscribers = (
+        Subscriber.objects.filter(
+            brand_id=edition.brand_id, status=Subscriber.Status.CONFIRMED, confirmed_at__lte=edition.created_at,
+        )
+        .order_by("id")
+        .values_list("id", "sections")
+    )
+    inserted = 0
+    batch: list[Delivery] = []
+    for subscriber_id, chosen in subscribers.iterator(chunk_size=POPULATE_BATCH):
+        if sections.intersection(chosen or ()):
+            batch.append(Delivery(edition_id=edition.pk, subscriber_id=subscriber_id))
+        if len(batch) >= POPULATE_BATCH:
+            inserted += _insert(batch)
+            batch = []
+    if batch:
+        inserted += _insert(batch)
+    Edition.objects.filter(pk=edition.pk).update(populated_at=timezone.now(), status=Edition.Status.SENDING)
+    edition.refresh_from_db(fields=["populated_at", "status"])
+    log.info("edition populated edition_id=%s deliveries=%s", edition.pk, inserted)
+    return inserted
+
+
+def _insert(batch: list[Delivery]) -> int:
+    with transaction.atomic():
+        return len(Delivery.objects.bulk_create(batch, ignore_conflicts=True))
+
+
+def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Open due editions and resume abandoned ones (one scheduler beat)."""
+    now = now or timezone.now()
+    opened = resumed = closed = 0
+    for brand in Brand.objects.filter(newsletter_promo=True):
+        date = schedule.due_date(now, brand.tz, brand.digest_hour)
+        if date is None:
+            continue
+        edition, created = open_edition(brand, date, now=now)
+        if created:
+            opened += 1
+            _enqueue(edition.pk)
+    unfinished = Edition.objects.exclude(status=Edition.Status.DONE).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    for edition in unfinished:
+        if edition.created_at < now - EDITION_LIFETIME:
+            close_stale(edition)
+            closed += 1
+        else:
+            resumed += 1
+            _enqueue(edition.pk)
+    return {"opened": opened, "resumed": resumed, "closed": closed}
+
+
+def close_stale(edition: Edition) -> None:
+    """Stop an edition that could not finish in its day: what was not sent is marked failed."""
+    with transaction.atomic():
+        Delivery.objects.filter(edition=edition, state=Delivery.State.PENDING).update(
+            state=Delivery.State.FAILED, error="edition closed before this was sent"
+        )
+        Delivery.objects.filter(edition=edition, state=Delivery.State.SENDING).update(
+            state=Delivery.State.UNKNOWN, error="sender stopped while handing this message over"
+        )
+        Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.DONE, finished_at=timezone.now())
+    log.warning("edition closed unfinished edition_id=%s", edition.pk)
