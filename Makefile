@@ -36,11 +36,15 @@ run: export WIREDESK_FETCH_ALLOW_NETWORKS = 127.0.0.1/32
 run: export WIREDESK_DEBUG ?= true
 run: export WIREDESK_TICK_SECONDS ?= 10
 run: export WIREDESK_IMAGE_SOURCES ?= https:,http:
+# No mail server on a fresh machine: the demo writes every email it would send into
+# data/outbox/ (one .log file per connection), with links to this port.
+run: export WIREDESK_EMAIL_BACKEND ?= file
+run: export WIREDESK_PUBLIC_PORT ?= $(WIREDESK_PORT)
 run: install
 	$(BIN)/wiredesk migrate --noinput
 	$(BIN)/wiredesk demo_load --wires-url http://127.0.0.1:$(DEMO_WIRES_PORT)
 	$(BIN)/wiredesk ensure_admin
-	@echo "site: http://localhost:$(WIREDESK_PORT)/ (brands: see README)"
+	@echo "site: http://localhost:$(WIREDESK_PORT)/ (brands: see README); emails land in data/outbox/"
 	$(BIN)/wiredesk run --demo-wires $(DEMO_WIRES_PORT)
 
 # scripts/test.sh installs Debian's chromium for the browser tests when it is missing.

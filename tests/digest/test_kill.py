@@ -22,7 +22,8 @@ import pytest
 from tests.core.test_run import WIREDESK, clean_env, query, wiredesk
 from tests.mailsink import MailSink
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+# Its processes use their own SQLite data folder whatever the suite runs on: once is enough.
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only, pytest.mark.timeout(240)]
 
 RECIPIENTS = 2000
 KILL_AFTER = 600

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import datetime as dt
 import re
 import threading
@@ -273,3 +275,50 @@ def test_two_senders_at_once_send_each_recipient_one_message(mail_sink):
     got = [r for m in mail_sink.messages for r in m.rcpt_tos]
     assert len(got) == len(set(got)) == 60
     assert sum(r.sent for r in reports) == 60
+
+
+def test_the_per_section_template_gives_each_recipient_the_message_built_for_them(mail_sink):
+    brand = brand_with_news()
+    reader = subscribe(brand, "reader@mail.test")
+    edition = open_today(brand)
+    from wiredesk.digest.render import EditionRenderer
+
+    renderer = EditionRenderer(brand=brand, date=edition.date, stories=edition.stories, subject=edition.subject)
+    parts = renderer.parts(reader.sections)
+    transport = sending.Transport()
+    template = sending.MessageTemplate(edition, parts, transport)
+    assert template.data, "the placeholders did not survive: every message would take the slow path"
+    fast = template.prepare(delivery_id=41, key=reader.key, email=reader.email)
+    full = transport.prepare(sending.build_message(edition, parts, delivery_id=41, key=reader.key, email=reader.email))
+
+    def parsed(data: bytes):
+        msg = email.message_from_bytes(data, policy=email.policy.default)
+        headers = [(k, " ".join(str(v).split())) for k, v in msg.items() if k not in ("Date", "Content-Type")]
+        bodies = [msg.get_body((kind,)).get_content() for kind in ("plain", "html")]
+        return headers, bodies
+
+    assert fast[:2] == full[:2]
+    assert parsed(fast[2]) == parsed(full[2])
+    # A non-ASCII address takes the full path.
+    odd = template.prepare(delivery_id=42, key=reader.key, email="zoë@mail.test")
+    assert b"rcpt.placeholder" not in odd[2]
+
+
+def test_digest_send_and_status_commands(mail_sink):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    brand = brand_with_news()
+    for n in range(3):
+        subscribe(brand, f"r{n}@mail.test")
+    out = StringIO()
+    call_command("digest", "send", "--brand", "harbour.test", "--wait", stdout=out)
+    assert "sent 3, failed 0, unknown 0" in out.getvalue()
+    out = StringIO()
+    call_command("digest", "send", "--brand", "harbour.test", "--wait", stdout=out)
+    assert "sent 0" in out.getvalue()  # the same edition: nothing left to send
+    assert len(mail_sink.messages) == 3
+    out = StringIO()
+    call_command("digest", "status", stdout=out)
+    assert "Harbour Telegraph: done; sent 3, failed 0, unknown 0" in out.getvalue()

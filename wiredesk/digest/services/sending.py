@@ -198,6 +198,7 @@ def build_message(
     text = parts.text.replace(UNSUBSCRIBE_MARK, unsubscribe).replace(PREFERENCES_MARK, preferences)
     html = parts.html.replace(UNSUBSCRIBE_MARK, unsubscribe).replace(PREFERENCES_MARK, preferences)
     headers = {
+        "Date": date or formatdate(usegmt=True),
         "Message-ID": f"<digest.{edition.pk}.{delivery_id}@{brand.primary_host}>",
         "List-Unsubscribe": f"<{unsubscribe}>, <{mailto}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -205,8 +206,6 @@ def build_message(
         "Precedence": "bulk",
         "Auto-Submitted": "auto-generated",
     }
-    if date:
-        headers["Date"] = date
     message = EmailMultiAlternatives(
         subject=parts.subject,
         body=text,
