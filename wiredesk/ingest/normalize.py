@@ -119,7 +119,7 @@ def normalize(
     else:
         body = raw.content_html if raw.content_html.strip() else raw.summary_html
     if policy.full_text:
-        body_html = sanitize_html(as_html(body), base_url=base)
+        body_html = sanitize_html(as_html(body), base_url=base, link_rel=policy.link_rel)
     else:
         body_html = _excerpt(raw.summary_html or body, base)
     # split_related, split_credit_tag and html_to_text, parsing the body once.

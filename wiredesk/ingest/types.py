@@ -83,6 +83,7 @@ class SourcePolicy:
     section_map: dict[str, str] = field(default_factory=dict)  # source category -> our section
     default_section: str = "world"
     language: str | None = None  # declared language of the source, if any
+    link_rel: str | None = None  # rel of every link in the body; None: "noopener noreferrer"
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,14 @@ TABLE: tuple[Var, ...] = (
        "How long a sender's claim on an edition lasts without renewal; after a crash, another "
        "sender resumes the edition once it has expired."),
     _v("WIREDESK_DIGEST_STORIES", "int", "5", "Stories per section in the daily email."),
+    _v("WIREDESK_RELEASE_MIN_WORDS", "int", "150", "Fewest words a news release may have."),
+    _v("WIREDESK_RELEASE_MAX_WORDS", "int", "1500", "Most words a news release may have."),
+    _v("WIREDESK_RELEASE_MAX_LINKS", "count", "3", "Most links a news release may carry."),
+    _v("WIREDESK_RELEASE_MAX_IMAGE_BYTES", "int", "8388608", "Largest image upload (bytes)."),
+    _v("WIREDESK_RELEASE_MAX_IMAGE_PIXELS", "int", "40000000",
+       "Most pixels (width x height) an uploaded image may have; larger ones are refused unread."),
+    _v("WIREDESK_RELEASE_RETENTION_DAYS", "int", "180",
+       "Days after which the contact details of a news-release submission are purged."),
     _v("WIREDESK_UNSUBSCRIBE_MAILTO", "str", "",
        "Address for the mailto: List-Unsubscribe (an inbound route of the mail provider to "
        "`/anymail/`). Empty: `unsubscribe@` the brand's first host name."),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "wiredesk.brands",
     "wiredesk.web",
     "wiredesk.digest",
+    "wiredesk.releases",
     "wiredesk.demo",
     "anymail",
 ]
@@ -193,6 +194,12 @@ CELERY_BEAT_SCHEDULE = {
         # A tick that waited longer than its own period is stale: the next one will do.
         "options": {"expires": float(TICK_SECONDS)},
     },
+    "releases-tick": {
+        # Publishes approved releases whose embargo has passed; purges old contact details.
+        "task": "wiredesk.releases.tasks.releases_tick",
+        "schedule": float(TICK_SECONDS),
+        "options": {"expires": float(TICK_SECONDS)},
+    },
     "digest-tick": {
         # Opens each brand's edition at its local hour and resumes editions whose sender died.
         "task": "wiredesk.digest.tasks.digest_tick",
@@ -258,6 +265,19 @@ DIGEST = {
     "stories_per_section": E["WIREDESK_DIGEST_STORIES"],
     "unsubscribe_mailto": E["WIREDESK_UNSUBSCRIBE_MAILTO"],
 }
+
+RELEASES = {
+    "min_words": E["WIREDESK_RELEASE_MIN_WORDS"],
+    "max_words": E["WIREDESK_RELEASE_MAX_WORDS"],
+    "max_links": E["WIREDESK_RELEASE_MAX_LINKS"],
+    "max_images": 5,
+    "max_image_bytes": E["WIREDESK_RELEASE_MAX_IMAGE_BYTES"],
+    "max_image_pixels": E["WIREDESK_RELEASE_MAX_IMAGE_PIXELS"],
+    "retention_days": E["WIREDESK_RELEASE_RETENTION_DAYS"],
+}
+# Uploaded bodies above this stay on disk instead of in memory while a form is read.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

@@ -6,5 +6,6 @@ urlpatterns = [
     # The mail provider's bounce, complaint and inbound webhooks (signature checked by anymail).
     path("anymail/", include("anymail.urls")),
     path("", include("wiredesk.digest.urls")),
+    path("", include("wiredesk.releases.urls")),
     path("", include("wiredesk.web.urls")),
 ]

@@ -31,7 +31,12 @@ class Source(models.Model):
         FULL_TEXT = "full", "full text"
         EXCERPT = "excerpt", "excerpt only"
 
+    class Kind(models.TextChoices):
+        WIRE = "wire", "partner wire (polled)"
+        RELEASES = "releases", "news releases submitted to a brand (never polled)"
+
     name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WIRE)
     credit = models.CharField(max_length=120, help_text="Credit shown on pages, e.g. RT.com")
     home_url = models.URLField(max_length=2000, blank=True)
     feed_url = models.URLField(max_length=2000, unique=True)

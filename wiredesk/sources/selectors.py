@@ -20,7 +20,7 @@ def sources_due(*, now: dt.datetime, per_host: int, limit: int = 200) -> list[So
     leased = Q(lease_until__gt=now)
     in_flight = Counter(s.host for s in Source.objects.filter(leased).only("feed_url"))
     due = (
-        Source.objects.filter(enabled=True)
+        Source.objects.filter(enabled=True, kind=Source.Kind.WIRE)
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
         .exclude(leased)
         # Never-checked sources first on every database (PostgreSQL sorts NULLs last).

@@ -77,8 +77,11 @@ _TEXT_CELLS = frozenset({"td", "th"})
 _TEXT_SKIPPED = DROPPED_WITH_CONTENT | {"head"}
 
 
-def sanitize_html(html: str, *, base_url: str | None = None) -> str:
-    """Return html reduced to the news-body allowlist, with absolute URLs."""
+def sanitize_html(html: str, *, base_url: str | None = None, link_rel: str | None = None) -> str:
+    """Return html reduced to the news-body allowlist, with absolute URLs.
+
+    ``link_rel`` replaces the rel every link gets (news releases: "sponsored noopener").
+    """
     if not html:
         return ""
     # The page already has the headline as its <h1>; a second one from the body
@@ -86,7 +89,8 @@ def sanitize_html(html: str, *, base_url: str | None = None) -> str:
     # block. Renaming before parsing is safe because nh3 still parses the result.
     html = _H1.sub(r"<\1h2", html)
     base = base_url.strip() if base_url and is_http_url(base_url) else None
-    clean = _cleaner(base).clean(html)
+    rel = link_rel or LINK_REL
+    clean = _cleaner(base, rel).clean(html)
     # HTML tree building can produce trees that do not survive serialization
     # (an <a> inside an <a>, an <li> inside an <li>, foster-parented table
     # content), so one pass is not always a fixed point. Re-clean until the
@@ -96,7 +100,7 @@ def sanitize_html(html: str, *, base_url: str | None = None) -> str:
     # base, href/src already made absolute against it. So one shared cleaner
     # without the filter and the base gives the same result, without a Python
     # callback per attribute nor a cleaner built per base.
-    recleaner = _recleaner()
+    recleaner = _recleaner(rel)
     for _ in range(_MAX_PASSES):
         again = recleaner.clean(clean)
         if again == clean:
@@ -106,7 +110,7 @@ def sanitize_html(html: str, *, base_url: str | None = None) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _cleaner(base: str | None) -> nh3.Cleaner:
+def _cleaner(base: str | None, link_rel: str = LINK_REL) -> nh3.Cleaner:
     # One cleaner per base URL: building one compiles the allowlist, and a feed
     # refresh sanitizes many items that share a base.
     return nh3.Cleaner(
@@ -115,7 +119,7 @@ def _cleaner(base: str | None) -> nh3.Cleaner:
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         attribute_filter=functools.partial(_filter_attribute, base),
         url_schemes=set(URL_SCHEMES),
-        link_rel=LINK_REL,
+        link_rel=link_rel,
         # Relative href/src resolve against the article's own URL; without a base
         # they stay relative rather than being guessed.
         url_relative=("rewrite_with_base", base) if base else "pass_through",
@@ -124,13 +128,13 @@ def _cleaner(base: str | None) -> nh3.Cleaner:
 
 
 @functools.cache
-def _recleaner() -> nh3.Cleaner:
+def _recleaner(link_rel: str = LINK_REL) -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
-        link_rel=LINK_REL,
+        link_rel=link_rel,
         url_relative="pass_through",
         strip_comments=True,
     )

@@ -24,7 +24,6 @@ urlpatterns = [
     path("archive/<int:year>/<int:month>/<int:day>/", fronts.archive, name="archive"),
     path("story/<int:article_id>-<slug:slug>/", article.article, name="article"),
     path("search/", search.search, name="search"),
-    path("releases/submit/", promos.releases, name="releases"),
     path("brand.css", promos.brand_css, name="brand-css"),
     # Feeds out.
     path("feeds/rss.xml", feeds.BrandRss(), name="feed-rss"),

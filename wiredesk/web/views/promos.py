@@ -1,15 +1,8 @@
-"""The news-release page the promo links to, and the brand's colours."""
+"""The brand's colours."""
 
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
 
 from wiredesk.web.caching import cached_page
-
-
-@require_safe
-def releases(request):
-    return render(request, "web/promo.html", {"kind": "releases"})
 
 
 @cached_page
