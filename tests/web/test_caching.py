@@ -248,3 +248,17 @@ def test_a_cached_page_costs_at_most_one_query(client, settings, brand, wire, ki
     get(client, path, HOST)
     with django_assert_max_num_queries(1):  # the brand of the Host
         assert get(client, path, HOST).status_code == 200
+
+
+def test_unknown_query_parameters_share_the_cached_page(client, settings, brand, wire, django_assert_max_num_queries):
+    # Tracking tags and cache-busting junk must not each make a cache entry (on Redis they
+    # would pile up); the parameters a page reads (page, a search's q) still do.
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "enabled": True}
+    add_stories(wire, 0, 40)
+    first = get(client, "/?utm_source=newsletter", HOST)
+    with django_assert_max_num_queries(1):
+        again = get(client, "/?junk=12345&utm_medium=x", HOST)
+    assert again.status_code == 200 and again["ETag"] == first["ETag"]
+    one = get(client, "/search/?q=harbour&junk=1", HOST)
+    assert one["ETag"] == get(client, "/search/?q=harbour&junk=2", HOST)["ETag"]
+    assert one["ETag"] != get(client, "/search/?q=zzzunmatched", HOST)["ETag"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,7 +41,7 @@ def _not_modified(request, etag: str, last_modified: int) -> bool:
 RENDITION_TTL = 7 * 24 * 3600
 
 
-def _changed_at(page: str, etag: str, floor: int) -> int:
+def _changed_at(page: str, etag: str, floor: int, *, ttl: int = RENDITION_TTL) -> int:
     """When this page's bytes last changed (seconds): kept while new renders give the same bytes.
 
     Never earlier than a change a client could have seen, so If-Modified-Since can't answer
@@ -52,12 +53,28 @@ def _changed_at(page: str, etag: str, floor: int) -> int:
     if seen and seen[0] == etag:
         return max(seen[1], floor)
     changed = max(int(time.time()), (seen[1] + 1) if seen else 0, floor)
-    cache.set(seen_key, (etag, changed), RENDITION_TTL)
+    cache.set(seen_key, (etag, changed), ttl)
     return changed
 
 
-def cached_page(view):
+# Query parameters that change what a cached page shows. Anything else in a URL (tracking
+# tags, cache-busting junk) is left out of the key, so it cannot multiply cache entries.
+PAGE_PARAMS = ("page",)
+SEARCH_PARAMS = ("q", "section", "source", "from", "to", "order", "page")
+
+
+def _page_key(request, params: tuple[str, ...]) -> tuple[str, bool]:
+    """(hash of brand, origin, path and the known parameters, whether any were present)."""
+    kept = [(name, request.GET.get(name, "")[:300]) for name in params if name in request.GET]
+    query = urlencode(kept)
+    url = f"{request.scheme}://{request.get_host()}{request.path}" + (f"?{query}" if query else "")
+    return hashlib.sha256(f"{request.brand.id}:{url}".encode()).hexdigest(), bool(kept)
+
+
+def cached_page(view=None, *, params: tuple[str, ...] = PAGE_PARAMS):
     """Serve a brand page from the cache for the current content generation, with 304s."""
+    if view is None:
+        return functools.partial(cached_page, params=params)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -65,7 +82,7 @@ def cached_page(view):
             response = view(request, *args, **kwargs)
             response["Cache-Control"] = "private, no-store"
             return response
-        page = hashlib.sha256(f"{request.brand.id}:{request.build_absolute_uri()}".encode()).hexdigest()
+        page, has_query = _page_key(request, params)
         key = f"page:{content_generation()}:{page}"
         hit = cache.get(key) if settings.PAGE_CACHE["enabled"] else None
         if hit is None:
@@ -75,7 +92,11 @@ def cached_page(view):
             body = response.content
             etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
             floor = int(getattr(response, "last_modified_ts", 0) or 0)
-            last_modified = _changed_at(page, etag, floor)
+            # A URL with a query (a search, page 7 of a list) keeps its change record only as
+            # long as the page itself: readers can make any number of them.
+            last_modified = _changed_at(
+                page, etag, floor, ttl=settings.PAGE_CACHE["ttl"] if has_query else RENDITION_TTL
+            )
             hit = (body, response["Content-Type"], etag, last_modified)
             if settings.PAGE_CACHE["enabled"]:
                 cache.set(key, hit, settings.PAGE_CACHE["ttl"])

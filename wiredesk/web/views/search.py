@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.search.selectors import ORDERS, search_articles, search_sources
-from wiredesk.web.caching import cached_page  # keys on the full path, query string included
+from wiredesk.web.caching import SEARCH_PARAMS, cached_page
 
 PER_PAGE = 20
 
@@ -28,7 +28,7 @@ def _page_number(value: str) -> int:
     return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
 
 
-@cached_page
+@cached_page(params=SEARCH_PARAMS)
 def search(request):
     brand = request.brand
     get = request.GET
