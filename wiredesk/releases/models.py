@@ -43,7 +43,7 @@ class Submission(models.Model):
     # Publish at once on approval, or not before this instant (an embargo, entered in the
     # brand's time zone and stored in UTC).
     embargo_until = models.DateTimeField(null=True, blank=True)
-    body = models.TextField(help_text="As submitted: plain text paragraphs or the small safe subset")
+    body = models.TextField(help_text="As submitted, reduced to the small safe HTML subset (paragraphs, emphasis, lists, links)")
     about = models.TextField(blank=True, help_text='"About the organisation" paragraph')
     website = models.URLField(max_length=500, blank=True)
     # The contact block: never public unless show_contact; purged after the retention period.

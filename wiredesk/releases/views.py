@@ -1,19 +1,132 @@
-"""Public pages of news releases: the form, email verification, the status page, images."""
+"""Public pages of news releases: the form, email verification, the status page, images.
 
-from django.http import Http404, HttpResponse
+None of these pages is cached. Links in mail are opened by scanners, so GET and HEAD of the
+verification link only show a page with a button; the POST behind it does the change. The
+signed token is the only identity.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from wiredesk.core.ratelimit import client_ip
+from wiredesk.releases import checks, images
+from wiredesk.releases.forms import ReleaseForm, draft_key_read
+from wiredesk.releases.models import Submission
+from wiredesk.releases.services import submissions as svc
+from wiredesk.releases.tokens import make_token, new_draft_key, status_path
+
+Status = Submission.Status
+METHODS = ["GET", "HEAD", "POST"]
 
 
+def _form(request, now, data=None, files=None) -> ReleaseForm:
+    return ReleaseForm(data, files, brand=request.brand, now=now, image_limits=svc.image_limits(),
+                       max_images=svc.max_images())
+
+
+def _form_page(request, form, *, draft_key, drafts, results=None, status=200, retry_after=None):
+    context = {
+        "form": form, "slots": form.slots(drafts, svc.draft_thumbnails(drafts)), "results": results,
+        "draft_token": make_token("draft", draft_key), "time_zone": request.brand.time_zone,
+    }
+    response = render(request, "releases/submit.html", context, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _rate_limited(request, wait: int):
+    response = render(request, "releases/rate_limited.html", {"minutes": -(-wait // 60)}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+@never_cache
+@require_http_methods(METHODS)
 def submit(request):
-    return HttpResponse("todo")
+    now = timezone.now()
+    if request.method != "POST":
+        return _form_page(request, _form(request, now), draft_key=new_draft_key(), drafts=[])
+    wait = svc.form_wait(ip=client_ip(request), now=now)
+    if wait:
+        return _rate_limited(request, wait)
+    form = _form(request, now, request.POST, request.FILES)
+    if form.is_bot:
+        return render(request, "releases/sent.html", {"results": []})  # the same answer, nothing done
+    draft_key = draft_key_read(request.POST.get("draft")) or new_draft_key()
+    valid = form.is_valid()
+    drafts = svc.drafts_for(draft_key=draft_key)
+    if not form.trapped:
+        drafts = svc.drafts_update(draft_key=draft_key, new=form.prepared, texts=form.image_texts(),
+                                   removed=form.removed())
+    results, fingerprint = svc.release_checks(release=form.release_text(drafts))
+    page = {"draft_key": draft_key, "drafts": drafts, "results": results}
+    if not valid:
+        return _form_page(request, form, **page, status=400)
+    if form.action == "check":
+        return _form_page(request, form, **page)
+    for result in checks.blocking(results):
+        form.add_error("body", result.message)
+    if form.errors:
+        return _form_page(request, form, **page, status=400)
+    wait = svc.send_wait(ip=client_ip(request), email=form.cleaned_data["contact_email"], now=now)
+    if wait:
+        form.add_error(None, "Too many releases were sent from this address or network today. "
+                             f"Please try again in about {-(-wait // 3600)} hour(s); your text is kept below.")
+        return _form_page(request, form, **page, status=429, retry_after=wait)
+    svc.submission_create(brand=request.brand, fields=form.submission_fields(), draft_key=draft_key,
+                          results=results, fingerprint=fingerprint, now=now)
+    return render(request, "releases/sent.html", {"results": [r for r in results if not r.ok]})
 
 
+def _invalid_link(request, kind: str):
+    return render(request, "releases/invalid_link.html", {"kind": kind}, status=400)
+
+
+@never_cache
+@require_http_methods(METHODS)
 def verify(request, token):
-    return HttpResponse("todo")
+    submission = svc.submission_for_token(brand=request.brand, purpose="verify", token=token)
+    if submission is None:
+        return _invalid_link(request, "verify")
+    now = timezone.now()
+    waiting = svc.submissions_waiting_alongside(submission=submission, now=now)
+    if request.method != "POST":
+        return render(request, "releases/verify.html", {"submission": submission, "waiting": waiting,
+                                                        "token": token})
+    also = [int(v) for v in request.POST.getlist("also") if v.isdigit()]
+    verified = svc.submission_verify(submission=submission, also=also, now=now)
+    done = [(s, status_path(s)) for s in verified]
+    return render(request, "releases/verified.html", {"done": done})
 
 
+@never_cache
+@require_http_methods(["GET", "HEAD"])
 def status(request, token):
-    return HttpResponse("todo")
+    submission = svc.submission_for_token(brand=request.brand, purpose="status", token=token)
+    if submission is None:
+        return _invalid_link(request, "status")
+    return render(request, "releases/status.html", {"submission": submission, "Status": Status})
 
 
+@require_http_methods(["GET", "HEAD"])
 def image(request, name):
-    raise Http404
+    stored = svc.image_for_name(name=name)
+    if stored is None or not svc.image_visible(stored, brand=request.brand, user=request.user):
+        raise Http404
+    try:
+        handle = stored.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=images.CONTENT_TYPES[name.rsplit(".", 1)[1]])
+    response["X-Content-Type-Options"] = "nosniff"
+    # Nothing in an image document may run, even if a browser were to read it as something else.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    public = stored.submission is not None and stored.submission.status == Status.PUBLISHED
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response

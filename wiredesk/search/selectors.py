@@ -14,7 +14,7 @@ from wiredesk.search.documents import marked_html
 from wiredesk.search.query import ParsedQuery, parse_query
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
-from wiredesk.stories.selectors import articles_visible
+from wiredesk.stories.selectors import articles_visible, carried_sources
 
 ORDERS = ("relevance", "newest")
 MAX_PER_PAGE = 100
@@ -122,6 +122,5 @@ def search_articles(
 
 
 def search_sources(*, brand) -> list[Source]:
-    """The sources a brand's search can be narrowed to: its own, or all when it lists none."""
-    own = list(brand.sources.order_by("credit", "id"))
-    return own or list(Source.objects.order_by("credit", "id"))
+    """The sources a brand's search can be narrowed to: the ones it carries."""
+    return list(carried_sources(brand=brand).order_by("credit", "id"))

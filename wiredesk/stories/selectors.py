@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from django.db.models import Q
+
+from wiredesk.sources.models import Source
 from wiredesk.stories.dedup import Candidate
 from wiredesk.stories.models import Article
 
@@ -63,21 +66,39 @@ def recent_publication_times(*, source_id: int, limit: int = 20) -> list:
 
 # --- what readers see -------------------------------------------------------------------
 
+def _carried(brand) -> tuple[list[int], list[int]]:
+    """(wire source ids, releases source ids) linked to the brand; remembered on the instance,
+    which lives for one request."""
+    linked = getattr(brand, "_linked_sources", None)
+    if linked is None:
+        rows = list(brand.brandsource_set.values_list("source_id", "source__kind"))
+        wires = [sid for sid, kind in rows if kind != Source.Kind.RELEASES]
+        releases = [sid for sid, kind in rows if kind == Source.Kind.RELEASES]
+        linked = brand._linked_sources = (wires, releases)
+    return linked
+
+
+def carried_source_filter(brand, prefix: str = "") -> Q:
+    """Which sources a brand carries: the wires it lists (every wire when it lists none), and
+    its own news releases. Releases submitted to one brand never show on another."""
+    wires, releases = _carried(brand)
+    wire_part = Q(**{f"{prefix}id__in": wires}) if wires else Q(**{f"{prefix}kind": Source.Kind.WIRE})
+    return wire_part | Q(**{f"{prefix}id__in": releases})
+
+
+def carried_sources(*, brand) -> "QuerySet[Source]":
+    return Source.objects.filter(carried_source_filter(brand))
+
+
 def articles_visible(*, brand) -> "QuerySet[Article]":
-    """Articles a brand shows: from its sources (every source when it lists none), in its
-    sections (every section when it lists none), duplicates hidden.
+    """Articles a brand shows: from the sources it carries, in its sections (every section
+    when it lists none), duplicates hidden.
 
     A paused source's stored stories stay visible: pausing stops polling, it unpublishes
     nothing.
     """
     qs = Article.objects.filter(duplicate_of__isnull=True).select_related("source")
-    # Asked several times while one page is built: remembered on the brand instance, which
-    # lives for one request.
-    source_ids = getattr(brand, "_source_ids", None)
-    if source_ids is None:
-        source_ids = brand._source_ids = list(brand.sources.values_list("id", flat=True))
-    if source_ids:
-        qs = qs.filter(source_id__in=source_ids)
+    qs = qs.filter(carried_source_filter(brand, prefix="source__"))
     if brand.sections:
         qs = qs.filter(section__in=brand.sections)
     return qs

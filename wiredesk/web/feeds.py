@@ -249,7 +249,7 @@ def json_feed_document(scope: Scope) -> dict:
             item["external_url"] = a.canonical_url
         image = item_image(a)
         if image:
-            item["image"] = image
+            item["image"] = scope.absolute(image) if image.startswith("/") else image
         if a.language:
             item["language"] = a.language
         doc["items"].append(item)

@@ -28,7 +28,9 @@ def article_images(article) -> list[dict]:
 def news_article(*, article, brand, url: str, description: str, images: list[dict], absolute) -> dict:
     """schema.org NewsArticle: published by the brand, based on the original story."""
     source = article.source
-    if article.author:
+    if article.author and source.kind == "releases":
+        author = {"@type": "Organization", "name": article.author}  # a release's organisation
+    elif article.author:
         author = {"@type": "Person", "name": article.author}
     else:
         author = {"@type": "Organization", "name": source.credit}
@@ -67,7 +69,11 @@ def article_seo(context, article) -> dict:
     brand = context["brand"]
     url = request.build_absolute_uri(article_path(article))
     description = teaser_text(lead_raw=article.lead_raw, lead_text=article.lead_text)
-    images = article_images(article)
+    # Uploaded images (news releases) are stored as site paths: feeds and cards need URLs.
+    images = [
+        {**i, "url": request.build_absolute_uri(i["url"])} if i["url"].startswith("/") else i
+        for i in article_images(article)
+    ]
     data = news_article(
         article=article, brand=brand, url=url, description=description, images=images,
         absolute=request.build_absolute_uri,

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from wiredesk.core.generation import content_generation
+from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 from wiredesk.stories.selectors import articles_visible, rail_articles, related_candidates
 from wiredesk.web.caching import cached_page
@@ -30,6 +31,25 @@ def _rail(brand, article: Article) -> list[dict]:
     return teasers  # other sections only, so never the article itself
 
 
+def is_release(article: Article) -> bool:
+    """A news release submitted to the brand (its source is the brand's releases source)."""
+    return article.source.kind == Source.Kind.RELEASES
+
+
+def page_context(item: Article, *, related: list, rail: list, canonical: str) -> dict:
+    """What web/article.html needs (the moderator's preview of a release builds it too)."""
+    if is_release(item):
+        # Labelled and credited to the organisation instead of a wire's credit line.
+        closing = f"News release from {item.author}" if item.author else "News release"
+    else:
+        tag = item.credit_tag or item.source.credit
+        closing = item.source.closing_credit or f"({tag})"
+    return {
+        "a": item, "related": related, "closing_credit": closing, "rail": rail, "canonical": canonical,
+        "is_release": is_release(item),
+    }
+
+
 @cached_page
 def article(request, article_id: int, slug: str):
     item = get_object_or_404(Article.objects.select_related("source", "duplicate_of"), id=article_id)
@@ -43,18 +63,9 @@ def article(request, article_id: int, slug: str):
     if not related:
         chosen = pick_related(item, related_candidates(brand=request.brand, article=item))
         related = [{"title": chosen.title, "url": article_url(chosen), "internal": True}] if chosen else []
-    closing = item.source.closing_credit or (f"({item.credit_tag})" if item.credit_tag else f"({item.source.credit})")
-    response = render(
-        request,
-        "web/article.html",
-        {
-            "a": item,
-            "related": related,
-            "closing_credit": closing,
-            "rail": _rail(request.brand, item),
-            "canonical": item.canonical_url if item.source.canonical_to_original and item.canonical_url else
-            request.build_absolute_uri(article_url(item)),
-        },
-    )
+    canonical = (item.canonical_url if item.source.canonical_to_original and item.canonical_url else
+                 request.build_absolute_uri(article_url(item)))
+    context = page_context(item, related=related, rail=_rail(request.brand, item), canonical=canonical)
+    response = render(request, "web/article.html", context)
     response.last_modified_ts = item.changed_at.timestamp()
     return response

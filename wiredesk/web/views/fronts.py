@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from wiredesk.core.sections import SECTION_NAMES
-from wiredesk.sources.models import Source
-from wiredesk.stories.selectors import articles_recent, articles_visible
+from wiredesk.stories.selectors import articles_recent, articles_visible, carried_sources
 from wiredesk.text.dates import MIN_YEAR
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import rank_front
@@ -62,10 +61,7 @@ def section(request, section: str):
 
 @cached_page
 def source(request, source_id: int):
-    src = get_object_or_404(Source, id=source_id)
-    carried = set(request.brand.sources.values_list("id", flat=True))
-    if carried and src.id not in carried:  # a brand listing no sources carries them all
-        raise Http404("This site does not carry that source.")
+    src = get_object_or_404(carried_sources(brand=request.brand), id=source_id)
     qs = articles_visible(brand=request.brand).filter(source=src)
     return _list_page(request, qs, title=f"From {src.credit}", kind="source", extra={"source": src})
 
