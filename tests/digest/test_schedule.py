@@ -67,3 +67,10 @@ def test_every_day_of_a_year_is_due_exactly_once_at_the_hour():
             local = instant.astimezone(tz)
             assert local.date() == date
             assert local.hour >= 2 and (local.hour, local.minute) <= (3, 0)
+
+
+def test_a_late_evening_edition_is_still_due_after_local_midnight():
+    start = due_at(dt.date(2026, 7, 15), TORONTO, 22)  # 22:00 on the 15th
+    after_midnight = start + dt.timedelta(hours=2, minutes=30)  # 00:30 on the 16th
+    assert due_date(after_midnight, TORONTO, 22) == dt.date(2026, 7, 15)
+    assert due_date(start + GRACE, TORONTO, 22) is None

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.digest.helpers import brand_with_news, subscribe
+from tests.web.factories import make_brand, make_source, store
 from tests.mailsink import MailSink
 from wiredesk.digest.models import Delivery, Edition, Subscriber
 from wiredesk.digest.services import editions, sending
@@ -182,25 +183,36 @@ def test_refused_failed_retried_and_unknown_outcomes(picky_sink):
         subscribe(brand, email)
     edition = open_today(brand)
 
-    report = sending.send_edition(edition.pk)
+    def state():
+        return {d.subscriber.email: d for d in Delivery.objects.filter(edition=edition).select_related("subscriber")}
 
-    state = {d.subscriber.email: d for d in Delivery.objects.filter(edition=edition).select_related("subscriber")}
-    assert state["a@mail.test"].state == state["z@mail.test"].state == Delivery.State.SENT
-    assert state["gone@mail.test"].state == Delivery.State.FAILED and "550" in state["gone@mail.test"].error
-    assert state["busy@mail.test"].state == Delivery.State.PENDING and state["busy@mail.test"].attempts == 1
-    assert state["drop@mail.test"].state == Delivery.State.UNKNOWN
+    first = sending.send_edition(edition.pk, owner="sender-1")
+    now = state()
+    assert now["a@mail.test"].state == Delivery.State.SENT
+    assert now["gone@mail.test"].state == Delivery.State.FAILED and "550" in now["gone@mail.test"].error
+    # A temporary refusal stops the run and backs off instead of running through everyone.
+    assert now["busy@mail.test"].state == Delivery.State.PENDING and now["busy@mail.test"].attempts == 1
+    assert now["drop@mail.test"].state == now["z@mail.test"].state == Delivery.State.PENDING
+    assert not first.finished
+    edition.refresh_from_db()
+    assert edition.lease_until > timezone.now() + dt.timedelta(seconds=50)
+    assert "another sender" in sending.send_edition(edition.pk).note  # nobody else during the pause
+
+    # Each later run retries it (the backoff doubles); after the sixth refusal it is failed and
+    # the run goes on to the others. The unknown one is never sent again.
+    for _ in range(sending.MAX_ATTEMPTS - 1):
+        last = sending.send_edition(edition.pk, owner="sender-1")
+    now = state()
+    assert now["busy@mail.test"].state == Delivery.State.FAILED
+    assert now["busy@mail.test"].attempts == sending.MAX_ATTEMPTS
+    assert now["drop@mail.test"].state == Delivery.State.UNKNOWN
+    assert now["z@mail.test"].state == Delivery.State.SENT
     assert picky_sink.dropped == ["drop@mail.test"]
     assert sorted(picky_sink.accepted) == ["a@mail.test", "z@mail.test"]
-    assert not report.finished
-
-    # Later runs retry the temporary refusal up to three attempts, never the unknown one.
-    sending.send_edition(edition.pk)
-    last = sending.send_edition(edition.pk)
-    busy = Delivery.objects.get(edition=edition, subscriber__email="busy@mail.test")
-    assert busy.state == Delivery.State.FAILED and busy.attempts == 3
-    assert picky_sink.dropped == ["drop@mail.test"]
     assert last.finished
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.DONE
+    sending.send_edition(edition.pk, owner="sender-1")
+    assert picky_sink.dropped == ["drop@mail.test"]
 
 
 def test_mail_server_down_leaves_everyone_pending(settings):
@@ -322,3 +334,81 @@ def test_digest_send_and_status_commands(mail_sink):
     out = StringIO()
     call_command("digest", "status", stdout=out)
     assert "Harbour Telegraph: done; sent 3, failed 0, unknown 0" in out.getvalue()
+
+
+class ProviderError(Exception):
+    def __init__(self, status_code: int) -> None:
+        super().__init__(f"provider answered {status_code}")
+        self.status_code = status_code
+
+
+class ProviderBackend:
+    """A mail backend that answers like an HTTP provider would, chosen by the recipient's name."""
+
+    sent: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        for message in messages:
+            local = message.to[0].split("@")[0]
+            if local.startswith("http"):
+                raise ProviderError(int(local[4:]))
+            ProviderBackend.sent.append(message.to[0])
+        return len(messages)
+
+
+def test_provider_answers_are_sorted_into_refused_retry_and_unknown(settings):
+    settings.EMAIL_BACKEND = "tests.digest.test_sending.ProviderBackend"
+    settings.DIGEST = {**settings.DIGEST, "rate": 0}
+    ProviderBackend.sent = []
+    brand = brand_with_news()
+    for email in ("ok@mail.test", "http400@mail.test", "http502@mail.test", "http429@mail.test"):
+        subscribe(brand, email)
+    edition = open_today(brand)
+    sending.send_edition(edition.pk, owner="s")
+    states = {d.subscriber.email: d.state for d in Delivery.objects.filter(edition=edition).select_related("subscriber")}
+    assert states["ok@mail.test"] == Delivery.State.SENT
+    assert states["http400@mail.test"] == Delivery.State.FAILED  # refused: nothing was taken
+    assert states["http502@mail.test"] == Delivery.State.UNKNOWN  # may have been taken: never resent
+    assert states["http429@mail.test"] == Delivery.State.PENDING  # slow down: retried later
+
+
+def test_a_refused_confirmation_mail_logs_no_address(picky_sink, caplog):
+    import logging
+
+    from wiredesk.digest.services.subscriptions import send_confirmation
+
+    brand = brand_with_news()
+    reader = subscribe(brand, "gone@mail.test", status=Subscriber.Status.PENDING)
+    with caplog.at_level(logging.DEBUG):
+        send_confirmation(reader.pk)  # the server refuses the recipient, quoting it
+    assert "signup mail failed" in caplog.text
+    assert "gone@mail.test" not in "\n".join(
+        f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records if not r.name.startswith("mail.log")
+    )
+
+
+def test_long_headlines_keep_the_per_section_template_usable(mail_sink):
+    # Many sections with long headlines once made an HTML line longer than SMTP allows, so the
+    # part was quoted-printable encoded and every message fell back to the slow full build.
+    source = make_source("Harbour Wire")
+    brand = make_brand("Harbour Telegraph", ["harbour.test"], sources=[source])
+    long_words = " ".join(["extraordinarily"] * 28)
+    for section in ("world", "business", "technology", "sports", "local", "photo"):
+        store(source, f"{section} {long_words}", section=section)
+    reader = subscribe(brand, "reader@mail.test", sections=["world", "business", "technology", "sports", "local", "photo"])
+    edition = open_today(brand)
+    from wiredesk.digest.render import EditionRenderer
+
+    parts = EditionRenderer(brand=brand, date=edition.date, stories=edition.stories, subject=edition.subject).parts(reader.sections)
+    template = sending.MessageTemplate(edition, parts, sending.Transport())
+    assert template.data, "the template fell back to building every message in full"
+    assert sending.send_edition(edition.pk).sent == 1

@@ -446,3 +446,14 @@ def test_mailed_unsubscribe_leaves_a_suppressed_address_suppressed(client, world
     token = make_token("unsubscribe", world["bob"].key)
     post_inbound(client, to="unsubscribe@harbour.example", subject=f"unsubscribe {token}")
     assert states(world["bob"]) == ["suppressed"]
+
+
+def test_webhooks_are_closed_until_a_shared_secret_is_configured(client, settings):
+    # Some providers sign nothing: without WEBHOOK_SECRET anyone could post a fake bounce.
+    from wiredesk.digest.models import MailEvent
+
+    settings.ANYMAIL = {}
+    fake = {"RecordType": "Bounce", "Type": "HardBounce", "Email": "victim@mail.test", "ID": 1}
+    response = client.post("/anymail/postmark/tracking/", json.dumps(fake), content_type="application/json")
+    assert response.status_code == 404
+    assert not MailEvent.objects.exists()

@@ -223,3 +223,12 @@ def test_a_brand_that_lists_no_sources_keeps_its_wire_copy_after_a_release(clien
     release = publish(make_submission(brand), now=timezone.now())
     assert "Ferry timetable changes for winter" in teaser_titles(page(client, "/", "all.test"))
     assert get(client, article_path(release), "all2.test").status_code == 404
+
+
+def test_a_wire_story_arriving_after_a_release_with_the_same_text_is_not_its_duplicate(site, wire):
+    # The release is shown on one brand only: were it the original, the wire copy would be
+    # hidden as its duplicate on every other brand.
+    from wiredesk.stories.selectors import candidate_same_content
+
+    article = publish(make_submission(site, headline="Same words as the wire later"), now=timezone.now())
+    assert candidate_same_content(source_id=wire.id, fingerprint=article.fingerprint) is None

@@ -405,3 +405,27 @@ def test_newsletter_releases_and_brand_css(client, brand):
     css = get(client, "/brand.css", HOST)
     assert css.status_code == 200 and css["Content-Type"].startswith("text/css")
     assert css.content.decode() == ":root{--accent:#aa3300;}\n"
+
+
+def test_a_duplicate_redirects_to_its_original_only_where_the_original_is_carried(client):
+    carried = make_source("Harbour Wire")
+    other = make_source("Distant Wire")
+    only_carried = make_brand("Harbour Herald", ["harbour.test"], sources=[carried])
+    both = make_brand("Both Wires", ["both.test"], sources=[carried, other])
+    original = store(other, "Ferry fares rise from March")
+    duplicate = store(carried, "Ferry fares rise from March", duplicate_of=original)
+    path = f"/story/{duplicate.id}-{duplicate.slug}/"
+    # The brand carrying both shows the story once: the duplicate redirects to the original.
+    moved = get(client, path, "both.test")
+    assert moved.status_code == 301 and moved["Location"] == f"/story/{original.id}-{original.slug}/"
+    # The brand without the original's wire shows its own copy instead of a redirect to a 404.
+    page = get(client, path, "harbour.test")
+    assert page.status_code == 200 and "Ferry fares rise from March" in page.content.decode()
+    assert get(client, f"/story/{original.id}-{original.slug}/", "harbour.test").status_code == 404
+
+
+def test_unicode_digits_in_numbers_are_not_a_server_error(client):
+    # "²".isdigit() is true but int("²") fails: such input must read as no number.
+    wire = make_source("Harbour Wire")
+    make_brand("Harbour Herald", ["harbour.test"], sources=[wire])
+    assert get(client, "/search/?q=ferry&page=%C2%B2&source=%C2%B2", "harbour.test").status_code == 200

@@ -14,6 +14,7 @@ from typing import Iterable
 
 import css_inline
 from django.conf import settings
+from django.utils.text import Truncator
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -111,15 +112,32 @@ class EditionRenderer:
             "accent": accent,
             "date": self.date,
             "sections": chosen,
-            "preheader": " · ".join(s["stories"][0]["title"] for s in chosen),
+            "preheader": Truncator(" · ".join(s["stories"][0]["title"] for s in chosen)).chars(150),
             "preferences_url": PREFERENCES_MARK,
             "unsubscribe_url": UNSUBSCRIBE_MARK,
         }
-        html = _INLINER.inline(render_to_string("digest/email/edition.html", context))
+        html = _short_lines(_INLINER.inline(render_to_string("digest/email/edition.html", context)))
         # The text template turns autoescaping off: it is text/plain, where an entity would
         # show as "&amp;" and markup is inert.
         text = _tidy_text(render_to_string("digest/email/edition.txt", context))
         return Parts(subject=self.subject, html=html, text=text)
+
+
+_TAG_BOUNDARY = re.compile(r">(?=<)")
+MAX_LINE = 900
+
+
+def _short_lines(html: str) -> str:
+    """Break lines longer than SMTP allows (998 octets) between tags, where a newline is inert.
+
+    A longer line makes Django encode the part as quoted-printable, which both costs a pass
+    over every message and breaks the placeholders the sender fills in per recipient.
+    """
+    if all(len(line.encode()) <= MAX_LINE for line in html.split("\n")):
+        return html
+    return "\n".join(
+        _TAG_BOUNDARY.sub(">\n", line) if len(line.encode()) > MAX_LINE else line for line in html.split("\n")
+    )
 
 
 def preview_parts(brand, now: dt.datetime, sections: Iterable[str] | None = None) -> Parts | None:

@@ -38,9 +38,13 @@ def due_at(date: dt.date, tz: ZoneInfo, hour: int) -> dt.datetime:
 
 
 def due_date(now: dt.datetime, tz: ZoneInfo, hour: int) -> dt.date | None:
-    """The local date whose edition is due at ``now``, or None before the hour / after the grace."""
+    """The local date whose edition is due at ``now``, or None before the hour / after the grace.
+
+    Yesterday counts too: a 22:00 edition whose machine comes back at 00:30 is still sent.
+    """
     today = local_date(now, tz)
-    start = due_at(today, tz, hour)
-    if start <= now < start + GRACE:
-        return today
+    for date in (today, today - dt.timedelta(days=1)):
+        start = due_at(date, tz, hour)
+        if start <= now < start + GRACE:
+            return date
     return None

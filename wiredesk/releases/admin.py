@@ -202,7 +202,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         brand_tz = None
-        if object_id and str(object_id).isdigit():
+        if object_id and str(object_id).isascii() and str(object_id).isdigit():
             found = Submission.objects.select_related("brand").filter(pk=object_id).first()
             brand_tz = found.brand.tz if found else None
         if brand_tz is None:

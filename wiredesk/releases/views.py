@@ -99,7 +99,7 @@ def verify(request, token):
     if request.method != "POST":
         return render(request, "releases/verify.html", {"submission": submission, "waiting": waiting,
                                                         "token": token})
-    also = [int(v) for v in request.POST.getlist("also") if v.isdigit()]
+    also = [int(v) for v in request.POST.getlist("also") if v.isascii() and v.isdigit() and len(v) < 19]
     verified = svc.submission_verify(submission=submission, also=also, now=now)
     done = [(s, status_path(s)) for s in verified]
     return render(request, "releases/verified.html", {"done": done})

@@ -44,10 +44,15 @@ def candidates_by_url(*, source_id: int, url_keys: Iterable[str]) -> dict[str, C
 
 
 def candidate_same_content(*, source_id: int, fingerprint: str) -> Candidate | None:
-    """The first article from another source with identical content, if any."""
+    """The first article from another source with identical content, if any.
+
+    News releases are never the original: a release is shown on one brand only, so a wire
+    story with the same text must not be hidden behind it on every other brand.
+    """
     row = (
         Article.objects.filter(fingerprint=fingerprint, duplicate_of__isnull=True)
         .exclude(source_id=source_id)
+        .exclude(source__kind=Source.Kind.RELEASES)
         .order_by("id")
         .values(*_CANDIDATE_FIELDS)
         .first()
@@ -84,6 +89,19 @@ def carried_source_filter(brand, prefix: str = "") -> Q:
     wires, releases = _carried(brand)
     wire_part = Q(**{f"{prefix}id__in": wires}) if wires else Q(**{f"{prefix}kind": Source.Kind.WIRE})
     return wire_part | Q(**{f"{prefix}id__in": releases})
+
+
+def brand_carries(*, brand, article: Article) -> bool:
+    """articles_visible's rule for one article already loaded (with its source), without a query
+    beyond the brand's own list of sources; duplicates are the caller's business."""
+    wires, releases = _carried(brand)
+    if article.source_id in releases:
+        carried = True
+    elif wires:
+        carried = article.source_id in wires
+    else:
+        carried = article.source.kind == Source.Kind.WIRE
+    return carried and (not brand.sections or article.section in brand.sections)
 
 
 def carried_sources(*, brand) -> "QuerySet[Source]":

@@ -45,7 +45,12 @@ from wiredesk.digest.services.editions import populate
 
 log = logging.getLogger("wiredesk.digest")
 BATCH = 500
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 6
+# After a temporary refusal the run stops and the edition waits before its next run, longer
+# each time the same recipient is refused (60 s, 2 min, 4 min ... about half an hour in all
+# before that recipient is given up): a server that is throttling is not hammered, and a
+# short refusal does not use up everyone's attempts within a minute.
+BACKOFF_SECONDS = 60
 
 
 class NotSent(Exception):
@@ -176,9 +181,12 @@ class Transport:
             self.backend.send_messages([message])
         except Exception as exc:
             status = getattr(exc, "status_code", None)
-            if status is not None and 400 <= int(status) < 600:
-                # The provider answered with an error: it did not take the message.
-                raise NotSent(f"provider refused: {status}", permanent=int(status) < 500) from exc
+            if status is not None and int(status) == 429:
+                raise NotSent("provider asked to slow down: 429", permanent=False) from exc
+            if status is not None and 400 <= int(status) < 500:
+                # The provider answered that it will not take the message.
+                raise NotSent(f"provider refused: {status}", permanent=True) from exc
+            # A 5xx (a gateway timeout above all) may come after the provider took the message.
             if type(exc).__name__ in {"AnymailRecipientsRefused", "AnymailInvalidAddress"}:
                 raise NotSent(f"provider refused: {type(exc).__name__}", permanent=True) from exc
             raise Unknown(f"provider call failed: {type(exc).__name__}") from exc
@@ -244,9 +252,17 @@ class MessageTemplate:
                 links_for=(UNSUBSCRIBE_MARK, PREFERENCES_MARK, _MAILTO),
             )
             self.sender, _rcpts, data = transport.prepare(message)
-            marks = (_TO, _ID, _MAILTO, _DATE, UNSUBSCRIBE_MARK, PREFERENCES_MARK)
-            if all(data.count(m.encode()) >= 1 for m in marks) and data.count(PREFERENCES_MARK.encode()) >= 2:
+            # Every placeholder must be there exactly as often as it was put in: a part that
+            # was encoded (quoted-printable, base64) would have split or hidden some of them.
+            expected = {
+                _TO: 1, _ID: 1, _MAILTO: 1, _DATE: 1,
+                UNSUBSCRIBE_MARK: 1 + parts.text.count(UNSUBSCRIBE_MARK) + parts.html.count(UNSUBSCRIBE_MARK),
+                PREFERENCES_MARK: parts.text.count(PREFERENCES_MARK) + parts.html.count(PREFERENCES_MARK),
+            }
+            if all(data.count(mark.encode()) == n for mark, n in expected.items()):
                 self.data = data
+            else:
+                log.warning("edition %s: message template unusable, building each message in full", edition.pk)
 
     def prepare(self, *, delivery_id: int, key: str, email: str):
         if not self.data or not _SAFE_ADDRESS.fullmatch(email):
@@ -327,9 +343,16 @@ class _Rows:
     def __init__(self, owner: str) -> None:
         table = connection.ops.quote_name(Delivery._meta.db_table)
         self.owner = owner
+        subscribers = connection.ops.quote_name(Subscriber._meta.db_table)
+        editions = connection.ops.quote_name(Edition._meta.db_table)
+        # The claim also checks, in the same statement, that the recipient is still subscribed
+        # (an unsubscribe committed a moment ago wins) and that this sender still holds the
+        # edition's lease (a sender whose lease ran out while it was stuck claims nothing more).
         self.claim_sql = (
             f"UPDATE {table} SET state = %s, claimed_by = %s, attempts = attempts + 1, updated_at = %s "
-            f"WHERE id = %s AND state = %s"
+            f"WHERE id = %s AND state = %s "
+            f"AND EXISTS (SELECT 1 FROM {subscribers} s WHERE s.id = {table}.subscriber_id AND s.status = %s) "
+            f"AND EXISTS (SELECT 1 FROM {editions} e WHERE e.id = {table}.edition_id AND e.lease_owner = %s)"
         )
         self.sent_sql = (
             f"UPDATE {table} SET state = %s, sent_at = %s, updated_at = %s, error = '' "
@@ -344,7 +367,8 @@ class _Rows:
         with connection.cursor() as cursor:
             cursor.execute(
                 self.claim_sql,
-                [Delivery.State.SENDING, self.owner, self._now(), delivery_id, Delivery.State.PENDING],
+                [Delivery.State.SENDING, self.owner, self._now(), delivery_id, Delivery.State.PENDING,
+                 Subscriber.Status.CONFIRMED, self.owner],
             )
             return cursor.rowcount == 1
 
@@ -440,9 +464,19 @@ def _run(edition: Edition, renderer: EditionRenderer, transport: Transport, owne
                 )
                 report.failed += 1
                 continue
+            pacer.wait()  # before the claim: a kill while waiting leaves the row pending
             if not rows_sql.claim(delivery_id):
+                if not renew_lease(edition.pk, owner):
+                    report.note = "lease lost"
+                    return 0.0
+                # Not claimable: taken by nobody else (we hold the lease), so the recipient left
+                # (or was erased) since the batch was read.
+                report.skipped += (
+                    Delivery.objects.filter(pk=delivery_id, state=Delivery.State.PENDING)
+                    .exclude(subscriber__status=Subscriber.Status.CONFIRMED)
+                    .update(state=Delivery.State.SKIPPED)
+                )
                 continue
-            pacer.wait()
             outcome = _hand_over(transport, prepared)
             if isinstance(outcome, NotSent):
                 attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 0
@@ -452,9 +486,9 @@ def _run(edition: Edition, renderer: EditionRenderer, transport: Transport, owne
                 else:
                     _set(delivery_id, owner, state=Delivery.State.PENDING, claimed_by="", error=str(outcome)[:300])
                     report.retry += 1
-                    if outcome.connection_lost:
-                        # The server is gone even after a reconnect: try again on a later beat.
-                        return 60.0
+                    # Refused for now, or the server is gone even after a reconnect: stop and
+                    # come back later rather than run through everyone's attempts now.
+                    return float(min(BACKOFF_SECONDS * 2 ** (attempts - 1), 1800))
             elif isinstance(outcome, Unknown):
                 _set(delivery_id, owner, state=Delivery.State.UNKNOWN, error=str(outcome)[:300])
                 report.unknown += 1

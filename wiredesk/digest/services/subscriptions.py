@@ -171,11 +171,12 @@ def send_confirmation(subscriber_id: int) -> None:
     message.attach_alternative(html, "text/html")
     try:
         message.send()
-    except Exception:
-        # Free the hourly slot so the reader can ask again; the failure itself is logged.
+    except Exception as exc:
+        # Free the hourly slot so the reader can ask again. Only the kind of failure is logged:
+        # a mail server's refusal quotes the address, and a traceback would carry it into logs.
         Subscriber.objects.filter(pk=subscriber_id).update(confirmation_sent_at=None)
-        log.exception("signup mail failed subscriber_id=%s kind=%s", subscriber_id, kind)
-        raise
+        log.warning("signup mail failed subscriber_id=%s kind=%s error=%s", subscriber_id, kind, type(exc).__name__)
+        return
     log.info("signup mail sent subscriber_id=%s kind=%s", subscriber_id, kind)
 
 

@@ -224,7 +224,12 @@ def send_decision(submission_id: int) -> None:
     if message is None:
         log.warning("decision mail skipped submission_id=%s reason=no-usable-address", submission_id)
         return
-    message.send()
+    try:
+        message.send()
+    except Exception as exc:
+        # Only the kind of failure: a refusal quotes the address, a traceback would carry it.
+        log.warning("decision mail failed submission_id=%s error=%s", submission_id, type(exc).__name__)
+        return
     log.info("decision mail sent submission_id=%s status=%s", submission_id, submission.status)
 
 

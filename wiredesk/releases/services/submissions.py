@@ -215,11 +215,12 @@ def send_verification(submission_id: int) -> None:
     message.attach_alternative(render_to_string("releases/mail/verify.html", context), "text/html")
     try:
         message.send()
-    except Exception:
-        # Free the hourly slot, so a new send may mail the address again.
+    except Exception as exc:
+        # Free the hourly slot, so a new send may mail the address again. Only the kind of
+        # failure is logged: a refusal quotes the address, and a traceback would carry it.
         AuditEntry.objects.create(submission=submission, action=AUDIT_MAIL_FAILED)
-        log.exception("release mail failed submission_id=%s", submission_id)
-        raise
+        log.warning("release mail failed submission_id=%s error=%s", submission_id, type(exc).__name__)
+        return
     log.info("release mail sent submission_id=%s", submission_id)
 
 

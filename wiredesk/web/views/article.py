@@ -11,7 +11,7 @@ from django.urls import reverse
 from wiredesk.core.generation import content_generation
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
-from wiredesk.stories.selectors import articles_visible, rail_articles, related_candidates
+from wiredesk.stories.selectors import brand_carries, rail_articles, related_candidates
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import pick_related
 from wiredesk.web.teasers import rail_teasers
@@ -50,22 +50,37 @@ def page_context(item: Article, *, related: list, rail: list, canonical: str) ->
     }
 
 
+def _related(brand, item: Article) -> list[dict]:
+    """The READ MORE link: the source's own, else one chosen from the section's recent stories
+    (remembered briefly, like the rail, since it changes only when stories land)."""
+    if item.related:
+        return item.related
+    key = f"related:{brand.id}:{item.id}:{content_generation()}"
+    related = cache.get(key)
+    if related is None:
+        chosen = pick_related(item, related_candidates(brand=brand, article=item))
+        related = [{"title": chosen.title, "url": article_url(chosen), "internal": True}] if chosen else []
+        cache.set(key, related, settings.RAIL_CACHE_SECONDS)
+    return related
+
+
 @cached_page
 def article(request, article_id: int, slug: str):
-    item = get_object_or_404(Article.objects.select_related("source", "duplicate_of"), id=article_id)
-    if item.duplicate_of_id:
-        return redirect(article_url(item.duplicate_of), permanent=True)
-    if not articles_visible(brand=request.brand).filter(id=item.id).exists():
+    brand = request.brand
+    item = get_object_or_404(
+        Article.objects.select_related("source", "duplicate_of", "duplicate_of__source"), id=article_id
+    )
+    original = item.duplicate_of
+    if original is not None and brand_carries(brand=brand, article=original):
+        return redirect(article_url(original), permanent=True)
+    # A duplicate whose original this brand does not carry is shown itself, if carried.
+    if not brand_carries(brand=brand, article=item):
         raise Http404("This site does not carry that story.")
     if slug != item.slug:
         return redirect(article_url(item), permanent=True)
-    related = item.related
-    if not related:
-        chosen = pick_related(item, related_candidates(brand=request.brand, article=item))
-        related = [{"title": chosen.title, "url": article_url(chosen), "internal": True}] if chosen else []
     canonical = (item.canonical_url if item.source.canonical_to_original and item.canonical_url else
                  request.build_absolute_uri(article_url(item)))
-    context = page_context(item, related=related, rail=_rail(request.brand, item), canonical=canonical)
+    context = page_context(item, related=_related(brand, item), rail=_rail(brand, item), canonical=canonical)
     response = render(request, "web/article.html", context)
     response.last_modified_ts = item.changed_at.timestamp()
     return response

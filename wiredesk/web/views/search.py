@@ -25,7 +25,7 @@ def _date(value: str, label: str, errors: list[str]) -> dt.date | None:
 
 
 def _page_number(value: str) -> int:
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 7 else 1
 
 
 @cached_page(params=SEARCH_PARAMS)
@@ -43,7 +43,7 @@ def search(request):
     source_id = None
     raw_source = get.get("source", "")
     if raw_source:
-        source_id = int(raw_source) if raw_source.isdigit() and len(raw_source) < 12 else None
+        source_id = int(raw_source) if raw_source.isascii() and raw_source.isdigit() and len(raw_source) < 12 else None
         if source_id not in {s.id for s in sources}:
             errors.append("This site carries no such source.")
             source_id = None
