@@ -24,6 +24,7 @@ from wiredesk.demo.server import DemoWireServer
 from wiredesk.demo.services import demo_load
 from wiredesk.ingest.services import source_refresh
 from wiredesk.sources.models import Source
+from tests.caches import clear_caches
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +77,7 @@ def site(transactional_db, site_server, wires):
     """Committed demo content (live_server needs it committed); returns the localhost brand."""
     # Pages, the rail and the host map live in the process cache, shared with the live
     # server's thread: nothing cached for one test's rows may answer the next test.
-    cache.clear()
+    clear_caches()
     demo_load(wires_url=wires.url(""))
     client = GuardedClient(allow_networks=("127.0.0.1/32",), deadline=10, connect_timeout=2)
     for source in Source.objects.order_by("id"):
@@ -85,7 +86,7 @@ def site(transactional_db, site_server, wires):
     brand = Brand.objects.get(name=BRAND)
     assert "localhost" in brand.hosts
     yield brand
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture

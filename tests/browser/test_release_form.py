@@ -16,6 +16,7 @@ from tests.releases.conftest import ABOUT, BODY, camera_exif, jpeg_bytes
 from tests.web.factories import make_brand
 from wiredesk.releases.forms import STAMP_MIN_SECONDS
 from wiredesk.releases.models import Submission
+from tests.caches import clear_caches
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def release_site(transactional_db, site_server, settings, tmp_path):
     """A brand on localhost, uploads in a temporary folder, mail to a real SMTP server, eager tasks."""
     from wiredesk.project.celery import app
 
-    cache.clear()
+    clear_caches()
     brand = make_brand("Harbour Telegraph", ["localhost"], time_zone="Australia/Sydney")
     settings.MEDIA_ROOT = tmp_path / "media"
     sink = MailSink().start()
@@ -49,7 +50,7 @@ def release_site(transactional_db, site_server, settings, tmp_path):
     finally:
         app.conf.task_always_eager = eager_before
         sink.stop()
-        cache.clear()
+        clear_caches()
 
 
 def wait_like_a_person(page) -> None:

@@ -173,6 +173,23 @@ def test_wiredesk_run_fetches_the_demo_wires_serves_them_and_stops_on_sigterm(tm
         page = html.unescape(page)
         assert "Harbour Telegraph" in page and newest[0][0] in page, page[:3000]
 
+        # The page is now cached by a web process. A story stored by another process (here
+        # `wiredesk fetch`, as the worker would) must show on it at once: the content
+        # generation that keys cached pages lives in a cache the processes share.
+        first_id = query(db, "SELECT MAX(id) FROM stories_article")[0][0]
+        deadline = time.monotonic() + 40
+        fresh = None
+        while time.monotonic() < deadline and fresh is None:
+            time.sleep(3)  # the demo wires publish a new story every few seconds
+            wiredesk(env, "fetch", "--all", "--json", timeout=60)
+            rows = query(db, f"SELECT title FROM stories_article WHERE id > {first_id} AND duplicate_of_id IS NULL "
+                             "ORDER BY published_at DESC, id DESC LIMIT 1")
+            if rows:
+                fresh = rows[0][0]
+        assert fresh, "no new story arrived from the demo wires" + log_tail()
+        status, page = get_home(port, "harbour.localhost")
+        assert status == 200 and fresh in html.unescape(page), f"the cached home page misses {fresh!r}" + log_tail()
+
         if has_proc:
             tree = descendants(run.pid)
             # web, worker and scheduler, plus gunicorn's and the worker's own children.

@@ -22,6 +22,7 @@ from wiredesk.releases.services.publish import dateline, publish, releases_sourc
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 from wiredesk.text.leads import parse_lead
+from tests.caches import clear_caches
 
 Status = Submission.Status
 
@@ -209,7 +210,7 @@ def test_a_release_page_costs_the_same_queries_as_a_wire_page(client, settings, 
     for article in (story, release):
         from django.core.cache import cache
 
-        cache.clear()
+        clear_caches()
         with CaptureQueriesContext(connection) as captured:
             assert get(client, article_path(article)).status_code == 200
         counts.append(len(captured))

@@ -24,6 +24,7 @@ from wiredesk.ingest.services import source_refresh
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 from wiredesk.web.views import fronts
+from tests.caches import clear_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ HOST = "testserver"
 
 @pytest.fixture
 def brand():
-    cache.clear()  # pages and the host map are cached per process; row ids repeat across tests
+    clear_caches()  # pages and the host map are cached per process; row ids repeat across tests
     with DemoWireServer(port=0, interval=3600, initial=12) as wires:
         demo_load(wires_url=wires.url(""))
         client = GuardedClient(allow_networks=("127.0.0.1/32",), deadline=10, connect_timeout=2)
@@ -44,9 +45,9 @@ def brand():
     brand = Brand.objects.get(name="Harbour Telegraph")
     brand.hosts = [*brand.hosts, HOST]
     brand.save()
-    cache.clear()
+    clear_caches()
     yield brand
-    cache.clear()
+    clear_caches()
 
 
 def _pages(brand) -> list[tuple[str, str, int]]:
@@ -123,9 +124,9 @@ def test_every_page_type_is_valid_html(brand, client, tmp_path, monkeypatch):
 
 
 def test_search_with_an_unparsable_date_is_valid_html(client, tmp_path):
-    cache.clear()
+    clear_caches()
     Brand.objects.create(name="Harbour Telegraph", hosts=[HOST], time_zone="Australia/Sydney")
     files = _render(client, tmp_path, [("search-bad-date", "/search/?q=harbour&from=yesterday&to=2026-13-45", 200)])
-    cache.clear()
+    clear_caches()
     errors = _vnu_errors(files)
     assert not errors, f"{len(errors)} HTML errors:\n" + "\n".join(errors)

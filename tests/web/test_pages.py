@@ -16,6 +16,7 @@ from wiredesk.brands.models import BrandSource
 from wiredesk.ingest.types import Image
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
+from tests.caches import clear_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_a_heavier_source_moves_up_the_front(client, brand, wire):
     BrandSource.objects.filter(brand=brand, source=wire).update(weight=2.0)
     from django.core.cache import cache
 
-    cache.clear()  # a direct update() bypasses the signals that reset the page cache
+    clear_caches()  # a direct update() bypasses the signals that reset the page cache
     assert teasers_in(page(client, "/"))[0] == "Older story from the favoured wire"
 
 

@@ -18,6 +18,7 @@ from wiredesk.core.http import GuardedClient
 from wiredesk.ingest.services import source_refresh
 from wiredesk.stories.models import Article
 from wiredesk.web import seo
+from tests.caches import clear_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def test_sitemap_uses_the_host_asked(client):
     a = make_article(wire)
     brand.hosts = [HOST, "courier.example"]
     brand.save()
-    cache.clear()
+    clear_caches()
     urls = locs(xml_of(get(client, "/sitemap.xml", host="courier.example")))
     assert urls[0] == "http://courier.example/" and article_link(a, "courier.example") in urls
 
@@ -163,7 +164,7 @@ def test_robots_txt_names_the_host_asked(client):
     brand = make_brand(sources=[make_source()])
     brand.hosts = [HOST, "courier.example"]
     brand.save()
-    cache.clear()
+    clear_caches()
     assert "Sitemap: http://testserver:8000/sitemap.xml" in get(client, "/robots.txt", host="testserver:8000").content.decode()
     body = get(client, "/robots.txt", host="courier.example", secure=True).content.decode()
     assert "Sitemap: https://courier.example/news-sitemap.xml" in body
@@ -334,7 +335,7 @@ def test_ingested_story_reaches_feeds_sitemaps_and_json_ld(client):
         report = source_refresh(source_id=source.id, client=client_, now=now)
     assert report.new == 1, report
     a = Article.objects.get()
-    cache.clear()
+    clear_caches()
 
     text, doc = page(client, a)
     data = json_ld(text)

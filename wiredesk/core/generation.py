@@ -6,6 +6,8 @@ every page is fresh on its next request, without hunting for the keys a change a
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.cache import cache
 
 KEY = "content:generation"
@@ -21,8 +23,10 @@ def content_generation() -> int:
 
 
 def content_changed() -> None:
-    """Start a new generation (call on commit of any change readers can see)."""
-    try:
-        cache.incr(KEY)
-    except ValueError:  # not set yet (or evicted): any new value invalidates old keys
-        cache.add(KEY, 2, timeout=None)
+    """Start a new generation (call on commit of any change readers can see).
+
+    A fresh random value rather than an increment: on the embedded file cache an increment
+    is a read and a write, and two processes changing content at once could both write the
+    same next number; two random values never collide, so no change goes unseen.
+    """
+    cache.set(KEY, secrets.randbits(62) | 1, timeout=None)

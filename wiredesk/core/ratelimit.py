@@ -7,6 +7,7 @@ Keys are hashed, so an address or IP never sits in the cache in clear.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -43,6 +44,20 @@ def hit(limit: Limit, subject: str, *, now: float | None = None) -> int | None:
     if used <= limit.count:
         return None
     return max(1, int((window + 1) * limit.seconds - now))
+
+
+def ip_bucket(ip: str) -> str:
+    """What a per-IP limit counts: the address, or for IPv6 its /64 network (one subscriber
+    line gets a whole /64, so counting single IPv6 addresses would give unlimited tries)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return f"ip:{ip}"
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return f"ip:{address.ipv4_mapped}"
+        return f"ip6:{ipaddress.ip_network(f'{address}/64', strict=False).network_address}/64"
+    return f"ip:{address}"
 
 
 def client_ip(request) -> str:

@@ -118,7 +118,8 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_TASKS_EAGER", "bool", "false",
        "Run tasks in the calling process instead of a worker (tests and one-off scripts)."),
     _v("CACHE_URL", "str", "",
-       "Cache URL, e.g. `redis://host:6379/1`. Empty means a local-memory cache per process."),
+       "Cache URL, e.g. `redis://host:6379/1`. Empty means a cache folder in the data folder, "
+       "shared by the processes of one machine, plus rendered pages kept in each process."),
     _v("WIREDESK_FETCH_ALLOW_NETWORKS", "list", "",
        "CIDR ranges or host names that the guarded HTTP client may reach even though they are "
        "private, loopback or otherwise non-public (e.g. `127.0.0.1/32` for a wire on this "
@@ -182,7 +183,7 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_RELEASE_MAX_WORDS", "int", "1500", "Most words a news release may have."),
     _v("WIREDESK_RELEASE_MAX_LINKS", "count", "3", "Most links a news release may carry."),
     _v("WIREDESK_RELEASE_MAX_IMAGE_BYTES", "int", "8388608", "Largest image upload (bytes)."),
-    _v("WIREDESK_RELEASE_MAX_IMAGE_PIXELS", "int", "40000000",
+    _v("WIREDESK_RELEASE_MAX_IMAGE_PIXELS", "int", "25000000",
        "Most pixels (width x height) an uploaded image may have; larger ones are refused unread."),
     _v("WIREDESK_RELEASE_RETENTION_DAYS", "int", "180",
        "Days after which the contact details of a news-release submission are purged."),

@@ -119,15 +119,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 def _caches() -> dict:
+    """``default`` holds what every process must share (the content generation that
+    invalidates pages, rate-limit counters, the host map); ``pages`` holds rendered pages,
+    which are keyed by that generation and so may live in each process."""
     if E["CACHE_URL"]:
+        redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": E["CACHE_URL"]}
         return {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": E["CACHE_URL"],
-                "KEY_PREFIX": "wiredesk",
-            }
+            "default": {**redis, "KEY_PREFIX": "wiredesk"},
+            "pages": {**redis, "KEY_PREFIX": "wiredesk-pages"},
         }
-    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One machine, several processes (web workers, the Celery worker): a folder they share.
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}},
+    }
 
 
 CACHES = _caches()
@@ -278,6 +287,14 @@ RELEASES = {
 # Uploaded bodies above this stay on disk instead of in memory while a form is read.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = RELEASES["max_images"] * 2
+# The whole of one request's uploads: the release form's images plus its text.
+UPLOAD_MAX_BYTES = RELEASES["max_images"] * RELEASES["max_image_bytes"] + 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "wiredesk.core.uploads.UploadCapHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

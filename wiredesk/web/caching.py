@@ -17,7 +17,7 @@ import time
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 
@@ -84,7 +84,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = PAGE_PARAMS):
             return response
         page, has_query = _page_key(request, params)
         key = f"page:{content_generation()}:{page}"
-        hit = cache.get(key) if settings.PAGE_CACHE["enabled"] else None
+        hit = caches["pages"].get(key) if settings.PAGE_CACHE["enabled"] else None
         if hit is None:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming:
@@ -99,7 +99,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = PAGE_PARAMS):
             )
             hit = (body, response["Content-Type"], etag, last_modified)
             if settings.PAGE_CACHE["enabled"]:
-                cache.set(key, hit, settings.PAGE_CACHE["ttl"])
+                caches["pages"].set(key, hit, settings.PAGE_CACHE["ttl"])
         body, content_type, etag, last_modified = hit
         if _not_modified(request, etag, last_modified):
             response = HttpResponseNotModified()

@@ -76,5 +76,7 @@ def erase_subscriber(subscriber: Subscriber) -> None:
     """
     subscriber_id = subscriber.pk
     with transaction.atomic():
+        # A mail server's refusal, kept as the delivery's error, often quotes the address.
+        subscriber.deliveries.exclude(error="").update(error="")
         subscriber.delete()
     log.info("subscriber erased subscriber_id=%s", subscriber_id)

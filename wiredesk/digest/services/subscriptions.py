@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
-from wiredesk.core.ratelimit import Limit, hit
+from wiredesk.core.ratelimit import Limit, hit, ip_bucket
 from wiredesk.digest import links, tasks
 from wiredesk.digest.models import Subscriber
 from wiredesk.digest.tokens import CONFIRM_MAX_AGE, read_token
@@ -52,7 +52,7 @@ def _ip_or_none(ip: str | None) -> str | None:
 
 def signup_wait(*, ip: str, now: dt.datetime) -> int | None:
     """Count a sign-up attempt from an IP; None when allowed, else seconds to wait (Retry-After)."""
-    waits = [hit(limit, f"ip:{ip}", now=now.timestamp()) for limit in SIGNUP_LIMITS]
+    waits = [hit(limit, ip_bucket(ip), now=now.timestamp()) for limit in SIGNUP_LIMITS]
     waits = [w for w in waits if w]
     return max(waits) if waits else None
 

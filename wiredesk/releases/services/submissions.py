@@ -21,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 
-from wiredesk.core.ratelimit import Limit, hit
+from wiredesk.core.ratelimit import Limit, hit, ip_bucket
 from wiredesk.releases import checks, images, tasks
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
 from wiredesk.releases.tokens import VERIFY_MAX_AGE, read_token, status_url, verify_url
@@ -69,7 +69,7 @@ def _waits(limits, subject: str, now: dt.datetime) -> int | None:
 
 def form_wait(*, ip: str, now: dt.datetime) -> int | None:
     """Count a POST of the form from an IP; None when allowed, else seconds to wait (Retry-After)."""
-    return _waits(FORM_LIMITS, f"ip:{ip}", now)
+    return _waits(FORM_LIMITS, ip_bucket(ip), now)
 
 
 def send_wait(*, ip: str, email: str, now: dt.datetime) -> int | None:
@@ -77,7 +77,7 @@ def send_wait(*, ip: str, email: str, now: dt.datetime) -> int | None:
     recent = Submission.objects.filter(contact_email=email, created_at__gt=now - DAY).order_by("created_at")
     if recent.count() >= ADDRESS_DAY_MAX:
         return max(1, int((recent.first().created_at + DAY - now).total_seconds()) + 1)
-    return _waits(SEND_LIMITS, f"ip:{ip}", now)
+    return _waits(SEND_LIMITS, ip_bucket(ip), now)
 
 
 # --- draft images -------------------------------------------------------------------------------
