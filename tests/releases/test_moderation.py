@@ -399,3 +399,19 @@ def test_a_moderator_can_remove_an_image_and_its_file_goes(admin_client, site, r
     assert response.status_code == 302
     assert not SubmissionImage.objects.filter(pk=image.pk).exists() and not path.exists()
     assert AuditEntry.objects.get(submission=submission).detail == "changed: image removed"
+
+
+def test_a_save_from_a_form_opened_before_publication_keeps_the_publication(admin_client, site, moderator):
+    # The moderator opens the form; meanwhile the release is published (the embargo tick);
+    # then they save an edit. Only the edited field is written: status and article stay.
+    from tests.releases.helpers_moderation import form_data
+    from wiredesk.releases.services.publish import publish
+
+    submission = make_submission(site)
+    doc = admin_client.get(admin_url(submission)).content.decode()
+    article = publish(submission, now=timezone.now())
+    data = {**form_data(doc), "headline": "Night ride moves to Saturday"}
+    assert admin_client.post(admin_url(submission), data).status_code == 302
+    submission.refresh_from_db()
+    assert submission.headline == "Night ride moves to Saturday"
+    assert submission.status == Status.PUBLISHED and submission.article_id == article.pk

@@ -228,6 +228,15 @@ class SubmissionAdmin(admin.ModelAdmin):
             )
         return form
 
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Only the fields the moderator edited: a full save would also write back the status
+        # and article read when the form opened, undoing a publication made meanwhile.
+        fields = [name for name in form.changed_data if name in {f.name for f in obj._meta.concrete_fields}]
+        if fields:
+            obj.save(update_fields=fields)
+
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         changed = list(form.changed_data)
