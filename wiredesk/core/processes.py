@@ -18,12 +18,12 @@ class Proc:
     argv: list[str]
 
 
-def web_argv(*, bind: str | None = None, port: int | None = None, workers: int = 2) -> list[str]:
+def web_argv(*, bind: str | None = None, port: int | None = None, workers: int = 2, threads: int = 1) -> list[str]:
     """gunicorn serving the WSGI app (the production server, also on one machine)."""
     return [
         sys.executable, "-m", "gunicorn", "wiredesk.project.wsgi:application",
         "--bind", f"{bind or settings.WIREDESK_BIND}:{port or settings.WIREDESK_PORT}",
-        "--workers", str(workers), "--threads", "4",
+        "--workers", str(workers), "--threads", str(threads),
         "--access-logfile", "-", "--graceful-timeout", "10",
     ]
 
