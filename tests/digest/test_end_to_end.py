@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.digest.helpers import brand_with_news
 from tests.digest.test_signup import (  # noqa: F401  (fixtures)
-    confirm_by_button, csrf_token_in, eager, follow, link_in, links_https, post_signup,
+    confirm_by_button, csrf_token_in, follow, link_in, links_https, post_signup,
 )
 from wiredesk.digest.models import Delivery, Subscriber
 from wiredesk.digest.services import editions, sending

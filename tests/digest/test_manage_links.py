@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.digest.test_signup import (  # noqa: F401 (fixtures)
-    HOST, OTHER, Status, body_of, brand, csrf_token_in, eager, links_https, make_subscriber, other_brand,
+    HOST, OTHER, Status, body_of, brand, csrf_token_in, links_https, make_subscriber, other_brand,
     post_signup,
 )
 from wiredesk.digest import links

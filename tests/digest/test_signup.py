@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from tests.forms import body_of, csrf_token_in, follow, next_ip, parts  # noqa: F401  (used by importers too)
 from tests.web.factories import make_brand
 from wiredesk.digest.forms import stamp_age, stamp_make
 from wiredesk.digest.models import Subscriber
@@ -29,21 +30,9 @@ HOST = "harbour.test"
 OTHER = "quay.test"
 SENDER = "daily@harbour.test"
 Status = Subscriber.Status
-_ips = itertools.count(1)
 
 
 # --- fixtures and helpers (test_manage_links imports them) ---------------------------------
-
-
-@pytest.fixture
-def eager(settings):
-    from wiredesk.project.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -75,10 +64,6 @@ def post_signup(mail_sink, eager, links_https, django_capture_on_commit_callback
     return post
 
 
-def next_ip() -> str:
-    """A fresh client address per request, so the per-IP limits stay out of the way."""
-    n = next(_ips)
-    return f"198.51.{n // 250}.{n % 250 + 1}"
 
 
 def aged_stamp(seconds: float = 10) -> str:
@@ -86,31 +71,20 @@ def aged_stamp(seconds: float = 10) -> str:
     return stamp_make(timezone.now() - dt.timedelta(seconds=seconds))
 
 
-def body_of(response) -> str:
-    return response.content.decode()
 
 
 def without_csrf(doc: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken" value=""', doc)
 
 
-def csrf_token_in(doc: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', doc)[1]
 
 
 def link_in(text: str, kind: str) -> str:
     return re.search(rf"https://[a-z.]+/newsletter/{kind}/[^/\s\"<]+/", text)[0]
 
 
-def parts(received) -> tuple[str, str]:
-    msg = received.message
-    return msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
 
 
-def follow(client, url: str, method: str = "get", **extra):
-    """Open a link from an email on the host it names."""
-    parts_ = urlsplit(url)
-    return getattr(client, method)(parts_.path, HTTP_HOST=parts_.hostname, **extra)
 
 
 def confirm_by_button(url: str, *, ip: str = "192.0.2.44", user_agent: str = "Reader Browser/1.0"):

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.digest.test_signup import (  # noqa: F401 (fixtures)
-    HOST, Status, aged_stamp, body_of, brand, eager, links_https, make_subscriber, next_ip, parts, post_signup,
+    HOST, Status, aged_stamp, body_of, brand, links_https, make_subscriber, next_ip, parts, post_signup,
 )
 from tests.web.factories import make_brand
 from tests.web.test_html_valid import _vnu_errors

@@ -30,17 +30,6 @@ def rss(base: str, key: str) -> str:
 
 
 @pytest.fixture
-def eager(settings):
-    from wiredesk.project.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
 def fetch_loopback(settings):
     settings.FETCH = {**settings.FETCH, "allow_networks": ("127.0.0.1/32",), "per_host": 2, "deadline": 10}
     client_reset()

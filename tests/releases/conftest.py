@@ -20,13 +20,12 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image, PngImagePlugin
 
-from tests.mailsink import MailSink
+from tests.forms import body_of, csrf_token_in, follow, next_ip, parts  # noqa: F401  (used by importers too)
 from tests.web.factories import make_brand
 from wiredesk.releases.forms import stamp_make
 
 HOST = "harbour.test"
 OTHER = "quay.test"
-_ips = itertools.count(1)
 
 BODY = """The Harbour Rowing Club will open its new boathouse on the eastern foreshore on Saturday 14 March, \
 after two years of fundraising by members, families and local businesses.
@@ -63,29 +62,10 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def mail_sink(settings):
-    sink = MailSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+def mail_sink(mail_sink, settings):
+    """The suite's SMTP server, with this package's sender address."""
     settings.DEFAULT_FROM_EMAIL = "desk@harbour.test"
-    try:
-        yield sink
-    finally:
-        sink.stop()
-
-
-@pytest.fixture
-def eager(settings):
-    from wiredesk.project.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+    return mail_sink
 
 
 @pytest.fixture
@@ -135,10 +115,6 @@ def release_data(**overrides) -> dict:
     return data
 
 
-def next_ip() -> str:
-    """A fresh client address per request, so the per-IP limits stay out of the way."""
-    n = next(_ips)
-    return f"198.51.{n // 250}.{n % 250 + 1}"
 
 
 def aged_stamp(seconds: float = 30) -> str:
@@ -146,12 +122,8 @@ def aged_stamp(seconds: float = 30) -> str:
     return stamp_make(timezone.now() - dt.timedelta(seconds=seconds))
 
 
-def body_of(response) -> str:
-    return response.content.decode()
 
 
-def csrf_token_in(doc: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', doc)[1]
 
 
 def draft_token_in(doc: str) -> str:
@@ -162,15 +134,8 @@ def link_in(text: str, kind: str) -> str:
     return re.search(rf"https://[a-z.]+/releases/{kind}/[^/\s\"<]+/", text)[0]
 
 
-def parts(received) -> tuple[str, str]:
-    msg = received.message
-    return msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
 
 
-def follow(client, url: str, method: str = "get", **extra):
-    """Open a link from an email on the host it names."""
-    split = urlsplit(url)
-    return getattr(client, method)(split.path, HTTP_HOST=split.hostname, **extra)
 
 
 def press_button(url: str, data=None):

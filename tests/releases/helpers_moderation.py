@@ -21,7 +21,6 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from tests.mailsink import MailSink
 from tests.web.factories import make_brand, make_source, store
 from wiredesk.releases.models import Submission, SubmissionImage
 
@@ -47,40 +46,17 @@ ABOUT = "The Saltmarsh Cycling Club was founded in 1958 and has 240 members. It 
 # --- fixtures -------------------------------------------------------------------------------------
 
 @pytest.fixture
-def release_media(settings, tmp_path):
-    """Uploaded images go to a temporary folder."""
-    root = tmp_path / "moderation-media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    return root
+def release_media(media_root):
+    """The temporary media folder (tests/releases/conftest.py gives every test one)."""
+    return media_root
 
 
 @pytest.fixture
-def decision_mail(settings):
-    """A real SMTP server on loopback that the decision emails are sent to."""
-    sink = MailSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+def decision_mail(mail_sink, settings):
+    """The suite's SMTP server, receiving the decision emails."""
     settings.DEFAULT_FROM_EMAIL = "desk@herald.test"
     settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = "https", ""
-    try:
-        yield sink
-    finally:
-        sink.stop()
-
-
-@pytest.fixture
-def eager_tasks(settings):
-    from wiredesk.project.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+    return mail_sink
 
 
 @pytest.fixture

@@ -173,7 +173,7 @@ def test_the_preview_of_a_published_release_shows_the_pending_edits(admin_client
 # --- approve ------------------------------------------------------------------------------------------
 
 def test_approve_publishes_now_and_tells_the_submitter(admin_client, client, site, moderator, decision_mail,
-                                                       eager_tasks, on_commit):
+                                                       eager, on_commit):
     submission = make_submission(site, headline="Night ride on the promenade", contact_email="dana@cycling.example")
     confirm = admin_client.get(admin_url(submission, "approve")).content.decode()
     assert "Approving publishes it now" in confirm and "Yes, publish it" in confirm
@@ -193,7 +193,7 @@ def test_approve_publishes_now_and_tells_the_submitter(admin_client, client, sit
 
 
 def test_approve_before_the_embargo_schedules_and_the_tick_publishes_after(admin_client, client, site,
-                                                                          decision_mail, eager_tasks, on_commit):
+                                                                          decision_mail, eager, on_commit):
     embargo = timezone.now() + dt.timedelta(hours=3)
     submission = make_submission(site, headline="Embargoed ride news", embargo_until=embargo,
                                  contact_email="dana@cycling.example")
@@ -223,7 +223,7 @@ def test_approve_before_the_embargo_schedules_and_the_tick_publishes_after(admin
     assert Article.objects.count() == 1
 
 
-def test_the_celery_tick_task_publishes_due_releases(site, moderator, eager_tasks):
+def test_the_celery_tick_task_publishes_due_releases(site, moderator, eager):
     from wiredesk.releases.tasks import releases_tick
 
     submission = make_submission(site, embargo_until=timezone.now() + dt.timedelta(seconds=1))
@@ -256,7 +256,7 @@ def test_unverified_and_declined_submissions_cannot_be_approved(admin_client, si
     assert submission.status == status and not Article.objects.exists() and not AuditEntry.objects.exists()
 
 
-def test_approve_from_the_list(admin_client, site, decision_mail, eager_tasks, on_commit):
+def test_approve_from_the_list(admin_client, site, decision_mail, eager, on_commit):
     now_ = make_submission(site, headline="Now")
     later = make_submission(site, headline="Later", embargo_until=timezone.now() + dt.timedelta(days=2))
     with on_commit():
@@ -272,7 +272,7 @@ def test_approve_from_the_list(admin_client, site, decision_mail, eager_tasks, o
 
 # --- decline -------------------------------------------------------------------------------------------
 
-def test_decline_needs_a_reason_and_emails_it(admin_client, site, decision_mail, eager_tasks, on_commit):
+def test_decline_needs_a_reason_and_emails_it(admin_client, site, decision_mail, eager, on_commit):
     submission = make_submission(site, headline="Night ride on the promenade", contact_name="Dana Whitlock",
                                  contact_email="dana@cycling.example")
     form = admin_client.get(admin_url(submission, "decline")).content.decode()
@@ -304,7 +304,7 @@ def test_decline_needs_a_reason_and_emails_it(admin_client, site, decision_mail,
     assert "It reads as an advertisement.<br>Please describe the event itself" in html
 
 
-def test_decline_from_the_list_with_an_intermediate_page(admin_client, site, decision_mail, eager_tasks, on_commit):
+def test_decline_from_the_list_with_an_intermediate_page(admin_client, site, decision_mail, eager, on_commit):
     first = make_submission(site, headline="First")
     second = make_submission(site, headline="Second")
     ids = [first.pk, second.pk]
@@ -330,7 +330,7 @@ def test_a_published_release_cannot_be_declined(site, moderator):
         moderation.submission_decline(submission=submission, actor=moderator, reason="Changed our mind")
 
 
-def test_a_decision_for_a_purged_address_is_not_sent(site, decision_mail, eager_tasks, on_commit):
+def test_a_decision_for_a_purged_address_is_not_sent(site, decision_mail, eager, on_commit):
     submission = make_submission(site, contact_email="")
     with on_commit():
         moderation.submission_decline(submission=submission, actor=None, reason="Too short.")
@@ -401,17 +401,27 @@ def test_a_moderator_can_remove_an_image_and_its_file_goes(admin_client, site, r
     assert AuditEntry.objects.get(submission=submission).detail == "changed: image removed"
 
 
-def test_a_save_from_a_form_opened_before_publication_keeps_the_publication(admin_client, site, moderator):
-    # The moderator opens the form; meanwhile the release is published (the embargo tick);
-    # then they save an edit. Only the edited field is written: status and article stay.
-    from tests.releases.helpers_moderation import form_data
+def test_a_save_racing_a_publication_keeps_the_publication(rf, site, moderator):
+    # The admin reads the submission, the embargo tick publishes it, then the admin saves the
+    # moderator's edit: only the edited field may be written, not the status and article it
+    # read before the publication.
+    from django.contrib import admin as django_admin
+    from django.forms.models import model_to_dict
+
     from wiredesk.releases.services.publish import publish
 
     submission = make_submission(site)
-    doc = admin_client.get(admin_url(submission)).content.decode()
-    article = publish(submission, now=timezone.now())
-    data = {**form_data(doc), "headline": "Night ride moves to Saturday"}
-    assert admin_client.post(admin_url(submission), data).status_code == 302
+    model_admin = django_admin.site._registry[Submission]
+    request = rf.post("/")
+    request.user = moderator
+    stale = Submission.objects.get(pk=submission.pk)  # what the admin loaded
+    article = publish(submission, now=timezone.now())  # the tick, meanwhile
+    form_class = model_admin.get_form(request, stale, change=True)
+    data = {k: v for k, v in model_to_dict(stale, fields=list(form_class.base_fields)).items() if v is not None}
+    form = form_class(instance=stale, data={**data, "headline": "Night ride moves to Saturday"})
+    form.is_valid()
+    assert form.changed_data == ["headline"], form.errors
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
     submission.refresh_from_db()
     assert submission.headline == "Night ride moves to Saturday"
     assert submission.status == Status.PUBLISHED and submission.article_id == article.pk

@@ -61,7 +61,7 @@ def assert_no_canary(text: str, where: str) -> None:
 
 
 def test_the_canary_never_appears_in_public_or_in_the_logs(client, admin_client, site, moderator, decision_mail,
-                                                            eager_tasks, django_capture_on_commit_callbacks,
+                                                            eager, django_capture_on_commit_callbacks,
                                                             release_media, all_logs):
     submission = make_submission(
         site, headline="Lantern regatta on the harbour", contact_name=CANARY_NAME, contact_phone=CANARY_PHONE,

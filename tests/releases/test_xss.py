@@ -161,7 +161,7 @@ def test_the_feeds_are_inert(client, published):
 
 
 @pytest.mark.parametrize("outcome", ["declined", "published", "scheduled"])
-def test_the_decision_email_is_inert(site, moderator, decision_mail, eager_tasks, django_capture_on_commit_callbacks,
+def test_the_decision_email_is_inert(site, moderator, decision_mail, eager, django_capture_on_commit_callbacks,
                                      release_media, outcome):
     submission = hostile_submission(site, contact_email="dana@cycling.example")
     with django_capture_on_commit_callbacks(execute=True):
@@ -188,7 +188,7 @@ def test_the_decision_email_is_inert(site, moderator, decision_mail, eager_tasks
     "Dana\rTo: victim@evil.example",
     'Dana", victim@evil.example, "',
 ])
-def test_cr_lf_in_the_name_adds_no_header_or_recipient(site, moderator, decision_mail, eager_tasks,
+def test_cr_lf_in_the_name_adds_no_header_or_recipient(site, moderator, decision_mail, eager,
                                                        django_capture_on_commit_callbacks, name):
     submission = make_submission(site, contact_name=name, contact_email="dana@cycling.example")
     with django_capture_on_commit_callbacks(execute=True):
@@ -210,7 +210,7 @@ def test_cr_lf_in_the_name_adds_no_header_or_recipient(site, moderator, decision
     "dana@cycling.example;victim@evil.example",
     "Dana <victim@evil.example>",
 ])
-def test_an_address_with_cr_lf_or_a_second_recipient_gets_no_mail(site, moderator, decision_mail, eager_tasks,
+def test_an_address_with_cr_lf_or_a_second_recipient_gets_no_mail(site, moderator, decision_mail, eager,
                                                                   django_capture_on_commit_callbacks, address):
     submission = make_submission(site, contact_email=address)
     with django_capture_on_commit_callbacks(execute=True):
@@ -220,7 +220,7 @@ def test_an_address_with_cr_lf_or_a_second_recipient_gets_no_mail(site, moderato
     assert submission.status == Status.DECLINED  # the decision stands; only the mail is not sent
 
 
-def test_a_headline_with_line_breaks_makes_a_one_line_subject(site, moderator, decision_mail, eager_tasks,
+def test_a_headline_with_line_breaks_makes_a_one_line_subject(site, moderator, decision_mail, eager,
                                                               django_capture_on_commit_callbacks):
     submission = make_submission(site, headline="Regatta\r\nBcc: victim@evil.example",
                                  contact_email="dana@cycling.example")

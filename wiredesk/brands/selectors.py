@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 
 from wiredesk.brands.models import Brand
@@ -25,3 +26,9 @@ def brand_for_host(host: str) -> Brand | None:
     if brand_id is None:
         return None
     return Brand.objects.filter(id=brand_id).first()
+
+
+def brand_origin(brand) -> str:
+    """Scheme, host and port of the brand's public site, for links that go out in mail."""
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.PUBLIC_SCHEME}://{brand.primary_host}{port}"

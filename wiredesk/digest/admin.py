@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from wiredesk.core.admin import ReadOnlyPermissions
 from wiredesk.brands.models import Brand
 from wiredesk.core.sections import SECTION_NAMES, SECTIONS
 from wiredesk.digest.models import Delivery, Edition, MailEvent, Subscriber
@@ -160,7 +161,7 @@ def deliveries_url(edition_id: int, state: str | None = None) -> str:
     return reverse("admin:digest_delivery_changelist") + "?" + urlencode(query)
 
 
-class UnknownDeliveryInline(admin.TabularInline):
+class UnknownDeliveryInline(ReadOnlyPermissions, admin.TabularInline):
     """The deliveries whose outcome is unknown: never resent on their own, so listed for staff."""
 
     model = Delivery
@@ -174,15 +175,6 @@ class UnknownDeliveryInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(state=Delivery.State.UNKNOWN).select_related("subscriber")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class BrandChoiceForm(forms.Form):
@@ -198,7 +190,9 @@ def _count_column(name: str, description: str):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
+    # Read-only: editions are opened by the scheduler or "send now", and an edition's rows
+    # are what stop it being sent twice.
     list_display = (
         "date", "brand", "status", "sent", "failed", "unknown_link", "pending", "bounced", "unsubscribed_since",
     )
@@ -240,15 +234,6 @@ class EditionAdmin(admin.ModelAdmin):
             format_html_join(", ", '<a href="{}">{}</a> {}', items),
             counts["bounced"], counts["complained"], counts["unsubscribed_since"],
         )
-
-    def has_add_permission(self, request) -> bool:
-        return False  # editions are opened by the scheduler or "send now"
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # an edition's rows are what stops it being sent twice
 
     def has_send_permission(self, request) -> bool:
         return request.user.has_perm("digest.add_edition")
@@ -307,19 +292,8 @@ class EditionAdmin(admin.ModelAdmin):
 
 # --- Deliveries and mail events (records, read-only) ----------------------------------------
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     list_display = ("id", "edition", "subscriber", "state", "attempts", "sent_at", "updated_at", "error")
     list_filter = ("state", "edition__brand", "edition__date")
     list_select_related = ("edition__brand", "subscriber")
@@ -328,7 +302,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MailEvent)
-class MailEventAdmin(ReadOnlyAdmin):
+class MailEventAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     list_display = ("occurred_at", "kind", "esp", "subscriber", "delivery", "received_at")
     list_filter = ("kind", "esp")
     list_select_related = ("subscriber", "delivery")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.core import signing
 
+from wiredesk.core import signed
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.digest.models import DEFAULT_SECTIONS
 
@@ -19,16 +19,11 @@ TRAP_MESSAGE = "Sorry, we could not take that. Please check the form and send it
 
 
 def stamp_make(now: dt.datetime) -> str:
-    """A signed record of when the form was shown."""
-    return signing.Signer(salt=STAMP_SALT).sign(f"{now.timestamp():.3f}")
+    return signed.stamp_make(now, salt=STAMP_SALT)
 
 
 def stamp_age(stamp: str, now: dt.datetime) -> float | None:
-    """Seconds since the stamp was made, or None when it is missing or altered."""
-    try:
-        return now.timestamp() - float(signing.Signer(salt=STAMP_SALT).unsign(stamp or ""))
-    except (signing.BadSignature, ValueError):
-        return None
+    return signed.stamp_age(stamp, now, salt=STAMP_SALT)
 
 
 def section_choices(brand) -> list[tuple[str, str]]:

@@ -5,12 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
+from wiredesk.brands.selectors import brand_origin
 from wiredesk.digest.tokens import make_token
-
-
-def brand_origin(brand) -> str:
-    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
-    return f"{settings.PUBLIC_SCHEME}://{brand.primary_host}{port}"
 
 
 def absolute(brand, path: str) -> str:
@@ -22,17 +18,25 @@ def confirm_url(subscriber) -> str:
 
 
 def unsubscribe_url(brand, key: str) -> str:
-    return absolute(brand, reverse("newsletter-unsubscribe", args=[make_token("unsubscribe", key)]))
+    return unsubscribe_links(brand, key)[0]
+
+
+def unsubscribe_links(brand, key: str) -> tuple[str, str]:
+    """(https link, mailto: link) for List-Unsubscribe and the footer, signing the key once."""
+    token = make_token("unsubscribe", key)
+    return (
+        absolute(brand, reverse("newsletter-unsubscribe", args=[token])),
+        f"mailto:{unsubscribe_address(brand)}?subject=unsubscribe%20{token}",
+    )
+
+
+def unsubscribe_address(brand) -> str:
+    """Where the mailto: half of List-Unsubscribe goes (an inbound route to /anymail/)."""
+    return settings.DIGEST["unsubscribe_mailto"] or f"unsubscribe@{brand.primary_host}"
 
 
 def preferences_url(brand, key: str) -> str:
     return absolute(brand, reverse("newsletter-preferences", args=[make_token("preferences", key)]))
-
-
-def unsubscribe_mailto(brand, key: str) -> str:
-    """``mailto:`` with the signed token in the subject, for List-Unsubscribe."""
-    address = settings.DIGEST["unsubscribe_mailto"] or f"unsubscribe@{brand.primary_host}"
-    return f"mailto:{address}?subject=unsubscribe%20{make_token('unsubscribe', key)}"
 
 
 def sender(brand) -> str:

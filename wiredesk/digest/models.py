@@ -9,18 +9,14 @@ of sending again.
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import models
+
+from wiredesk.core.signed import new_key  # the field default (migrations name it here)
 
 from wiredesk.core.sections import SECTIONS
 
 DEFAULT_SECTIONS = ["world", "business"]
 
-
-def new_key() -> str:
-    """The random identity a subscriber's signed links carry (never the row id)."""
-    return secrets.token_urlsafe(16)
 
 
 def default_sections() -> list[str]:

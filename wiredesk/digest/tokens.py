@@ -7,27 +7,16 @@ confirmation link expires; unsubscribe and preferences links last as long as the
 
 from __future__ import annotations
 
-from django.core import signing
+from wiredesk.core.signed import SignedKeys
 
 CONFIRM_MAX_AGE = 48 * 3600
-_SALTS = {
-    "confirm": "wiredesk.digest.confirm",
-    "unsubscribe": "wiredesk.digest.unsubscribe",
-    "preferences": "wiredesk.digest.preferences",
-}
-
-
-def make_token(purpose: str, key: str) -> str:
-    if purpose == "confirm":
-        return signing.TimestampSigner(salt=_SALTS[purpose]).sign(key)
-    return signing.Signer(salt=_SALTS[purpose]).sign(key)
-
-
-def read_token(purpose: str, token: str) -> str | None:
-    """The subscriber key a token was made for, or None when it is altered, foreign or expired."""
-    try:
-        if purpose == "confirm":
-            return signing.TimestampSigner(salt=_SALTS[purpose]).unsign(token, max_age=CONFIRM_MAX_AGE)
-        return signing.Signer(salt=_SALTS[purpose]).unsign(token)
-    except (signing.BadSignature, KeyError, TypeError):
-        return None
+_KEYS = SignedKeys(
+    {
+        "confirm": "wiredesk.digest.confirm",
+        "unsubscribe": "wiredesk.digest.unsubscribe",
+        "preferences": "wiredesk.digest.preferences",
+    },
+    {"confirm": CONFIRM_MAX_AGE},
+)
+make_token = _KEYS.make
+read_token = _KEYS.read

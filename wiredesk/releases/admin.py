@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from wiredesk.core.admin import ReadOnlyPermissions
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.releases import selectors
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
@@ -101,7 +102,7 @@ class SubmissionImageInline(admin.TabularInline):
         return format_html('<a href="{}"><img src="{}" alt="" style="max-width:8rem;max-height:6rem"></a>', url, url)
 
 
-class AuditInline(admin.TabularInline):
+class AuditInline(ReadOnlyPermissions, admin.TabularInline):
     model = AuditEntry
     verbose_name = "audit entry"
     verbose_name_plural = "audit log (who did what, when)"
@@ -113,15 +114,6 @@ class AuditInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DeclineForm(forms.Form):
@@ -180,7 +172,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     def article_link(self, obj: Submission):
         if obj.article_id is None:
             return "-"
-        from wiredesk.releases.tokens import brand_origin
+        from wiredesk.brands.selectors import brand_origin
 
         url = brand_origin(obj.brand) + reverse("article", args=[obj.article_id, obj.article.slug])
         return format_html('<a href="{}">{}</a>', url, url)
@@ -385,7 +377,7 @@ def _outcome_message(submission: Submission, outcome: str) -> str:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     """The whole audit log, read-only."""
 
     list_display = ("at", "actor", "action", "submission", "detail")
@@ -393,12 +385,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("actor", "submission")
     search_fields = ("submission__headline", "actor__username")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

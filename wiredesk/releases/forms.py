@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import nh3
 from django import forms
-from django.core import signing
 
+from wiredesk.core import signed
 from wiredesk.releases import images
 from wiredesk.releases.checks import ReleaseText
 from wiredesk.releases.models import Submission
@@ -60,16 +60,11 @@ _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def stamp_make(now: dt.datetime) -> str:
-    """A signed record of when the form was shown."""
-    return signing.Signer(salt=STAMP_SALT).sign(f"{now.timestamp():.3f}")
+    return signed.stamp_make(now, salt=STAMP_SALT)
 
 
 def stamp_age(stamp: str, now: dt.datetime) -> float | None:
-    """Seconds since the stamp was made, or None when it is missing or altered."""
-    try:
-        return now.timestamp() - float(signing.Signer(salt=STAMP_SALT).unsign(stamp or ""))
-    except (signing.BadSignature, ValueError):
-        return None
+    return signed.stamp_age(stamp, now, salt=STAMP_SALT)
 
 
 def body_to_html(raw: str) -> str:

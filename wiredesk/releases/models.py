@@ -7,14 +7,11 @@ random ``key``, never the row id.
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 
+from wiredesk.core.signed import new_key  # the field default (migrations name it here)
 
-def new_key() -> str:
-    return secrets.token_urlsafe(16)
 
 
 class Submission(models.Model):

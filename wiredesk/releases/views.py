@@ -18,7 +18,8 @@ from wiredesk.releases import checks, images
 from wiredesk.releases.forms import ReleaseForm, draft_key_read
 from wiredesk.releases.models import Submission
 from wiredesk.releases.services import submissions as svc
-from wiredesk.releases.tokens import make_token, new_draft_key, status_path
+from wiredesk.core.signed import new_key as new_draft_key
+from wiredesk.releases.tokens import make_token, status_path
 
 Status = Submission.Status
 METHODS = ["GET", "HEAD", "POST"]

@@ -200,9 +200,11 @@ def build_message(
 ) -> EmailMultiAlternatives:
     """The message for one recipient (``links_for`` and ``date`` let a template keep placeholders)."""
     brand = edition.brand
-    unsubscribe, preferences, mailto = links_for or (
-        links.unsubscribe_url(brand, key), links.preferences_url(brand, key), links.unsubscribe_mailto(brand, key)
-    )
+    if links_for is None:
+        unsubscribe, mailto = links.unsubscribe_links(brand, key)
+        preferences = links.preferences_url(brand, key)
+    else:
+        unsubscribe, preferences, mailto = links_for
     text = parts.text.replace(UNSUBSCRIBE_MARK, unsubscribe).replace(PREFERENCES_MARK, preferences)
     html = parts.html.replace(UNSUBSCRIBE_MARK, unsubscribe).replace(PREFERENCES_MARK, preferences)
     headers = {
@@ -270,10 +272,11 @@ class MessageTemplate:
                 build_message(self.edition, self.parts, delivery_id=delivery_id, key=key, email=email)
             )
         brand = self.edition.brand
+        unsubscribe, mailto = links.unsubscribe_links(brand, key)  # one signature for both
         data = (
-            self.data.replace(UNSUBSCRIBE_MARK.encode(), links.unsubscribe_url(brand, key).encode())
+            self.data.replace(UNSUBSCRIBE_MARK.encode(), unsubscribe.encode())
             .replace(PREFERENCES_MARK.encode(), links.preferences_url(brand, key).encode())
-            .replace(_MAILTO.encode(), links.unsubscribe_mailto(brand, key).encode())
+            .replace(_MAILTO.encode(), mailto.encode())
             .replace(_ID.encode(), str(delivery_id).encode())
             .replace(_TO.encode(), email.encode())
             .replace(_DATE.encode(), formatdate(usegmt=True).encode())

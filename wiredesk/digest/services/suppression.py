@@ -17,7 +17,6 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -170,7 +169,7 @@ def _suppress(rows: list[Subscriber], *, reason: str, now: dt.datetime) -> int:
 
 def unsubscribe_address(brand) -> str:
     """The address the List-Unsubscribe mailto: URL of ``brand``'s messages names."""
-    return urlsplit(links.unsubscribe_mailto(brand, "")).path.lower()
+    return links.unsubscribe_address(brand).lower()
 
 
 def subscriber_unsubscribe_by_mail(*, subject: str | None, recipients: Iterable[str | None],

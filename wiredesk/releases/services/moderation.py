@@ -163,7 +163,8 @@ def _sender(brand) -> str:
 
 def decision_context(submission: Submission) -> dict:
     """What the decision email says: the outcome, the reason or the time, and the links."""
-    from wiredesk.releases.tokens import brand_origin, status_url
+    from wiredesk.brands.selectors import brand_origin
+    from wiredesk.releases.tokens import status_url
 
     brand = submission.brand
     context = {
