@@ -119,8 +119,10 @@ def generate(n: int) -> str:
 def start_gunicorn(data_dir: str, port: int, *, page_cache: bool) -> subprocess.Popen:
     env = dict(os.environ, WIREDESK_DATA_DIR=data_dir, WIREDESK_PORT=str(port), WIREDESK_PAGE_CACHE="true" if page_cache else "false",
                WIREDESK_LOG_LEVEL="WARNING")
-    argv = [sys.executable, "-m", "gunicorn", "wiredesk.project.wsgi:application", "--bind", f"127.0.0.1:{port}",
-            "--workers", "2", "--threads", "1", "--log-level", "warning", "--graceful-timeout", "5"]
+    from wiredesk.core.processes import web_argv
+
+    # Exactly what `wiredesk web` runs (gunicorn managing 2 uvicorn workers, the page front).
+    argv = web_argv(bind="127.0.0.1", port=port, workers=2) + ["--log-level", "warning"]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(port)
     return proc

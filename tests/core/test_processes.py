@@ -128,7 +128,8 @@ def test_sigterm_to_the_supervisor_stops_every_child_and_exits_0(tmp_path):
 def test_command_lines(settings):
     settings.WIREDESK_BIND, settings.WIREDESK_PORT = "127.0.0.1", 8123
     web = web_argv(workers=3)
-    assert web[:3] == [sys.executable, "-m", "gunicorn"] and "wiredesk.project.wsgi:application" in web
+    assert web[:3] == [sys.executable, "-m", "gunicorn"] and "wiredesk.project.asgi:application" in web
+    assert web[web.index("--worker-class") + 1] == "wiredesk.project.web_worker.WebWorker"
     assert web[web.index("--bind") + 1] == "127.0.0.1:8123" and web[web.index("--workers") + 1] == "3"
     worker = worker_argv(concurrency=4)
     assert worker[:5] == [sys.executable, "-m", "celery", "-A", "wiredesk.project"] and "worker" in worker

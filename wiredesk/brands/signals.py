@@ -1,7 +1,8 @@
 """A change to a brand shows on its pages at once, not when the page cache expires.
 
-Pages are cached under the content generation (wiredesk.core.generation) and host names are
-looked up through a short-lived map: both are reset once the change is committed.
+Pages are cached under the content generation (wiredesk.core.generation), and brands are read
+through a short-lived table of host names, brands and their sources: both are reset once the
+change is committed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def _brand_changed(**kwargs) -> None:
         cache.delete(HOSTS_KEY)
         content_changed()
 
+    # Dropped at once too, so the rest of this transaction (a release published together with
+    # its brand's releases source, say) reads the change; again on commit, in case another
+    # process cached the old table in between.
+    cache.delete(HOSTS_KEY)
     transaction.on_commit(reset)
 
 

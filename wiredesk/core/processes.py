@@ -18,13 +18,16 @@ class Proc:
     argv: list[str]
 
 
-def web_argv(*, bind: str | None = None, port: int | None = None, workers: int = 2, threads: int = 1) -> list[str]:
-    """gunicorn serving the WSGI app (the production server, also on one machine)."""
+def web_argv(*, bind: str | None = None, port: int | None = None, workers: int = 2) -> list[str]:
+    """gunicorn managing uvicorn workers that serve the ASGI app (the production server).
+
+    No access log: it would hold readers' addresses; the proxy in front keeps the request log.
+    """
     return [
-        sys.executable, "-m", "gunicorn", "wiredesk.project.wsgi:application",
+        sys.executable, "-m", "gunicorn", "wiredesk.project.asgi:application",
+        "--worker-class", "wiredesk.project.web_worker.WebWorker",
         "--bind", f"{bind or settings.WIREDESK_BIND}:{port or settings.WIREDESK_PORT}",
-        "--workers", str(workers), "--threads", str(threads),
-        "--access-logfile", "-", "--graceful-timeout", "10",
+        "--workers", str(workers), "--graceful-timeout", "10",
     ]
 
 

@@ -146,6 +146,12 @@ TABLE: tuple[Var, ...] = (
        "Cache whole pages per brand and path until new articles land (off: every request renders)."),
     _v("WIREDESK_PAGE_CACHE_SECONDS", "int", "300",
        "Longest time a page stays in the cache, and the s-maxage a CDN in front may keep it."),
+    _v("WIREDESK_PAGE_FRONT_MB", "count", "64",
+       "Memory each web worker gives to the pages it answers before Django runs (the page "
+       "front); 0 turns the front off and every request goes through Django's page cache."),
+    _v("WIREDESK_PAGE_FRONT_RECHECK", "float", "0.25",
+       "Seconds the page front trusts its copy of the content generation: a page changes at "
+       "most this long after new content lands."),
     _v("WIREDESK_IMAGE_SOURCES", "list", "https:",
        "Where article images may load from (the Content-Security-Policy img-src), e.g. "
        "`https:` or `https://images.wire.example`. `make run` adds `http:` for the demo wires."),

@@ -242,6 +242,11 @@ PAGE_CACHE = {
     "s_maxage": E["WIREDESK_PAGE_CACHE_SECONDS"],
     "swr": 600,
 }
+# The web workers' page front (wiredesk/web/front.py): pages replayed before Django runs.
+PAGE_FRONT = {
+    "max_bytes": E["WIREDESK_PAGE_FRONT_MB"] * 1024 * 1024,
+    "recheck": E["WIREDESK_PAGE_FRONT_RECHECK"],
+}
 RAIL_CACHE_SECONDS = 60
 IMAGE_SOURCES = E["WIREDESK_IMAGE_SOURCES"]
 

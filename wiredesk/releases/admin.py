@@ -28,6 +28,7 @@ from wiredesk.releases import selectors
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
 from wiredesk.releases.services import moderation
 from wiredesk.releases.services.publish import image_url, preview_article, release_section
+from wiredesk.web.context import brand_context
 from wiredesk.text.dates import format_local
 
 Status = Submission.Status
@@ -289,7 +290,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         article = preview_article(submission, now=timezone.now())
         brand = submission.brand
         context = page_context(article, related=[], rail=[], canonical=request.build_absolute_uri())
-        context.update(brand=brand, nav_sections=[(s, SECTION_NAMES.get(s, s.title())) for s in brand.section_list])
+        context.update(brand_context(brand))
         response = render(request, "web/article.html", context)
         # The middleware leaves /admin/ alone (the admin's own pages need inline scripts);
         # this page shows submitted text, so it gets the public site's policy, set here.

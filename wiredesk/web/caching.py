@@ -29,12 +29,17 @@ def _cache_control() -> str:
     return f"public, max-age={c['max_age']}, s-maxage={c['s_maxage']}, stale-while-revalidate={c['swr']}"
 
 
-def _not_modified(request, etag: str, last_modified: int) -> bool:
-    inm = request.headers.get("If-None-Match")
-    if inm is not None:
-        tags = [t.strip() for t in inm.split(",")]
+# The header by which a cacheable page tells the page front (wiredesk/web/front.py) which
+# content generation it was rendered for; the front removes it before the response leaves.
+FRONT_HEADER = "X-Wiredesk-Page"
+
+
+def not_modified(if_none_match: str | None, if_modified_since: str | None, etag: str, last_modified: int) -> bool:
+    """Whether a conditional GET with these header values may be answered 304."""
+    if if_none_match is not None:
+        tags = [t.strip() for t in if_none_match.split(",")]
         return "*" in tags or etag in tags or f"W/{etag}" in tags
-    ims = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    ims = parse_http_date_safe(if_modified_since or "")
     return ims is not None and last_modified <= ims
 
 
@@ -83,7 +88,8 @@ def cached_page(view=None, *, params: tuple[str, ...] = PAGE_PARAMS):
             response["Cache-Control"] = "private, no-store"
             return response
         page, has_query = _page_key(request, params)
-        key = f"page:{content_generation()}:{page}"
+        generation = content_generation()
+        key = f"page:{generation}:{page}"
         hit = caches["pages"].get(key) if settings.PAGE_CACHE["enabled"] else None
         if hit is None:
             response = view(request, *args, **kwargs)
@@ -101,10 +107,12 @@ def cached_page(view=None, *, params: tuple[str, ...] = PAGE_PARAMS):
             if settings.PAGE_CACHE["enabled"]:
                 caches["pages"].set(key, hit, settings.PAGE_CACHE["ttl"])
         body, content_type, etag, last_modified = hit
-        if _not_modified(request, etag, last_modified):
+        if not_modified(request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"), etag, last_modified):
             response = HttpResponseNotModified()
         else:
             response = HttpResponse(body, content_type=content_type)
+            if settings.PAGE_CACHE["enabled"]:
+                response[FRONT_HEADER] = str(generation)
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
         response["Cache-Control"] = _cache_control()

@@ -67,10 +67,10 @@ def _related(brand, item: Article) -> list[dict]:
 @cached_page
 def article(request, article_id: int, slug: str):
     brand = request.brand
-    item = get_object_or_404(
-        Article.objects.select_related("source", "duplicate_of", "duplicate_of__source"), id=article_id
-    )
-    original = item.duplicate_of
+    item = get_object_or_404(Article.objects.select_related("source"), id=article_id)
+    # Duplicates are few: their original is read only for them.
+    original = (Article.objects.select_related("source").filter(id=item.duplicate_of_id).first()
+                if item.duplicate_of_id else None)
     if original is not None and brand_carries(brand=brand, article=original):
         return redirect(article_url(original), permanent=True)
     # A duplicate whose original this brand does not carry is shown itself, if carried.
