@@ -188,17 +188,26 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="for the throughput runs")
     parser.add_argument("--latency-connections", type=int, default=2, help="for the latency runs of (c) and (d)")
     parser.add_argument("--query", default="harbour ferry")
+    parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it; reuse it when it is already there")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
             sys.exit(f"{tool} is missing: apt-get install {tool if tool == 'wrk' else 'nginx-light'}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = str(Path(tmp) / "data")
+        data_dir = str(Path(args.keep).resolve() if args.keep else Path(tmp) / "data")
+        reuse = args.keep and (Path(data_dir) / "wiredesk.sqlite3").exists()
         setup_django(data_dir)
         started = time.perf_counter()
-        path = generate(args.articles)
-        print(f"generated {args.articles:,} articles in {time.perf_counter() - started:.0f} s; article page {path}")
+        if reuse:
+            from wiredesk.stories.models import Article
+
+            stored = Article.objects.get(guid="bench-50")
+            path = f"/story/{stored.id}-{stored.slug}/"
+            print(f"reusing {Article.objects.count():,} articles in {args.keep}; article page {path}")
+        else:
+            path = generate(args.articles)
+            print(f"generated {args.articles:,} articles in {time.perf_counter() - started:.0f} s; article page {path}")
 
         cached_port, plain_port, nginx_port = free_port(), free_port(), free_port()
         cached = start_gunicorn(data_dir, cached_port, page_cache=True)
