@@ -7,6 +7,9 @@ every page is fresh on its next request, without hunting for the keys a change a
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from contextlib import contextmanager
 
 from django.core.cache import cache
 
@@ -29,4 +32,35 @@ def content_changed() -> None:
     is a read and a write, and two processes changing content at once could both write the
     same next number; two random values never collide, so no change goes unseen.
     """
+    batch = _batch.__dict__
+    if batch.get("depth"):
+        now = time.monotonic()
+        if now - batch.get("last", float("-inf")) < BATCH_SECONDS:
+            batch["pending"] = True
+            return
+        batch["last"], batch["pending"] = now, False
     cache.set(KEY, secrets.randbits(62) | 1, timeout=None)
+
+
+# A refresh storing hundreds of items would start as many generations, each a shared-cache
+# write, and readers gain nothing from pages re-rendered every few milliseconds.
+BATCH_SECONDS = 5.0
+_batch = threading.local()
+
+
+@contextmanager
+def changes_batched():
+    """Inside this block, content changes start a new generation at most every BATCH_SECONDS
+    (so readers still see stories land during a long refresh), and once more at the end if
+    any change is still unannounced. Per thread; blocks nest."""
+    batch = _batch.__dict__
+    batch["depth"] = batch.get("depth", 0) + 1
+    try:
+        yield
+    finally:
+        batch["depth"] -= 1
+        if not batch["depth"]:
+            pending = batch.pop("pending", False)
+            batch.pop("last", None)
+            if pending:
+                content_changed()

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from wiredesk.core.generation import changes_batched
 from wiredesk.core.http import FetchError, GuardedClient, client_from_settings
 from wiredesk.ingest import schedule
 from wiredesk.ingest.extract import ExtractError, extract_article
@@ -286,7 +287,8 @@ def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: 
     client = client or client_from_settings()
     now = now or timezone.now()
     try:
-        return _refresh(source, client=client, now=now, report=report)
+        with changes_batched():  # one new page generation per few seconds, not per item
+            return _refresh(source, client=client, now=now, report=report)
     except Exception as exc:  # a bug or a time limit must not kill the worker or hide the source
         log.exception("source refresh crashed source_id=%s", source.id)
         _record_failure(source, exc, code="internal_error", now=now, report=report)

@@ -131,7 +131,7 @@ def _caches() -> dict:
     # One machine, several processes (web workers, the Celery worker): a folder they share.
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "wiredesk.core.filecache.SharedFileCache",
             "LOCATION": str(DATA_DIR / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
