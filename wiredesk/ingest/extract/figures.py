@@ -171,6 +171,8 @@ def _eligible(img: _Element, container: _Element, *, whole_page: bool) -> bool:
 
 def place_images(tree: HtmlElement, body: _Element, *, base: str) -> tuple[Image, ...]:
     """Insert the article's images into ``body`` as ``graphic`` elements; return them."""
+    if next(tree.iter("img"), None) is None:
+        return ()  # nothing to place: skip matching the paragraphs
     targets: dict[str, _Element] = {}
     for child in body:
         key = _key("".join(child.itertext()))

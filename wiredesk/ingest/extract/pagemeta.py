@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from wiredesk.ingest.formats.fields import parse_datetime
@@ -70,11 +71,15 @@ def _article_objects(value: Any, depth: int = 0):
             yield from _article_objects(value["@graph"], depth + 1)
 
 
+# Selected by libxml2 rather than by a Python test of every script of the page.
+_JSONLD_SCRIPTS = XPath(
+    "//script[translate(normalize-space(@type), 'APLICTONDJS', 'aplictondjs') = 'application/ld+json']"
+)
+
+
 def _jsonld_article(tree: HtmlElement) -> dict:
     scripts = 0
-    for script in tree.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json":
-            continue
+    for script in _JSONLD_SCRIPTS(tree):
         scripts += 1
         if scripts > _MAX_JSONLD_SCRIPTS:
             break
@@ -113,16 +118,19 @@ def _absolute_http(base: str, value: str) -> str:
 def page_metadata(tree: HtmlElement, *, url: str) -> PageMeta:
     """Read the page's own statements about title, author, publication date and image."""
     metas = _metas(tree)
-    article = _jsonld_article(tree)
-    title = next((metas[k] for k in _TITLE_KEYS if metas.get(k)), "") or _clean(article.get("headline"))
-    title = title or _first_text(tree, "h1") or _first_text(tree, "title")
+    title = next((metas[k] for k in _TITLE_KEYS if metas.get(k)), "")
     author = next((metas[k] for k in _AUTHOR_KEYS if metas.get(k) and not metas[k].startswith("http")), "")
-    author = author or _jsonld_author(article)
     published = None
-    for raw in [metas.get(k) for k in _DATE_KEYS] + [article.get("datePublished")]:
+    for raw in [metas.get(k) for k in _DATE_KEYS]:
         published = parse_datetime(raw) if raw else None
         if published:
             break
+    # JSON-LD only for what the meta tags left open (parsing it can cost more than the rest).
+    article = _jsonld_article(tree) if not (title and author and published) else {}
+    title = title or _clean(article.get("headline")) or _first_text(tree, "h1") or _first_text(tree, "title")
+    author = author or _jsonld_author(article)
+    if published is None and article.get("datePublished"):
+        published = parse_datetime(article.get("datePublished"))
     if published is None:
         for element in tree.iter("time"):
             published = parse_datetime(element.get("datetime"))
