@@ -423,6 +423,15 @@ def test_a_duplicate_redirects_to_its_original_only_where_the_original_is_carrie
     page = get(client, path, "harbour.test")
     assert page.status_code == 200 and "Ferry fares rise from March" in page.content.decode()
     assert get(client, f"/story/{original.id}-{original.slug}/", "harbour.test").status_code == 404
+    # And its lists, feeds and search show that copy too; the other brand lists the story once.
+    from wiredesk.search.services import search_index_update
+
+    search_index_update(article_ids=[original.id, duplicate.id])
+    assert "Ferry fares rise from March" in get(client, "/", "harbour.test").content.decode()
+    assert path in get(client, "/feeds/rss.xml", "harbour.test").content.decode()
+    assert path in get(client, "/search/?q=ferry+fares", "harbour.test").content.decode()
+    both_home = get(client, "/", "both.test").content.decode()
+    assert f"/story/{original.id}-" in both_home and path not in both_home
 
 
 def test_unicode_digits_in_numbers_are_not_a_server_error(client):

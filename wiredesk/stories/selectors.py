@@ -117,12 +117,17 @@ def carried_sources(*, brand) -> "QuerySet[Source]":
 
 def articles_visible(*, brand) -> "QuerySet[Article]":
     """Articles a brand shows: from the sources it carries, in its sections (every section
-    when it lists none), duplicates hidden.
+    when it lists none), duplicates hidden where the brand shows their original.
 
-    A paused source's stored stories stay visible: pausing stops polling, it unpublishes
+    A duplicate whose original the brand does not show (another wire's copy, or another
+    section) is the brand's only copy of the story, so it is listed, as its article page shows
+    it. A paused source's stored stories stay visible: pausing stops polling, it unpublishes
     nothing.
     """
-    qs = Article.objects.filter(duplicate_of__isnull=True).select_related("source")
+    original_shown = carried_source_filter(brand, prefix="duplicate_of__source__")
+    if brand.sections:
+        original_shown &= Q(duplicate_of__section__in=brand.sections)
+    qs = Article.objects.filter(Q(duplicate_of__isnull=True) | ~original_shown).select_related("source")
     qs = qs.filter(carried_source_filter(brand, prefix="source__"))
     if brand.sections:
         qs = qs.filter(section__in=brand.sections)
