@@ -7,6 +7,7 @@ runs on the front's own thread with its own connection.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -56,7 +57,9 @@ class Served:
         return self.client.get(path, **kw)
 
 
-def serve(**front_options):
+@contextlib.contextmanager
+def serving(**front_options):
+    """A uvicorn on loopback serving a PageFront over the counted Django app."""
     django = Counting()
     front = PageFront(django, **front_options)
     port = free_port()
@@ -68,7 +71,16 @@ def serve(**front_options):
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
-    return server, thread, Served(front, django, f"http://127.0.0.1:{port}")
+    served = Served(front, django, f"http://127.0.0.1:{port}")
+    try:
+        yield served
+    finally:
+        served.client.close()
+        server.should_exit = True
+        thread.join(10)
+        # Django's connection lives on the front's thread: close it there before the tables go.
+        front.executor.submit(connections.close_all).result()
+        front.executor.shutdown()
 
 
 @pytest.fixture
@@ -81,14 +93,8 @@ def site():
 
 @pytest.fixture
 def served(site):
-    server, thread, s = serve(recheck=0.0)
-    yield s
-    s.client.close()
-    server.should_exit = True
-    thread.join(10)
-    # Django's connection lives on the front's thread: close it there before the tables go.
-    s.front.executor.submit(connections.close_all).result()
-    s.front.executor.shutdown()
+    with serving(recheck=0.0) as s:
+        yield s
 
 
 def story_path(article: Article) -> str:
@@ -204,8 +210,7 @@ def test_request_bodies_over_the_cap_are_refused_before_django(served, site):
 
 def test_memory_is_bounded_and_old_pages_leave_first(site):
     articles = [store(site, f"Market report number {i}") for i in range(12)]
-    server, thread, s = serve(recheck=0.0)
-    try:
+    with serving(recheck=0.0) as s:
         s.get(story_path(articles[0]))
         page_size = s.front.used
         assert page_size > 0
@@ -217,28 +222,17 @@ def test_memory_is_bounded_and_old_pages_leave_first(site):
         kept = [key[4] for key in s.front.pages]
         assert len(kept) == 8
         assert kept == [story_path(a) for a in articles[4:]]  # the oldest left first
-    finally:
-        s.client.close()
-        server.should_exit = True
-        thread.join(10)
-        s.front.executor.submit(connections.close_all).result()
 
 
 def test_a_kept_page_expires_with_the_page_cache(site):
     path = story_path(store(site, "Orchard harvest begins early"))
-    server, thread, s = serve(recheck=0.0, ttl=1)
-    try:
+    with serving(recheck=0.0, ttl=1) as s:
         s.get(path)
         s.get(path)
         assert s.django.paths == [path]
         time.sleep(1.1)
         s.get(path)
         assert s.django.paths == [path, path]
-    finally:
-        s.client.close()
-        server.should_exit = True
-        thread.join(10)
-        s.front.executor.submit(connections.close_all).result()
 
 
 def test_plain_wsgi_never_shows_the_internal_header(site):
