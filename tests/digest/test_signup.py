@@ -223,6 +223,19 @@ def test_repeated_sign_ups_send_one_email_an_hour(client, brand, post_signup, ma
     assert len(mail_sink.to("repeat@example.com")) == 2
 
 
+def test_variants_of_one_mailbox_share_a_small_budget(client, brand, post_signup, mail_sink):
+    # Gmail ignores dots and everything after "+": these all land in one inbox.
+    variants = ["harbourfan@gmail.com", "harbour.fan@gmail.com", "harbourfan+news@gmail.com",
+                "h.arbourfan@googlemail.com", "harbour.fan+x@gmail.com"]
+    for email in variants:
+        assert post_signup(client, email).status_code == 200  # the same answer every time
+    assert len(mail_sink.messages) == 2
+    assert Subscriber.objects.count() == len(variants)  # each sign-up is kept, pending
+    # Another inbox is not held back.
+    post_signup(client, "harbourfan@example.org")
+    assert len(mail_sink.to("harbourfan@example.org")) == 1
+
+
 def test_one_email_an_hour_per_address_across_brands(client, brand, other_brand, post_signup, mail_sink):
     post_signup(client, "both@example.com", host=HOST)
     post_signup(client, "both@example.com", host=OTHER)

@@ -453,6 +453,15 @@ def test_one_verification_mail_an_hour_per_address(client, brand, post_release, 
     assert len(mail_sink.messages) == 2
 
 
+def test_variants_of_one_mailbox_share_a_small_budget(client, brand, post_release, mail_sink):
+    variants = ["clubsec@gmail.com", "club.sec@gmail.com", "clubsec+a@googlemail.com", "c.lubsec+b@gmail.com"]
+    for n, email in enumerate(variants):
+        answer = post_release(client, release_data(contact_email=email, headline=f"Club release number {n}"))
+        assert answer.status_code == 200
+    assert len(mail_sink.messages) == 2
+    assert Submission.objects.count() == len(variants)  # every release is kept, unverified
+
+
 def test_a_failed_mail_frees_the_hourly_slot(client, brand, post_release, mail_sink, settings, caplog):
     from tests.mailsink import free_port
 

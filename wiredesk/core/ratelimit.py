@@ -46,6 +46,26 @@ def hit(limit: Limit, subject: str, *, now: float | None = None) -> int | None:
     return max(1, int((window + 1) * limit.seconds - now))
 
 
+# Providers that ignore dots in the local part (and treat googlemail.com as gmail.com).
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox_bucket(email: str) -> str:
+    """What a per-mailbox limit counts: the mailbox an address delivers to.
+
+    ``a.b.c+news@googlemail.com`` and ``abc@gmail.com`` reach one inbox, as do ``jo+x@example.org``
+    and ``jo@example.org`` at most providers: counting exact addresses would let anyone send
+    that inbox any number of confirmation mails an hour through the variants.
+    """
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return f"mailbox:{domain}"
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), _DOTLESS_DOMAINS[domain]
+    return f"mailbox:{local}@{domain}"
+
+
 def ip_bucket(ip: str) -> str:
     """What a per-IP limit counts: the address, or for IPv6 its /64 network (one subscriber
     line gets a whole /64, so counting single IPv6 addresses would give unlimited tries)."""

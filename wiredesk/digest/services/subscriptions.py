@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
-from wiredesk.core.ratelimit import Limit, hit, ip_bucket
+from wiredesk.core.ratelimit import Limit, hit, ip_bucket, mailbox_bucket
 from wiredesk.digest import links, tasks
 from wiredesk.digest.models import Subscriber
 from wiredesk.digest.tokens import CONFIRM_MAX_AGE, read_token
@@ -34,6 +34,9 @@ SIGNUP_LIMITS = (
     Limit("newsletter-signup-10min", 5, 600),
     Limit("newsletter-signup-day", 30, 24 * 3600),
 )
+# Address variants that reach one inbox (dots at Gmail, +tags) share this budget, on top of the
+# one mail an hour per exact address.
+MAILBOX_LIMIT = Limit("newsletter-mail-mailbox", 2, 3600)
 USER_AGENT_MAX = 300
 
 
@@ -128,6 +131,9 @@ def _subscribe_locked(brand, email, sections, signup_ip, now) -> Subscriber | No
         ])
     if not _mail_slot_claim(subscriber, now):
         log.info("signup mail skipped subscriber_id=%s reason=hourly-limit", subscriber.pk)
+        return subscriber
+    if hit(MAILBOX_LIMIT, mailbox_bucket(email), now=now.timestamp()):
+        log.info("signup mail skipped subscriber_id=%s reason=mailbox-limit", subscriber.pk)
         return subscriber
     subscriber_id = subscriber.pk
     transaction.on_commit(lambda: tasks.send_confirmation_email.delay(subscriber_id), robust=True)

@@ -21,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 
-from wiredesk.core.ratelimit import Limit, hit, ip_bucket
+from wiredesk.core.ratelimit import Limit, hit, ip_bucket, mailbox_bucket
 from wiredesk.releases import checks, images, tasks
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
 from wiredesk.releases.tokens import VERIFY_MAX_AGE, read_token, status_url, verify_url
@@ -33,6 +33,9 @@ Status = Submission.Status
 # Every POST of the form (a check stores images too), then every release sent, per IP.
 FORM_LIMITS = (Limit("release-form-10min", 30, 600), Limit("release-form-day", 150, 24 * 3600))
 SEND_LIMITS = (Limit("release-send-day", 10, 24 * 3600),)
+# Address variants that reach one inbox (dots at Gmail, +tags) share this budget, on top of the
+# one mail an hour per exact address.
+MAILBOX_LIMIT = Limit("release-mail-mailbox", 2, 3600)
 ADDRESS_DAY_MAX = 5  # releases per contact address per 24 hours
 MAIL_INTERVAL = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -184,7 +187,7 @@ def submission_create(
             )
         AuditEntry.objects.create(submission=submission, action=AUDIT_SUBMITTED, detail=f"images={attached}")
         log.info("release submitted submission_id=%s brand_id=%s images=%s", submission.pk, brand.pk, attached)
-        if _mail_slot_free(email, now):
+        if _mail_slot_free(email, now) and not hit(MAILBOX_LIMIT, mailbox_bucket(email), now=now.timestamp()):
             AuditEntry.objects.create(submission=submission, action=AUDIT_MAIL)
             submission_id = submission.pk
             transaction.on_commit(lambda: tasks.send_verification_email.delay(submission_id), robust=True)
