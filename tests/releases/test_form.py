@@ -282,6 +282,33 @@ def test_each_field_error_is_shown_beside_its_field_and_keeps_what_was_typed(
         assert value_of(doc, "contact_email") == changes[field]
 
 
+def test_a_release_date_alone_means_the_start_of_the_day_even_where_midnight_is_skipped(client, brand, post_release):
+    # Santiago moves its clocks from 00:00 to 01:00 once a year: that day starts at 01:00.
+    from zoneinfo import ZoneInfo
+
+    from wiredesk.releases.forms import day_start_utc, local_to_utc
+
+    santiago = ZoneInfo("America/Santiago")
+    today = timezone.now().astimezone(santiago).date()
+    skipped = []
+    for ahead in range(2, 360):
+        day = today + dt.timedelta(days=ahead)
+        try:
+            local_to_utc(day, dt.time(0, 0), santiago)
+        except ValueError:
+            skipped.append(day)
+    if not skipped:
+        pytest.skip("no skipped midnight in America/Santiago within a year (time zone rules changed)")
+    day = skipped[0]
+    start = day_start_utc(day, santiago)
+    assert start.astimezone(santiago).time() == dt.time(1, 0) and start.astimezone(santiago).date() == day
+    brand.time_zone = "America/Santiago"
+    brand.save()
+    answer = post_release(client, release_data(release_date=day.isoformat()))
+    assert answer.status_code == 200, body_of(answer)
+    assert Submission.objects.get().embargo_until == start
+
+
 def test_an_embargo_time_that_has_passed_or_does_not_exist(client, brand, post_release):
     now_local = timezone.now().astimezone(brand.tz)
     if now_local.hour == 0 and now_local.minute < 5:

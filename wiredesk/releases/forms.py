@@ -99,6 +99,17 @@ def local_to_utc(day: dt.date, time: dt.time, tz: ZoneInfo) -> dt.datetime:
     return utc
 
 
+def day_start_utc(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """The first instant of a local day as UTC: midnight, or the moment the clocks jump to
+    where a zone moves them forward at midnight (Santiago, Havana, Beirut in some years)."""
+    for minutes in range(0, 24 * 60, 15):
+        try:
+            return local_to_utc(day, dt.time(minutes // 60, minutes % 60), tz)
+        except ValueError:
+            continue
+    raise ValueError("no local time on that day")
+
+
 class LineField(forms.CharField):
     """One line of text: control characters (CR and LF above all) are refused, not stripped."""
 
@@ -283,7 +294,8 @@ class ReleaseForm(forms.Form):
             self.add_error("release_date", "The release date is more than a year ahead.")
             return
         try:
-            when = local_to_utc(day, time or dt.time(0, 0), tz)
+            # A date alone means the start of that day, even where the clocks skip midnight.
+            when = local_to_utc(day, time, tz) if time else day_start_utc(day, tz)
         except ValueError:
             self.add_error("embargo_time", f"That time does not exist in {self.brand.time_zone} (the clocks change). "
                                            "Choose another.")
