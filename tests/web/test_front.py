@@ -8,7 +8,9 @@ runs on the front's own thread with its own connection.
 from __future__ import annotations
 
 import contextlib
+import io
 import socket
+import sys
 import threading
 import time
 
@@ -246,8 +248,8 @@ def test_plain_wsgi_never_shows_the_internal_header(site):
 
     environ = {
         "REQUEST_METHOD": "GET", "PATH_INFO": story_path(article), "QUERY_STRING": "", "SERVER_NAME": HOST,
-        "SERVER_PORT": "80", "HTTP_HOST": HOST, "wsgi.url_scheme": "http", "wsgi.input": __import__("io").BytesIO(),
-        "wsgi.errors": __import__("sys").stderr, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_PORT": "80", "HTTP_HOST": HOST, "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
     }
     body = b"".join(application(environ, start_response))
     assert seen["status"].startswith("200") and b"Bridge repairs finish" in body

@@ -17,7 +17,8 @@ class BrandMiddleware:
             # Staff pages, assets and the mail provider's webhooks are the same for every brand.
             request.brand = None
             return self.get_response(request)
-        host = request.get_host().rsplit(":", 1)[0] if not request.get_host().endswith("]") else request.get_host()
+        host = request.get_host()
+        host = host if host.endswith("]") else host.rsplit(":", 1)[0]  # without the port ([v6] has none)
         brand = brand_for_host(host)
         if brand is None:
             # The plain error page, rendered without the request: nothing of it comes from the Host.

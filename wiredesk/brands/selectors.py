@@ -1,6 +1,8 @@
-"""Reads of brands: which brand a host name belongs to."""
+"""Reads of brands: which brand a host name belongs to, and the sources a brand carries."""
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +14,22 @@ HOSTS_KEY = "brands:table:v2"
 HOSTS_TTL = 60  # seconds: a change made outside the admin (a raw update) shows within a minute
 
 
+def _split(rows) -> tuple[list[int], list[int]]:
+    """(wire source ids, releases source ids) of (source id, source kind) rows."""
+    wires = [source_id for source_id, kind in rows if kind != Source.Kind.RELEASES]
+    releases = [source_id for source_id, kind in rows if kind == Source.Kind.RELEASES]
+    return wires, releases
+
+
+def linked_sources(brand) -> tuple[list[int], list[int]]:
+    """(wire source ids, releases source ids) linked to the brand. A brand from the brand table
+    carries them already; any other instance reads them once and keeps them."""
+    linked = getattr(brand, "_linked_sources", None)
+    if linked is None:
+        linked = brand._linked_sources = _split(brand.brandsource_set.values_list("source_id", "source__kind"))
+    return linked
+
+
 def _brand_table() -> dict:
     """{"hosts": host name -> brand id, "brands": brand id -> Brand with its sources}, cached.
 
@@ -21,20 +39,15 @@ def _brand_table() -> dict:
     table = cache.get(HOSTS_KEY)
     if table is None:
         brands = {brand.id: brand for brand in Brand.objects.all()}
-        linked: dict[int, tuple[list[int], list[int]]] = {brand_id: ([], []) for brand_id in brands}
+        rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for brand_id, source_id, kind in BrandSource.objects.values_list("brand_id", "source_id", "source__kind"):
-            linked[brand_id][1 if kind == Source.Kind.RELEASES else 0].append(source_id)
+            rows[brand_id].append((source_id, kind))
         for brand_id, brand in brands.items():
-            brand._linked_sources = linked[brand_id]  # what stories.selectors._carried reads
+            brand._linked_sources = _split(rows[brand_id])
         hosts = {host.lower(): brand.id for brand in brands.values() for host in brand.hosts}
         table = {"hosts": hosts, "brands": brands}
         cache.set(HOSTS_KEY, table, HOSTS_TTL)
     return table
-
-
-def brand_hosts() -> dict[str, int]:
-    """Every brand host name mapped to its brand id (cached briefly)."""
-    return _brand_table()["hosts"]
 
 
 def brand_for_host(host: str) -> Brand | None:

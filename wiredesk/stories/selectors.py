@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterable
 from django.db import connection
 from django.db.models import Q
 
+from wiredesk.brands.selectors import linked_sources
 from wiredesk.sources.models import Source
 from wiredesk.stories.dedup import Candidate
 from wiredesk.stories.models import Article
@@ -78,22 +79,10 @@ def recent_publication_times(*, source_id: int, limit: int = 20) -> list:
 
 # --- what readers see -------------------------------------------------------------------
 
-def _carried(brand) -> tuple[list[int], list[int]]:
-    """(wire source ids, releases source ids) linked to the brand; remembered on the instance,
-    which lives for one request."""
-    linked = getattr(brand, "_linked_sources", None)
-    if linked is None:
-        rows = list(brand.brandsource_set.values_list("source_id", "source__kind"))
-        wires = [sid for sid, kind in rows if kind != Source.Kind.RELEASES]
-        releases = [sid for sid, kind in rows if kind == Source.Kind.RELEASES]
-        linked = brand._linked_sources = (wires, releases)
-    return linked
-
-
 def carried_source_filter(brand, prefix: str = "") -> Q:
     """Which sources a brand carries: the wires it lists (every wire when it lists none), and
     its own news releases. Releases submitted to one brand never show on another."""
-    wires, releases = _carried(brand)
+    wires, releases = linked_sources(brand)
     wire_part = Q(**{f"{prefix}id__in": wires}) if wires else Q(**{f"{prefix}kind": Source.Kind.WIRE})
     return wire_part | Q(**{f"{prefix}id__in": releases})
 
@@ -101,7 +90,7 @@ def carried_source_filter(brand, prefix: str = "") -> Q:
 def brand_carries(*, brand, article: Article) -> bool:
     """articles_visible's rule for one article already loaded (with its source), without a query
     beyond the brand's own list of sources; duplicates are the caller's business."""
-    wires, releases = _carried(brand)
+    wires, releases = linked_sources(brand)
     if article.source_id in releases:
         carried = True
     elif wires:

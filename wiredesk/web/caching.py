@@ -88,7 +88,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = PAGE_PARAMS):
             response["Cache-Control"] = "private, no-store"
             return response
         page, has_query = _page_key(request, params)
-        generation = content_generation()
+        generation = request.content_generation = content_generation()  # parts of the page reuse it
         key = f"page:{generation}:{page}"
         hit = caches["pages"].get(key) if settings.PAGE_CACHE["enabled"] else None
         if hit is None:

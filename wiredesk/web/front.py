@@ -86,10 +86,8 @@ class PageFront:
 
     # -- ASGI -------------------------------------------------------------------------------
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "lifespan":
-            return await _lifespan(receive, send)
         if scope["type"] != "http":
-            return None  # no websockets here: uvicorn closes the connection
+            return None  # no lifespan (Django has none) and no websockets here
         method = scope["method"]
         if method not in ("GET", "HEAD") or not self.max_bytes:
             return await self.django(scope, receive, send)
@@ -134,8 +132,7 @@ class PageFront:
 
     @staticmethod
     def _storable(headers: list[tuple[bytes, bytes]]) -> bool:
-        for name, value in headers:
-            name = name.lower()
+        for name, value in headers:  # names arrive lower-cased (_run_wsgi)
             if name == b"set-cookie":
                 return False
             if name == b"vary":
@@ -148,7 +145,7 @@ class PageFront:
         size = len(body) + sum(len(n) + len(v) for n, v in headers) + 200
         if size > self.max_bytes // 8:
             return
-        values = {n.lower(): v.decode("latin-1") for n, v in headers}
+        values = {n: v.decode("latin-1") for n, v in headers}
         etag = values.get(b"etag")
         last_modified = parse_http_date_safe(values.get(b"last-modified", ""))
         if not etag or last_modified is None:
@@ -259,16 +256,6 @@ def _run_wsgi(app, environ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     status, headers = started
     encoded = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
     return int(status.split(" ", 1)[0]), encoded, b"".join(chunks)
-
-
-async def _lifespan(receive, send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 async def _plain(send, status: int, text: bytes) -> None:

@@ -21,14 +21,20 @@ def article_url(article: Article) -> str:
     return reverse("article", args=[article.id, article.slug])
 
 
-def _rail(brand, article: Article) -> list[dict]:
-    # Built from what is recent when the page is asked for, not frozen into the article.
-    key = f"rail:{brand.id}:{article.section}:{content_generation()}"
-    teasers = cache.get(key)
-    if teasers is None:
-        teasers = rail_teasers(rail_articles(brand=brand, exclude_section=article.section, limit=12))
-        cache.set(key, teasers, settings.RAIL_CACHE_SECONDS)
-    return teasers  # other sections only, so never the article itself
+def _briefly(request, key: str, compute):
+    """A part of the page remembered for RAIL_CACHE_SECONDS under the current content
+    generation: it changes only when stories land. The generation is the one cached_page read
+    for this request, when it did."""
+    generation = getattr(request, "content_generation", None) or content_generation()
+    return cache.get_or_set(f"{key}:{generation}", compute, settings.RAIL_CACHE_SECONDS)
+
+
+def _rail(request, article: Article) -> list[dict]:
+    # Built from what is recent when the page is asked for, not frozen into the article;
+    # other sections only, so never the article itself.
+    brand = request.brand
+    return _briefly(request, f"rail:{brand.id}:{article.section}",
+                    lambda: rail_teasers(rail_articles(brand=brand, exclude_section=article.section, limit=12)))
 
 
 def is_release(article: Article) -> bool:
@@ -50,18 +56,16 @@ def page_context(item: Article, *, related: list, rail: list, canonical: str) ->
     }
 
 
-def _related(brand, item: Article) -> list[dict]:
-    """The READ MORE link: the source's own, else one chosen from the section's recent stories
-    (remembered briefly, like the rail, since it changes only when stories land)."""
+def _related(request, item: Article) -> list[dict]:
+    """The READ MORE link: the source's own, else one chosen from the section's recent stories."""
     if item.related:
         return item.related
-    key = f"related:{brand.id}:{item.id}:{content_generation()}"
-    related = cache.get(key)
-    if related is None:
-        chosen = pick_related(item, related_candidates(brand=brand, article=item))
-        related = [{"title": chosen.title, "url": article_url(chosen), "internal": True}] if chosen else []
-        cache.set(key, related, settings.RAIL_CACHE_SECONDS)
-    return related
+
+    def choose() -> list[dict]:
+        chosen = pick_related(item, related_candidates(brand=request.brand, article=item))
+        return [{"title": chosen.title, "url": article_url(chosen), "internal": True}] if chosen else []
+
+    return _briefly(request, f"related:{request.brand.id}:{item.id}", choose)
 
 
 @cached_page
@@ -80,7 +84,7 @@ def article(request, article_id: int, slug: str):
         return redirect(article_url(item), permanent=True)
     canonical = (item.canonical_url if item.source.canonical_to_original and item.canonical_url else
                  request.build_absolute_uri(article_url(item)))
-    context = page_context(item, related=_related(brand, item), rail=_rail(brand, item), canonical=canonical)
+    context = page_context(item, related=_related(request, item), rail=_rail(request, item), canonical=canonical)
     response = render(request, "web/article.html", context)
     response.last_modified_ts = item.changed_at.timestamp()
     return response
