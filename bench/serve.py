@@ -82,6 +82,7 @@ def generate(n: int) -> str:
     from django.utils import timezone
 
     from storage import settle_database, store_articles
+    from wiredesk.stories.services import place_slug
     from wiredesk.brands.models import Brand, BrandSource
     from wiredesk.search.services import search_index_rebuild
     from wiredesk.sources.models import Source
@@ -104,7 +105,7 @@ def generate(n: int) -> str:
             source=source, guid=f"bench-{i}", guid_key=sha(f"bench-{i}"),
             canonical_url=f"https://wire.bench.example/news/{i}", url_key=sha(f"u{i}"),
             slug=f"story-{i}", title=sentence(rng, 8)[:-1], body_html="".join(f"<p>{p}</p>" for p in paragraphs),
-            lead_text=" ".join(paragraphs)[:600], lead_kind="dateline", lead_raw=lead, dateline_place=place,
+            lead_text=" ".join(paragraphs)[:600], lead_kind="dateline", lead_raw=lead, dateline_place=place, place_slug=place_slug(place),
             published_at=now - dt.timedelta(minutes=i), section=SECTIONS[i % 4], language="en",
             fingerprint=sha(f"f{i}"), raw_hash=sha(f"r{i}"),
         )

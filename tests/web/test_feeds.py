@@ -57,7 +57,7 @@ def make_article(source: Source, title: str = "Harbour board approves new ferry 
         guid=f"urn:test:{n}", guid_key=hashlib.sha256(f"urn:test:{n}".encode()).hexdigest(),
         canonical_url=f"https://{source.host}/news/{n}", slug=f"story-{n}", title=title, body_html=body,
         lead_text=f"PORT ELLIS, Westmark: {title}. More words follow here.", lead_raw="PORT ELLIS, Westmark:",
-        lead_kind="dateline", dateline_place="PORT ELLIS", published_at=published, section="world",
+        lead_kind="dateline", dateline_place="PORT ELLIS", place_slug="port-ellis", published_at=published, section="world",
         language="en", fingerprint=f"fp{n}", raw_hash=f"raw{n}",
     )
     values.update(fields)

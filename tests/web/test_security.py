@@ -24,7 +24,7 @@ from wiredesk.ingest.normalize import normalize
 from wiredesk.ingest.types import Decision, Image, RawItem, SourcePolicy
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
-from wiredesk.stories.services import article_upsert
+from wiredesk.stories.services import article_upsert, place_slug
 from wiredesk.text.sanitize import sanitize_html
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def hostile(django_capture_on_commit_callbacks):
             source_id=wire.id, decision=Decision(action="new"))[0]
         # Datelines, captions and credits are parsed from plain text; put payloads in them too.
         Article.objects.filter(id=article.id).update(
-            lead_raw=f"{PAYLOAD}:", dateline_place=PAYLOAD, credit_tag=PAYLOAD,
+            lead_raw=f"{PAYLOAD}:", dateline_place=PAYLOAD, place_slug=place_slug(PAYLOAD), credit_tag=PAYLOAD,
             lead_text=f"{PAYLOAD}: The harbour board met on Tuesday.",
         )
         Source.objects.filter(id=wire.id).update(closing_credit="")

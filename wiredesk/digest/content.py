@@ -51,7 +51,7 @@ def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_sectio
             first_seen_at__lte=cutoff,
             published_at__gte=cutoff - MAX_AGE,
         )
-        .select_related(None)
+        .prefetch_related(None)
         .only(*_RANK_FIELDS)
         .order_by()
     )

@@ -22,6 +22,8 @@ class Article(models.Model):
     lead_kind = models.CharField(max_length=12, default="none")
     lead_raw = models.CharField(max_length=300, blank=True)
     dateline_place = models.CharField(max_length=120, blank=True, db_index=True)
+    place_slug = models.SlugField(max_length=130, blank=True, db_index=False,
+                                  help_text="The dateline place as the address of its page (st-agnes-bay)")
     dateline_date = models.DateField(null=True, blank=True)
     agency = models.CharField(max_length=120, blank=True)
     photo_credit = models.CharField(max_length=300, blank=True)
@@ -51,6 +53,10 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["source", "url_key"], name="article_source_url"),
             models.Index(fields=["section", "-published_at"], name="article_section_recent"),
+            # Source and place pages: one source's or place's newest stories without a sort
+            # (ascending, so a backward walk gives published_at and id both descending).
+            models.Index(fields=["source", "published_at"], name="article_source_recent"),
+            models.Index(fields=["place_slug", "published_at"], name="article_place_recent"),
         ]
 
     def __str__(self) -> str:

@@ -79,12 +79,19 @@ def recent_publication_times(*, source_id: int, limit: int = 20) -> list:
 
 # --- what readers see -------------------------------------------------------------------
 
-def carried_source_filter(brand, prefix: str = "") -> Q:
+def carried_source_filter(brand, field: str = "id") -> Q:
     """Which sources a brand carries: the wires it lists (every wire when it lists none), and
-    its own news releases. Releases submitted to one brand never show on another."""
+    its own news releases. Releases submitted to one brand never show on another.
+
+    ``field`` names the source id on the queryset filtered: ``id`` on sources, ``source_id`` on
+    articles. The rule is written on ids alone, never through a join with the sources table:
+    with that join in an article list, SQLite reads the sources first and then sorts every
+    stored article instead of walking the publication-time index (170 ms instead of 0.1 ms
+    for the newest 12 of 100,000).
+    """
     wires, releases = linked_sources(brand)
-    wire_part = Q(**{f"{prefix}id__in": wires}) if wires else Q(**{f"{prefix}kind": Source.Kind.WIRE})
-    return wire_part | Q(**{f"{prefix}id__in": releases})
+    every_wire = Source.objects.filter(kind=Source.Kind.WIRE).values("id")
+    return Q(**{f"{field}__in": wires or every_wire}) | Q(**{f"{field}__in": releases})
 
 
 def brand_carries(*, brand, article: Article) -> bool:
@@ -113,11 +120,13 @@ def articles_visible(*, brand) -> "QuerySet[Article]":
     it. A paused source's stored stories stay visible: pausing stops polling, it unpublishes
     nothing.
     """
-    original_shown = carried_source_filter(brand, prefix="duplicate_of__source__")
+    original_shown = carried_source_filter(brand, field="duplicate_of__source_id")
     if brand.sections:
         original_shown &= Q(duplicate_of__section__in=brand.sections)
-    qs = Article.objects.filter(Q(duplicate_of__isnull=True) | ~original_shown).select_related("source")
-    qs = qs.filter(carried_source_filter(brand, prefix="source__"))
+    # The sources come with one query of their own (a handful of rows), not a join: see
+    # carried_source_filter.
+    qs = Article.objects.filter(Q(duplicate_of__isnull=True) | ~original_shown).prefetch_related("source")
+    qs = qs.filter(carried_source_filter(brand, field="source_id"))
     if brand.sections:
         qs = qs.filter(section__in=brand.sections)
     return qs
@@ -141,5 +150,5 @@ def related_candidates(*, brand, article: Article, limit: int = 30) -> list[Arti
     """Recent stories of the same section, to choose a READ MORE link from."""
     return list(
         articles_visible(brand=brand).filter(section=article.section).exclude(id=article.id)
-        .select_related(None).only("id", "slug", "title", "published_at").order_by("-published_at", "-id")[:limit]
+        .prefetch_related(None).only("id", "slug", "title", "published_at").order_by("-published_at", "-id")[:limit]
     )

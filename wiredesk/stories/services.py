@@ -30,6 +30,7 @@ def _fields(item: NormalizedItem) -> dict:
         "lead_kind": item.lead.kind,
         "lead_raw": item.lead.text[:300],
         "dateline_place": item.lead.place[:120],
+        "place_slug": place_slug(item.lead.place[:120]),
         "dateline_date": item.lead.date,
         "agency": item.lead.agency[:120],
         "photo_credit": item.lead.photo_credit[:300],
@@ -43,6 +44,11 @@ def _fields(item: NormalizedItem) -> dict:
         "raw_hash": item.raw_hash,
         "notes": "\n".join(item.notes),
     }
+
+
+def place_slug(place: str) -> str:
+    """The address of a dateline place's page: "ST. AGNES BAY" is st-agnes-bay."""
+    return slugify(place)[:130]
 
 
 def article_slug(title: str) -> str:

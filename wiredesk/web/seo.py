@@ -140,7 +140,7 @@ def news_sitemap(request):
         shown_articles(brand)
         .filter(published_at__gte=since)
         .order_by("-published_at", "-id")
-        .select_related(None)
+        .prefetch_related(None)
         .only("id", "slug", "title", "published_at", "changed_at")[:NEWS_MAX_URLS]
     )
     language = (brand.language or "en").lower()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.text import slugify
 
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.stories.selectors import articles_recent, articles_visible, carried_sources
@@ -17,15 +16,60 @@ from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import rank_front
 
 PER_PAGE = 20
+MAX_PAGE = 500  # deeper pages cost a scan of all the stories before them; the archive has them
 FRONT_WINDOW = dt.timedelta(days=14)
 FRONT_LIMIT = 400
 FRONT_QUIET = 12  # fewer recent stories than this: a quiet site shows its latest, however old
 
 
+@dataclass
+class ListPage:
+    """One page of a list, newest first, without counting the whole list.
+
+    A total ("page 3 of 1,250") means counting every story of a section or source on each
+    render: 70 ms for 25,000 stories, where reading the page itself takes well under one. The
+    pager links the newer and the older page, as news sites do.
+    """
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def page_number(value: str | None) -> int:
+    """The page asked for; junk and numbers below 1 mean the first page."""
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
 def _list_page(request, qs, *, title: str, kind: str, extra: dict | None = None):
-    paginator = Paginator(qs.order_by("-published_at", "-id"), PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    context = {"title": title, "kind": kind, "page": page, "articles": list(page.object_list), **(extra or {})}
+    number = page_number(request.GET.get("page"))
+    if number > MAX_PAGE:
+        raise Http404("Lists go back %d pages; the archive by date goes further." % MAX_PAGE)
+    start = (number - 1) * PER_PAGE
+    rows = list(qs.order_by("-published_at", "-id")[start : start + PER_PAGE + 1])
+    if not rows and number > 1:
+        raise Http404("This list has no page %d." % number)
+    page = ListPage(number=number, object_list=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE)
+    context = {"title": title, "kind": kind, "page": page, "articles": page.object_list, **(extra or {})}
     response = render(request, "web/list.html", context)
     if context["articles"]:
         response.last_modified_ts = max(a.changed_at for a in context["articles"]).timestamp()
@@ -68,14 +112,12 @@ def source(request, source_id: int):
 
 @cached_page
 def place(request, place: str):
-    qs = articles_visible(brand=request.brand).exclude(dateline_place="")
-    # Datelines are stored as written ("ST. MORITZ"); the URL carries their slug. order_by()
-    # drops the model's ordering, which would otherwise join DISTINCT and give one row per story.
-    names = {slugify(p): p for p in qs.order_by().values_list("dateline_place", flat=True).distinct()}
-    if place not in names:
+    # Datelines are stored as written ("ST. MORITZ") beside the slug their page answers to.
+    qs = articles_visible(brand=request.brand).filter(place_slug=place)
+    name = qs.prefetch_related(None).order_by("-published_at", "-id").values_list("dateline_place", flat=True).first()
+    if not place or name is None:
         raise Http404("No stories from that place.")
-    return _list_page(request, qs.filter(dateline_place=names[place]), title=names[place].title(), kind="place",
-                      extra={"place": names[place]})
+    return _list_page(request, qs, title=name.title(), kind="place", extra={"place": name})
 
 
 @cached_page
