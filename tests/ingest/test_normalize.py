@@ -5,6 +5,7 @@ import datetime as dt
 
 from wiredesk.ingest.normalize import item_guid, needs_page, normalize, section_for
 from wiredesk.ingest.types import Extracted, Image, RawItem, SourcePolicy
+from wiredesk.text.sanitize import html_to_text
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
 POLICY = SourcePolicy(credit="Harbour Wire", section_map={"Markets": "business", "Tech & Science": "technology"})
@@ -107,3 +108,21 @@ def test_a_photo_above_the_first_paragraph_is_not_the_lead():
     item = normalize(raw(content_html=body), policy=POLICY, now=NOW)
     assert item.lead.place == "CORRAN FALLS"
     assert item.lead_text.startswith("CORRAN FALLS, Westmark: The mill reopened")
+
+
+def test_text_is_the_plain_text_of_the_stored_body():
+    # The search index is written from item.text instead of converting body_html again:
+    # the two must agree for every shape of body (READ MORE and credit lines taken out,
+    # figures, entities, plain-text summaries, excerpts).
+    figure = '<figure><img src="/a.jpg"><figcaption>The quay &amp; its cranes</figcaption></figure>'
+    cases = [
+        normalize(raw(), policy=POLICY, now=NOW),
+        normalize(raw(content_html=figure + BODY), policy=POLICY, now=NOW),
+        normalize(raw(content_html="First block.\n\nSecond &lt;block&gt;.", summary_html=""), policy=POLICY, now=NOW),
+        normalize(raw(), policy=dataclasses.replace(POLICY, full_text=False), now=NOW),
+        normalize(raw(content_html=""), policy=POLICY, now=NOW,
+                  extracted=Extracted(title="T", html="<p>Extracted <i>text</i> &#169; 2026</p>", text="")),
+    ]
+    for item in cases:
+        assert item.text and item.text == html_to_text(item.body_html)
+    assert "READ MORE" not in cases[0].text and "(Harbour Wire)" not in cases[0].text

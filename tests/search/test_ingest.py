@@ -96,3 +96,30 @@ def test_a_copy_from_another_wire_is_indexed_but_not_shown(wire, http):
     assert Article.objects.filter(source=second, duplicate_of__isnull=False).count() == 2
     brand = make_brand()
     assert found(brand, "regatta") == ["ledger-2"]
+
+
+@pytest.mark.sqlite_only
+def test_what_ingest_indexes_is_what_a_rebuild_from_the_stored_articles_gives(wire, http):
+    # Ingest writes the index from the text it worked out; a rebuild reads the stored bodies.
+    from django.db import connection
+
+    from wiredesk.search.backends.sqlite import TABLE
+    from wiredesk.search.services import search_index_rebuild
+
+    wire.items.append("""<item><guid>ledger-3</guid><title>Ferry fares &amp; timetables</title>
+<link>{base}/news/fares</link><category>Markets</category>
+<content:encoded><![CDATA[<figure><img src="/quay.jpg"><figcaption>The quay &amp; its cranes</figcaption></figure>
+<p>NORTH BAY: Fares rise by &pound;1 &mdash; the first rise in years.</p>
+<p>READ MORE: <a href="/news/berth">The new berth</a></p><p>(Quayside Ledger)</p>]]></content:encoded></item>""")
+    source = Source.objects.create(name="Quayside Ledger", credit="Quayside Ledger", feed_url=wire.url("/feed.xml"))
+    assert source_refresh(source_id=source.id, client=http, now=NOW).new == 3
+
+    def rows():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid, title, body FROM {TABLE} ORDER BY rowid")
+            return cursor.fetchall()
+
+    from_ingest = rows()
+    assert search_index_rebuild() == 3
+    assert from_ingest == rows() and len(from_ingest) == 3
+    assert any("£1 — the first rise" in body for _, _, body in from_ingest)

@@ -151,4 +151,5 @@ def normalize(
         raw_hash=raw.raw_hash or sha256_hex(f"{raw.guid}\n{raw.title}\n{raw.content_html}\n{raw.summary_html}"),
         excerpt_only=not policy.full_text,
         notes=notes,
+        text=text,
     )

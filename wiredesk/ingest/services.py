@@ -28,7 +28,8 @@ from wiredesk.ingest.extract.robots import robots_allows
 from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.normalize import item_guid, item_link, needs_page, normalize
 from wiredesk.ingest.types import NormalizedItem, RawItem, SourcePolicy
-from wiredesk.search.services import search_index_update
+from wiredesk.search.documents import Document, document_for
+from wiredesk.search.services import search_index_write
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.dedup import Candidate, classify
@@ -186,16 +187,16 @@ def _store_items(source: Source, items: tuple[RawItem, ...], client: GuardedClie
         wanted=lambda raw: needs_page(raw, policy, always=source.fetch_full_text),
         fetch=functools.partial(_fetch_page, client=client, robots=robots),
     )
-    to_index: list[int] = []
+    to_index: list[Document] = []
     try:
         _store_loop(source, todo, pages, policy=policy, now=now, known=known, by_url=by_url, to_index=to_index, report=report)
     finally:  # what was stored is searchable, even when the refresh stops half-way
-        search_index_update(article_ids=to_index)
+        search_index_write(to_index)
 
 
 def _store_loop(
     source: Source, todo: list[RawItem], pages: Iterator["_Page | None"], *, policy: SourcePolicy, now: dt.datetime,
-    known: dict[str, Candidate], by_url: dict[str, Candidate], to_index: list[int], report: RefreshReport,
+    known: dict[str, Candidate], by_url: dict[str, Candidate], to_index: list[Document], report: RefreshReport,
 ) -> None:
     """Prepare, classify and store each item in order; count what happened."""
     for raw, page in zip(todo, pages):
@@ -209,9 +210,11 @@ def _store_loop(
             )
             article, action = article_upsert(item=item, source_id=source.id, decision=decision)
             if article is not None:  # later items of this same feed see it, too
-                to_index.append(article.id)
+                # Indexed from the text normalize worked out, not read back and converted again.
+                to_index.append(document_for(id=article.id, title=article.title, lead_text=article.lead_text,
+                                             body_text=item.text))
                 if len(to_index) >= INDEX_BATCH:
-                    search_index_update(article_ids=to_index)
+                    search_index_write(to_index)
                     to_index.clear()
                 stored = Candidate(id=article.id, raw_hash=item.raw_hash, fingerprint=item.fingerprint, title=item.title)
                 known[sha256_hex(item.guid)] = stored

@@ -108,6 +108,7 @@ class NormalizedItem:
     raw_hash: str
     excerpt_only: bool = False
     notes: tuple[str, ...] = ()  # e.g. "extraction failed: ...; kept the feed's content"
+    text: str = ""  # plain text of body_html (what the search index holds), worked out once
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,12 @@ def _clean(text: str, limit: int) -> str:
     return text.replace("\x00", " ").replace(MARK_START, " ").replace(MARK_STOP, " ")[:limit]
 
 
-def document_for(*, id: int, title: str, body_html: str, lead_text: str) -> Document:
-    """The indexed text of an article: its title, and the plain text of its body with the lead."""
-    body = html_to_text(body_html or "")
+def document_for(*, id: int, title: str, body_html: str = "", lead_text: str, body_text: str | None = None) -> Document:
+    """The indexed text of an article: its title, and the plain text of its body with the lead.
+
+    ``body_text``, when the caller has it already (ingest does), is the plain text of
+    ``body_html`` and saves working it out again."""
+    body = html_to_text(body_html or "") if body_text is None else body_text
     lead = (lead_text or "").strip()
     if lead and " ".join(lead.split())[:80] not in " ".join(body.split()):
         body = f"{lead}\n{body}" if body else lead  # lead_text is usually the body's opening

@@ -35,6 +35,16 @@ def search_index_update(*, article_ids: Iterable[int]) -> None:
             backend.delete(set(chunk) - {r[0] for r in rows})
 
 
+def search_index_write(documents: Iterable[Document]) -> None:
+    """Write the index rows of articles whose documents the caller built (ingest, which has
+    each story's plain text at hand and so need not read the articles back)."""
+    docs = list(documents)
+    if not docs:
+        return
+    with transaction.atomic():
+        backend_for(connection).write(docs)
+
+
 def search_index_rebuild() -> int:
     """Empty the index and fill it from every stored article; returns how many were indexed."""
     backend = backend_for(connection)
