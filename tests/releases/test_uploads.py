@@ -472,3 +472,88 @@ def test_a_request_over_the_upload_cap_stops_before_any_view(client, brand, sett
     response = client.post("/releases/submit/", {"headline": "x", "image_1": big}, HTTP_HOST="harbour.test")
     assert response.status_code in (400, 403)
     assert not list(media_root.rglob("*.jpg"))
+
+
+# --- two posts of one form at once ------------------------------------------------------------
+
+
+@pytest_db
+def test_the_database_keeps_one_draft_image_per_place():
+    from django.db import IntegrityError, transaction
+
+    def draft(key: str, position: int, name: str) -> SubmissionImage:
+        image = SubmissionImage(draft_key=key, position=position)
+        image.file.save(name, ContentFile(png_bytes((40, 30))), save=False)
+        image.width, image.height = 40, 30
+        image.save()
+        return image
+
+    draft("k" * 32, 1, "a.png")
+    draft("k" * 32, 2, "b.png")  # another place
+    draft("j" * 32, 1, "c.png")  # another form
+    with pytest.raises(IntegrityError), transaction.atomic():
+        draft("k" * 32, 1, "d.png")
+    assert SubmissionImage.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_uploads_to_one_place_leave_one_image_and_no_stray_file(monkeypatch, media_root):
+    # Post A reads the form's drafts (none), then post B stores its image in the same place and
+    # commits before A writes. A's write then finds the place taken, and is done again: the
+    # place holds A's image alone, and B's file and any file of A's failed try are gone.
+    import threading
+
+    from django.db import connection
+
+    from wiredesk.releases.services import submissions as svc
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite takes the write lock at BEGIN (IMMEDIATE), so the two posts queue; and "
+                    "threads share one in-memory test database: the race is PostgreSQL's")
+
+    key = "r" * 32
+    limits = ImageLimits(5_000_000, 40_000_000)
+    a_image = image_prepare(png_bytes((300, 200)), limits=limits)
+    b_image = image_prepare(png_bytes((200, 300)), limits=limits)
+    b_done = threading.Event()
+    real_drafts_for = svc.drafts_for
+    a_reads = []
+
+    def drafts_for(*, draft_key):
+        found = real_drafts_for(draft_key=draft_key)
+        if threading.current_thread().name == "post-a":
+            a_reads.append(len(found))
+            if len(a_reads) == 1:
+                b_done.wait(10)
+        return found
+
+    monkeypatch.setattr(svc, "drafts_for", drafts_for)
+    errors = []
+
+    def post(image, done=None):
+        try:
+            svc.drafts_update(draft_key=key, new={1: image}, texts={}, removed=set())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            from django.db import connection
+
+            connection.close()
+            if done is not None:
+                done.set()
+
+    a = threading.Thread(target=post, args=(a_image,), name="post-a")
+    a.start()
+    while not a_reads:
+        time.sleep(0.01)
+    b = threading.Thread(target=post, args=(b_image, b_done), name="post-b")
+    b.start()
+    a.join(20)
+    b.join(20)
+    assert not errors
+    (draft,) = SubmissionImage.objects.filter(draft_key=key, submission__isnull=True)
+    assert draft.position == 1
+    files = sorted(p.name for p in (media_root / "releases").iterdir())
+    assert files == [draft.file.name.rsplit("/", 1)[1]]
+    # A read an empty form, found the place taken when it wrote, and won on its second try.
+    assert a_reads[:2] == [0, 1] and (draft.width, draft.height) == (300, 200)

@@ -91,6 +91,14 @@ class SubmissionImage(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            # One draft image per place of a form: two uploads racing for the same form can
+            # never leave more images than the form has places.
+            models.UniqueConstraint(
+                fields=["draft_key", "position"], condition=models.Q(submission__isnull=True) & ~models.Q(draft_key=""),
+                name="release_draft_image_place",
+            ),
+        ]
 
 
 class AuditEntry(models.Model):

@@ -18,7 +18,7 @@ from email.utils import formataddr
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 
 from wiredesk.core.ratelimit import Limit, hit, ip_bucket, mailbox_bucket
@@ -99,10 +99,30 @@ def _file_delete(image: SubmissionImage) -> None:
         transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
+DRAFT_ATTEMPTS = 3
+
+
 def drafts_update(
     *, draft_key: str, new: dict[int, images.Prepared], texts: dict[int, tuple[str, str]], removed: set[int]
 ) -> list[SubmissionImage]:
-    """Store newly accepted images, drop removed or replaced ones, keep captions; return the drafts."""
+    """Store newly accepted images, drop removed or replaced ones, keep captions; return the drafts.
+
+    Two posts of one form at once (a double click, two tabs) may both find a place empty and
+    both fill it: the database keeps one image per place, the later post's write fails, and it
+    is done again on what the other stored, so the later upload replaces the earlier one."""
+    for attempt in range(1, DRAFT_ATTEMPTS + 1):
+        try:
+            return _drafts_write(draft_key=draft_key, new=new, texts=texts, removed=removed)
+        except IntegrityError:
+            if attempt == DRAFT_ATTEMPTS:
+                raise
+            log.info("release image place taken concurrently, writing again attempt=%s", attempt)
+    raise AssertionError("unreachable")
+
+
+def _drafts_write(
+    *, draft_key: str, new: dict[int, images.Prepared], texts: dict[int, tuple[str, str]], removed: set[int]
+) -> list[SubmissionImage]:
     with transaction.atomic():
         existing = {d.position: d for d in drafts_for(draft_key=draft_key)}
         for position in (removed | set(new)) & set(existing):
@@ -115,7 +135,11 @@ def drafts_update(
             image.file.save(images.stored_name(prepared), ContentFile(prepared.data), save=False)
             # (Set after the file: assigning it resets the dimension fields.)
             image.width, image.height = prepared.width, prepared.height
-            image.save()
+            try:
+                image.save()
+            except IntegrityError:  # the place was taken meanwhile: no file left behind
+                image.file.storage.delete(image.file.name)
+                raise
             log.info("release image drafted image_id=%s format=%s", image.pk, prepared.format)
         for position, image in existing.items():
             caption, credit = texts.get(position, (image.caption, image.credit))
