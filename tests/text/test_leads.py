@@ -1,5 +1,6 @@
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
@@ -180,6 +181,10 @@ def test_split_functions_leave_unparseable_deep_html_alone():
         "<p>The ferry sailed.</p><p>READ MORE: <a href='/next'>Port reopens</a></p><p>Gulls. (Wirecast)</p>",
         "<ul><li>Read more: <a href='https://a.example/x'>X</a></li></ul><p>More (to come)</p>",
         "<p>She joined the Harbour Trust (HT)</p>",
+        "<figure><img src='/a.jpg'><figcaption>Gulls <b>at</b> dawn. (Photo: K. Moss)</figcaption></figure>"
+        "<p>PORT ELLIS: The ferry sailed.</p><figure><figcaption>Second</figcaption></figure>tail<p>End.</p>",
+        "<figure><figcaption>Only a caption</figcaption></figure>",
+        "<p>READ MORE: <a href='/n'>Next</a></p><figure><figcaption>Cap</figcaption></figure><p>Body. (Wirecast)</p>",
         "<div>" * 400 + "<p>READ MORE: Lost</p><p>Body. (Wirecast)</p>" + "</div>" * 400,
         "",
     ],
@@ -187,4 +192,7 @@ def test_split_functions_leave_unparseable_deep_html_alone():
 def test_split_story_is_the_three_calls_in_a_row(html):
     rest, related = split_related(html, base_url=BASE)
     rest, credit = split_credit_tag(rest)
-    assert split_story(html, base_url=BASE) == (rest, related, credit, html_to_text(rest))
+    story = split_story(html, base_url=BASE)
+    assert story[:4] == (rest, related, credit, html_to_text(rest))
+    # ... and the text without figures is what html_to_text finds with them cut out.
+    assert story.story_text == html_to_text(re.sub(r"<figure\b.*?</figure>", " ", rest, flags=re.S | re.I))

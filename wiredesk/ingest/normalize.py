@@ -23,7 +23,6 @@ EXCERPT_CHARS = 600
 KNOWN_SECTIONS = SECTIONS
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
-_FIGURE = re.compile(r"<figure\b.*?</figure>", re.S | re.I)
 
 
 def plain(text: str) -> str:
@@ -122,10 +121,9 @@ def normalize(
         body_html = sanitize_html(as_html(body), base_url=base, link_rel=policy.link_rel)
     else:
         body_html = _excerpt(raw.summary_html or body, base)
-    # split_related, split_credit_tag and html_to_text, parsing the body once.
-    body_html, related, credit_tag, text = split_story(body_html, base_url=base)
-    # The lead is the story's first paragraph, not the caption of a photo placed above it.
-    story_text = html_to_text(_FIGURE.sub(" ", body_html)) if "<figure" in body_html else text
+    # split_related, split_credit_tag and html_to_text, parsing the body once. The lead is
+    # the story's first paragraph, not the caption of a photo placed above it: story_text.
+    body_html, related, credit_tag, text, story_text = split_story(body_html, base_url=base)
     first, _, _ = story_text.partition("\n")
     published = to_utc(raw.published or raw.updated or (extracted.published if extracted else None), now=now)
     lead, _rest = parse_lead(first, default_year=published.year)

@@ -10,7 +10,9 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 
 from wiredesk.text.dates import month_number
-from wiredesk.text.sanitize import html_to_text, parse_fragment, tree_to_text
+from typing import NamedTuple
+
+from wiredesk.text.sanitize import html_to_text, parse_fragment, tree_texts
 from wiredesk.text.records import Lead, RelatedLink
 
 # Python's re has no \p{Lu}; build the classes from the Latin ranges wires use,
@@ -169,25 +171,42 @@ def remove_related(root, *, base_url: str | None = None) -> tuple[RelatedLink, .
     return tuple(link for _, link in found)
 
 
-def split_story(html: str, *, base_url: str | None = None) -> tuple[str, tuple[RelatedLink, ...], str, str]:
+class Story(NamedTuple):
+    html: str  # the body without its READ MORE lines and trailing credit tag
+    related: tuple[RelatedLink, ...]
+    credit_tag: str
+    text: str  # html_to_text(html)
+    story_text: str  # the same without the text of <figure> elements (captions, credits)
+
+
+def _texts(html: str) -> tuple[str, str]:
+    root = parse_fragment(html)
+    if root is None:
+        text = html_to_text(html)
+        return text, text
+    return tree_texts(root)
+
+
+def split_story(html: str, *, base_url: str | None = None) -> Story:
     """split_related, then split_credit_tag, then html_to_text of what is left.
 
-    Returns (html, related links, credit tag, text), the same as the three calls in a row,
-    parsing html once, instead of up to three times, when there is nothing to split off.
+    The same as the three calls in a row, parsing html once, instead of up to three times,
+    when there is nothing to split off; the text without figures comes from the same walk.
     """
     root = parse_fragment(html)
     if root is None:
-        return html, (), "", html_to_text(html)  # as the three calls would find it
+        text = html_to_text(html)  # as the three calls would find it
+        return Story(html, (), "", text, text)
     related = remove_related(root, base_url=base_url) if "more" in html.lower() else ()
     if related:  # rare: take the three-call path on the re-serialized html
         html = _serialize(root)
         html, credit_tag = split_credit_tag(html)
-        return html, related, credit_tag, html_to_text(html)
+        return Story(html, related, credit_tag, *_texts(html))
     credit_tag = remove_credit_tag(root) if ")" in html else ""
     if credit_tag:
         html = _serialize(root).rstrip()
-        return html, (), credit_tag, html_to_text(html)
-    return html, (), "", tree_to_text(root)
+        return Story(html, (), credit_tag, *_texts(html))
+    return Story(html, (), "", *tree_texts(root))
 
 
 def _related_link(element, text: str, *, base_url: str | None) -> RelatedLink | None:

@@ -170,6 +170,30 @@ def tree_to_text(root) -> str:
     """html_to_text of a tree parse_fragment returned (for callers that hold one)."""
     parts: list[str] = []
     _collect_text(root, parts)
+    return _lines(parts)
+
+
+def tree_texts(root) -> tuple[str, str]:
+    """(tree_to_text(root), the same text without its <figure> elements), in one walk.
+
+    The story's lead is its first paragraph, not the caption of a photo placed above it."""
+    parts: list[str] = []
+    figures: list[tuple[int, int]] = []
+    _collect_text(root, parts, figures)
+    text = _lines(parts)
+    if not figures:
+        return text, text
+    kept: list[str] = []
+    done = 0
+    for start, end in figures:
+        kept.extend(parts[done:start])
+        kept.append(" ")
+        done = end
+    kept.extend(parts[done:])
+    return text, _lines(kept)
+
+
+def _lines(parts: list[str]) -> str:
     # str.split() splits on exactly the whitespace \s matches: strip and collapse at once.
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
@@ -191,7 +215,7 @@ def parse_fragment(html: str):
     return root
 
 
-def _collect_text(element, parts: list[str]) -> None:
+def _collect_text(element, parts: list[str], figures: list[tuple[int, int]] | None = None) -> None:
     # Source newlines are just whitespace in HTML; only block boundaries and
     # <br> become "\n", so newlines in text nodes become spaces. Runs of
     # whitespace are collapsed once per line, at the end.
@@ -199,6 +223,8 @@ def _collect_text(element, parts: list[str]) -> None:
     if isinstance(tag, str):
         tag = tag.lower()
         if tag not in _TEXT_SKIPPED:
+            # The span of parts an outermost <figure> wrote (for tree_texts), tail excluded.
+            start = len(parts) if figures is not None and tag == "figure" else -1
             block = tag in _TEXT_BLOCKS
             if block:
                 parts.append("\n")
@@ -207,10 +233,13 @@ def _collect_text(element, parts: list[str]) -> None:
             text = element.text
             if text:
                 parts.append(text.replace("\n", " "))
+            inner = None if start >= 0 else figures
             for child in element:
-                _collect_text(child, parts)
+                _collect_text(child, parts, inner)
             if block:
                 parts.append("\n")
+            if start >= 0:
+                figures.append((start, len(parts)))
     # Comments and skipped elements still own the text that follows them.
     tail = element.tail
     if tail:
