@@ -557,3 +557,66 @@ def test_racing_uploads_to_one_place_leave_one_image_and_no_stray_file(monkeypat
     assert files == [draft.file.name.rsplit("/", 1)[1]]
     # A read an empty form, found the place taken when it wrote, and won on its second try.
     assert a_reads[:2] == [0, 1] and (draft.width, draft.height) == (300, 200)
+
+
+# --- big photos are stored at a sensible size, and read into bounded memory -----------------------
+
+
+def test_a_big_photo_is_stored_with_its_longest_side_at_the_limit():
+    limits = ImageLimits(LIMITS.max_bytes, LIMITS.max_pixels, max_side=1600)
+    wide = image_prepare(jpeg_bytes((4000, 3000)), limits=limits)
+    assert (wide.width, wide.height) == (1600, 1200) and reopened(wide).size == (1600, 1200)
+    # EXIF orientation 6 stands it upright after scaling: the longest side is still the limit.
+    upright = image_prepare(jpeg_bytes((4000, 3000), exif=camera_exif(orientation=6)), limits=limits)
+    assert (upright.width, upright.height) == (1200, 1600)
+    assert dict(reopened(upright).getexif()) == {}
+    # PNG (no reduced-scale decoding) and WebP are scaled too; smaller images keep their size.
+    assert (image_prepare(png_bytes((3000, 1000)), limits=limits).width,) == (1600,)
+    assert image_prepare(png_bytes((3000, 1000)), limits=limits).height == 533
+    assert (image_prepare(webp_bytes((2000, 2000)), limits=limits).width,) == (1600,)
+    assert (image_prepare(jpeg_bytes((1600, 900)), limits=limits).width,) == (1600,)
+    assert (image_prepare(jpeg_bytes((640, 480)), limits=limits).width,) == (640,)
+
+
+MEASURE_PEAK = r"""
+import sys
+sys.path.insert(0, sys.argv[2])
+from wiredesk.releases.images import ImageLimits, image_prepare
+
+def peak_kb():  # this process's own peak resident size (ru_maxrss would count the parent's)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
+data = open(sys.argv[1], "rb").read()
+limits = ImageLimits(16 * 1024 * 1024, 40_000_000, max_side=int(sys.argv[3]))
+before = peak_kb()
+prepared = image_prepare(data, limits=limits)
+print((peak_kb() - before) // 1024, prepared.width, prepared.height)
+"""
+
+
+def test_reading_a_24_megapixel_photo_takes_a_fraction_of_its_full_size_in_memory(tmp_path):
+    # Measured in a fresh process (peak resident size), with the project's limit and with none:
+    # the full decode of 6000 x 4000 RGB alone is 72 MB.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("reads the peak resident size from /proc (Linux)")
+    path = tmp_path / "big.jpg"
+    path.write_bytes(jpeg_bytes((6000, 4000)))
+    root = str(Path(__file__).resolve().parents[2])
+
+    def peak(max_side: int) -> tuple[int, int, int]:
+        out = subprocess.run([sys.executable, "-c", MEASURE_PEAK, str(path), root, str(max_side)],
+                             capture_output=True, text=True, check=True).stdout.split()
+        return int(out[0]), int(out[1]), int(out[2])
+
+    limited_mb, width, height = peak(2560)
+    full_mb, full_width, _ = peak(100_000)
+    assert (width, height) == (2560, 1707) and full_width == 6000
+    assert full_mb >= 72  # the unlimited decode holds the whole picture
+    assert limited_mb <= full_mb / 2.5, (limited_mb, full_mb)

@@ -191,6 +191,9 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_RELEASE_MAX_IMAGE_BYTES", "int", "8388608", "Largest image upload (bytes)."),
     _v("WIREDESK_RELEASE_MAX_IMAGE_PIXELS", "int", "25000000",
        "Most pixels (width x height) an uploaded image may have; larger ones are refused unread."),
+    _v("WIREDESK_RELEASE_MAX_IMAGE_SIDE", "int", "2560",
+       "Longest side, in pixels, an uploaded image is stored at; larger ones are scaled down (JPEGs "
+       "are decoded at a reduced scale, which also bounds the memory a photo takes to read)."),
     _v("WIREDESK_RELEASE_RETENTION_DAYS", "int", "180",
        "Days after which the contact details of a news-release submission are purged."),
     _v("WIREDESK_UNSUBSCRIBE_MAILTO", "str", "",

@@ -287,6 +287,7 @@ RELEASES = {
     "max_images": 5,
     "max_image_bytes": E["WIREDESK_RELEASE_MAX_IMAGE_BYTES"],
     "max_image_pixels": E["WIREDESK_RELEASE_MAX_IMAGE_PIXELS"],
+    "max_image_side": E["WIREDESK_RELEASE_MAX_IMAGE_SIDE"],
     "retention_days": E["WIREDESK_RELEASE_RETENTION_DAYS"],
 }
 # Uploaded bodies above this stay on disk instead of in memory while a form is read.

@@ -51,6 +51,16 @@ MSG_BROKEN = "This image is damaged or incomplete and cannot be read. Save it ag
 class ImageLimits:
     max_bytes: int
     max_pixels: int
+    max_side: int = 2560  # longest side stored; larger images are scaled down to it
+
+
+def _reduced(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``size`` scaled down so its longest side is ``max_side`` (unchanged when it fits)."""
+    width, height = size
+    longest = max(width, height)
+    if longest <= max_side:
+        return size
+    return max(1, round(width * max_side / longest)), max(1, round(height * max_side / longest))
 
 
 @dataclass(frozen=True)
@@ -307,8 +317,16 @@ def _reencode(data: bytes, kind: str, limits: ImageLimits) -> Prepared:
         with Image.open(io.BytesIO(data), formats=[kind]) as im:
             if im.width * im.height > limits.max_pixels:
                 raise ImageRefused(pixels_message(limits.max_pixels, im.size))
+            target = _reduced(im.size, limits.max_side)
+            if target != im.size:
+                # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale, no smaller than the target:
+                # a 24-megapixel photo is read into a quarter of the memory, or less.
+                im.draft(None, target)
             im.load()
-            picture = _to_srgb(ImageOps.exif_transpose(im))
+            picture = im
+            if picture.size != target:  # the rest of the way (and every PNG and WebP)
+                picture = picture.resize(_reduced(picture.size, limits.max_side), Image.Resampling.LANCZOS)
+            picture = _to_srgb(ImageOps.exif_transpose(picture))
             # Pillow writes some of what it read (a JPEG comment, XMP) back unless told otherwise:
             # keep only a PNG's transparent colour, which is pixels, not metadata.
             picture.info = {k: v for k, v in picture.info.items() if k == "transparency"}

@@ -132,9 +132,13 @@ def articles_visible(*, brand) -> "QuerySet[Article]":
     return qs
 
 
+# What a teaser never shows: left unread by lists (a home page reads 400 stories).
+LIST_DEFERRED = ("body_html", "notes")
+
+
 def articles_recent(*, brand, section: str | None = None, limit: int = 20) -> list[Article]:
-    """The newest articles of a brand, optionally of one section."""
-    qs = articles_visible(brand=brand)
+    """The newest articles of a brand, optionally of one section, for teasers."""
+    qs = articles_visible(brand=brand).defer(*LIST_DEFERRED)
     if section:
         qs = qs.filter(section=section)
     return list(qs.order_by("-published_at", "-id")[:limit])
@@ -142,7 +146,7 @@ def articles_recent(*, brand, section: str | None = None, limit: int = 20) -> li
 
 def rail_articles(*, brand, exclude_section: str, limit: int = 12) -> list[Article]:
     """Recent teasers from the other sections for the "More Information" rail."""
-    qs = articles_visible(brand=brand).exclude(section=exclude_section)
+    qs = articles_visible(brand=brand).exclude(section=exclude_section).defer(*LIST_DEFERRED)
     return list(qs.order_by("-published_at", "-id")[:limit])
 
 

@@ -55,7 +55,8 @@ def check_limits() -> checks.CheckLimits:
 
 
 def image_limits() -> images.ImageLimits:
-    return images.ImageLimits(settings.RELEASES["max_image_bytes"], settings.RELEASES["max_image_pixels"])
+    return images.ImageLimits(settings.RELEASES["max_image_bytes"], settings.RELEASES["max_image_pixels"],
+                              settings.RELEASES["max_image_side"])
 
 
 def max_images() -> int:

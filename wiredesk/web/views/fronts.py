@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from wiredesk.core.sections import SECTION_NAMES
-from wiredesk.stories.selectors import articles_recent, articles_visible, carried_sources
+from wiredesk.stories.selectors import LIST_DEFERRED, articles_recent, articles_visible, carried_sources
 from wiredesk.text.dates import MIN_YEAR
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import rank_front
@@ -65,7 +65,7 @@ def _list_page(request, qs, *, title: str, kind: str, extra: dict | None = None)
     if number > MAX_PAGE:
         raise Http404("Lists go back %d pages; the archive by date goes further." % MAX_PAGE)
     start = (number - 1) * PER_PAGE
-    rows = list(qs.order_by("-published_at", "-id")[start : start + PER_PAGE + 1])
+    rows = list(qs.defer(*LIST_DEFERRED).order_by("-published_at", "-id")[start : start + PER_PAGE + 1])
     if not rows and number > 1:
         raise Http404("This list has no page %d." % number)
     page = ListPage(number=number, object_list=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE)
