@@ -132,3 +132,19 @@ def test_text_between_top_level_blocks_is_kept_in_the_html():
     body.text = "Left by a dropped title heading."
     assert to_html(body, base="https://a.example/").startswith("<p>Left by a dropped title heading.</p>\n<h3>")
     assert to_text(body).startswith("Left by a dropped title heading.\nIntro")
+
+
+def test_scripts_styles_drawings_and_templates_never_reach_the_text_and_json_ld_is_still_read():
+    story = " ".join(f"Sentence {i} of the harbour story, about the ferry and the quay." for i in range(12))
+    page = f"""<!DOCTYPE html><html><head><title>Quay works begin</title>
+<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Quay works begin",
+ "author": {{"@type": "Person", "name": "Mira Holt"}}, "datePublished": "2026-03-04T05:06:07Z"}}</script>
+<style>p {{ content: "STYLE TEXT"; }}</style></head><body><article><h1>Quay works begin</h1>
+<p>{story}</p><script>document.write("SCRIPT TEXT")</script> after the script.
+<svg><text>SVG TEXT</text></svg><template><p>TEMPLATE TEXT</p></template>
+<p>{story.replace("harbour", "estuary")}</p></article></body></html>"""
+    extracted = extract_article(page.encode(), url="https://wire.example/news/quay")
+    for hidden in ("STYLE TEXT", "SCRIPT TEXT", "SVG TEXT", "TEMPLATE TEXT"):
+        assert hidden not in extracted.text and hidden not in extracted.html
+    assert "Sentence 11 of the estuary story" in extracted.text
+    assert extracted.author == "Mira Holt" and extracted.published.isoformat() == "2026-03-04T05:06:07+00:00"
