@@ -82,10 +82,10 @@ def generate(n: int) -> str:
     from django.utils import timezone
 
     from storage import settle_database, store_articles
-    from wiredesk.stories.services import place_slug
     from wiredesk.brands.models import Brand, BrandSource
     from wiredesk.search.services import search_index_rebuild
     from wiredesk.sources.models import Source
+    from wiredesk.stories.services import place_slug
     from wiredesk.stories.models import Article
 
     def sha(text: str) -> str:

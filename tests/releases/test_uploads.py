@@ -571,11 +571,11 @@ def test_a_big_photo_is_stored_with_its_longest_side_at_the_limit():
     assert (upright.width, upright.height) == (1200, 1600)
     assert dict(reopened(upright).getexif()) == {}
     # PNG (no reduced-scale decoding) and WebP are scaled too; smaller images keep their size.
-    assert (image_prepare(png_bytes((3000, 1000)), limits=limits).width,) == (1600,)
-    assert image_prepare(png_bytes((3000, 1000)), limits=limits).height == 533
-    assert (image_prepare(webp_bytes((2000, 2000)), limits=limits).width,) == (1600,)
-    assert (image_prepare(jpeg_bytes((1600, 900)), limits=limits).width,) == (1600,)
-    assert (image_prepare(jpeg_bytes((640, 480)), limits=limits).width,) == (640,)
+    png = image_prepare(png_bytes((3000, 1000)), limits=limits)
+    assert (png.width, png.height) == (1600, 533)
+    assert image_prepare(webp_bytes((2000, 2000)), limits=limits).width == 1600
+    assert image_prepare(jpeg_bytes((1600, 900)), limits=limits).width == 1600
+    assert image_prepare(jpeg_bytes((640, 480)), limits=limits).width == 640
 
 
 MEASURE_PEAK = r"""

@@ -323,9 +323,8 @@ def _reencode(data: bytes, kind: str, limits: ImageLimits) -> Prepared:
                 # a 24-megapixel photo is read into a quarter of the memory, or less.
                 im.draft(None, target)
             im.load()
-            picture = im
-            if picture.size != target:  # the rest of the way (and every PNG and WebP)
-                picture = picture.resize(_reduced(picture.size, limits.max_side), Image.Resampling.LANCZOS)
+            # The rest of the way (and the whole way for PNG and WebP).
+            picture = im if im.size == target else im.resize(target, Image.Resampling.LANCZOS)
             picture = _to_srgb(ImageOps.exif_transpose(picture))
             # Pillow writes some of what it read (a JPEG comment, XMP) back unless told otherwise:
             # keep only a PNG's transparent colour, which is pixels, not metadata.

@@ -90,8 +90,8 @@ def carried_source_filter(brand, field: str = "id") -> Q:
     for the newest 12 of 100,000).
     """
     wires, releases = linked_sources(brand)
-    every_wire = Source.objects.filter(kind=Source.Kind.WIRE).values("id")
-    return Q(**{f"{field}__in": wires or every_wire}) | Q(**{f"{field}__in": releases})
+    carried_wires = wires or Source.objects.filter(kind=Source.Kind.WIRE).values("id")
+    return Q(**{f"{field}__in": carried_wires}) | Q(**{f"{field}__in": releases})
 
 
 def brand_carries(*, brand, article: Article) -> bool:

@@ -7,12 +7,12 @@ import html as html_lib
 import re
 from urllib.parse import urljoin, urlsplit
 
+from typing import NamedTuple
+
 import lxml.html
 
 from wiredesk.text.dates import month_number
-from typing import NamedTuple
-
-from wiredesk.text.sanitize import html_to_text, parse_fragment, tree_texts
+from wiredesk.text.sanitize import html_texts, parse_fragment, tree_texts
 from wiredesk.text.records import Lead, RelatedLink
 
 # Python's re has no \p{Lu}; build the classes from the Latin ranges wires use,
@@ -179,14 +179,6 @@ class Story(NamedTuple):
     story_text: str  # the same without the text of <figure> elements (captions, credits)
 
 
-def _texts(html: str) -> tuple[str, str]:
-    root = parse_fragment(html)
-    if root is None:
-        text = html_to_text(html)
-        return text, text
-    return tree_texts(root)
-
-
 def split_story(html: str, *, base_url: str | None = None) -> Story:
     """split_related, then split_credit_tag, then html_to_text of what is left.
 
@@ -194,18 +186,17 @@ def split_story(html: str, *, base_url: str | None = None) -> Story:
     when there is nothing to split off; the text without figures comes from the same walk.
     """
     root = parse_fragment(html)
-    if root is None:
-        text = html_to_text(html)  # as the three calls would find it
-        return Story(html, (), "", text, text)
+    if root is None:  # as the three calls would find it
+        return Story(html, (), "", *html_texts(html))
     related = remove_related(root, base_url=base_url) if "more" in html.lower() else ()
     if related:  # rare: take the three-call path on the re-serialized html
         html = _serialize(root)
         html, credit_tag = split_credit_tag(html)
-        return Story(html, related, credit_tag, *_texts(html))
+        return Story(html, related, credit_tag, *html_texts(html))
     credit_tag = remove_credit_tag(root) if ")" in html else ""
     if credit_tag:
         html = _serialize(root).rstrip()
-        return Story(html, (), credit_tag, *_texts(html))
+        return Story(html, (), credit_tag, *html_texts(html))
     return Story(html, (), "", *tree_texts(root))
 
 

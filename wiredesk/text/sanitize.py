@@ -159,11 +159,22 @@ def html_to_text(html: str) -> str:
     if not html or not html.strip():
         return ""
     root = parse_fragment(html)
+    return _crude_text(html) if root is None else tree_to_text(root)
+
+
+def html_texts(html: str) -> tuple[str, str]:
+    """(html_to_text(html), the same without the text of <figure> elements), parsing once."""
+    root = parse_fragment(html) if html and html.strip() else None
     if root is None:
-        # Too deep for libxml2: fall back to crude tag stripping, which still
-        # gives searchable text, rather than losing the body.
-        return _SPACE.sub(" ", html_lib.unescape(_ANY_TAG.sub(" ", html))).strip()
-    return tree_to_text(root)
+        text = _crude_text(html) if html and html.strip() else ""
+        return text, text
+    return tree_texts(root)
+
+
+def _crude_text(html: str) -> str:
+    # Too deep for libxml2: crude tag stripping still gives searchable text, rather than
+    # losing the body.
+    return _SPACE.sub(" ", html_lib.unescape(_ANY_TAG.sub(" ", html))).strip()
 
 
 def tree_to_text(root) -> str:

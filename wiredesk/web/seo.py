@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from xml.sax.saxutils import escape
 
 from django.db.models import CharField, Func
 from django.http import HttpResponse
@@ -114,10 +115,6 @@ def _section_lastmods(qs, sections: list[str], *, per_page: int) -> dict[str, dt
     return found
 
 
-def _xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") if ("&" in value or "<" in value or ">" in value) else value
-
-
 @cached_page
 def sitemap(request):
     """The brand's home, its sections and its newest articles (at most 50,000 URLs in all).
@@ -137,24 +134,22 @@ def sitemap(request):
     newest = max(newest_by_section.values(), default=None)
     # reverse() costs ~15 us; 50,000 of them would dominate the response, so the article
     # address is reversed once with markers and filled in (ids are digits, slugs ASCII).
-    pattern = _xml_text(origin + reverse("article", args=[987654321, "slug-marker"]))
-    head, _, rest = pattern.partition("987654321")
+    head, _, rest = escape(origin + reverse("article", args=[987654321, "slug-marker"])).partition("987654321")
     middle, _, tail = rest.partition("slug-marker")
 
-    def entry(loc: str, lastmod: dt.datetime | None) -> str:
-        stamp = f"<lastmod>{w3c(lastmod)}</lastmod>" if lastmod is not None else ""
-        return f"<url><loc>{loc}</loc>{stamp}</url>"
+    def entry(loc: str, stamp: str) -> str:
+        return f"<url><loc>{loc}</loc><lastmod>{stamp}</lastmod></url>" if stamp else f"<url><loc>{loc}</loc></url>"
 
     parts = [f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP_NS}">',
-             entry(_xml_text(origin + reverse("home")), newest)]
-    parts.extend(entry(_xml_text(origin + reverse("section", args=[s])), newest_by_section.get(s)) for s in sections)
-    parts.extend(f"<url><loc>{head}{article_id}{middle}{_xml_text(slug)}{tail}</loc><lastmod>{stamp}</lastmod></url>"
-                 for article_id, slug, stamp in rows)
+             entry(escape(origin + reverse("home")), w3c(newest) if newest else "")]
+    for section in sections:
+        lastmod = newest_by_section.get(section)
+        parts.append(entry(escape(origin + reverse("section", args=[section])), w3c(lastmod) if lastmod else ""))
+    parts.extend(entry(f"{head}{article_id}{middle}{escape(slug)}{tail}", stamp) for article_id, slug, stamp in rows)
     parts.append("</urlset>")
     response = HttpResponse("".join(parts), content_type=XML_TYPE)
-    # The stamps are one fixed UTC format, so the greatest string is the latest time.
-    latest = max((row[2] for row in rows), default=None)
-    times = [t for t in (newest, dt.datetime.fromisoformat(latest) if latest else None) if t is not None]
+    # The stamps share one UTC format, so the greatest string is the latest change.
+    times = [*newest_by_section.values(), *([dt.datetime.fromisoformat(max(r[2] for r in rows))] if rows else [])]
     if times:
         response.last_modified_ts = max(times).timestamp()
     return response

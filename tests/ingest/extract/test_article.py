@@ -148,3 +148,19 @@ def test_scripts_styles_drawings_and_templates_never_reach_the_text_and_json_ld_
         assert hidden not in extracted.text and hidden not in extracted.html
     assert "Sentence 11 of the estuary story" in extracted.text
     assert extracted.author == "Mira Holt" and extracted.published.isoformat() == "2026-03-04T05:06:07+00:00"
+
+
+def test_inert_elements_are_dropped_before_trafilatura_keeping_json_ld_and_the_text_after_them():
+    import lxml.html
+
+    from wiredesk.ingest.extract.article import _drop_inert
+
+    tree = lxml.html.fromstring(
+        '<html><head><script type="application/ld+json">{}</script><style>p{}</style></head><body>'
+        "<p>One<script>x()</script> two</p><svg><text>drawn</text></svg>three"
+        "<template><p>later</p></template><p>four</p></body></html>"
+    )
+    _drop_inert(tree)
+    assert [e.tag for e in tree.iter("script", "style", "svg", "template")] == ["script"]
+    assert tree.find(".//script").get("type") == "application/ld+json"
+    assert tree.find("body").text_content() == "One twothreefour"  # the tails " two" and "three" stay

@@ -111,14 +111,12 @@ def drafts_update(
     Two posts of one form at once (a double click, two tabs) may both find a place empty and
     both fill it: the database keeps one image per place, the later post's write fails, and it
     is done again on what the other stored, so the later upload replaces the earlier one."""
-    for attempt in range(1, DRAFT_ATTEMPTS + 1):
+    for attempt in range(1, DRAFT_ATTEMPTS):
         try:
             return _drafts_write(draft_key=draft_key, new=new, texts=texts, removed=removed)
         except IntegrityError:
-            if attempt == DRAFT_ATTEMPTS:
-                raise
             log.info("release image place taken concurrently, writing again attempt=%s", attempt)
-    raise AssertionError("unreachable")
+    return _drafts_write(draft_key=draft_key, new=new, texts=texts, removed=removed)
 
 
 def _drafts_write(

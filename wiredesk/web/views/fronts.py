@@ -115,7 +115,7 @@ def place(request, place: str):
     # Datelines are stored as written ("ST. MORITZ") beside the slug their page answers to.
     qs = articles_visible(brand=request.brand).filter(place_slug=place)
     name = qs.prefetch_related(None).order_by("-published_at", "-id").values_list("dateline_place", flat=True).first()
-    if not place or name is None:
+    if name is None:
         raise Http404("No stories from that place.")
     return _list_page(request, qs, title=name.title(), kind="place", extra={"place": name})
 
