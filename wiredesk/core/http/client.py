@@ -37,9 +37,16 @@ Headers = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True)
 class Fetched:
-    """A successful (2xx) or not-modified (304) answer, after redirects."""
+    """A successful (2xx) or not-modified (304) answer, after redirects.
+
+    ``url`` is where the answer came from; ``requested_url`` the URL asked for (as parsed);
+    ``permanent_url`` the final URL only when every redirect hop was permanent (301/308),
+    else None. A stored reference follows ``stored_url``, never ``url``: a temporary redirect
+    (302/303/307) says the resource stays where it was (RFC 9110 15.4).
+    """
 
     url: str
+    requested_url: str
     status: int
     headers: Headers
     content: bytes
@@ -51,6 +58,11 @@ class Fetched:
     charset: str | None
     elapsed: float
     redirects: int
+
+    @property
+    def stored_url(self) -> str:
+        """The URL to keep for this resource: the permanent destination, else the one asked for."""
+        return self.permanent_url or self.requested_url
 
     def header(self, name: str) -> str | None:
         """Return the first value of a response header, or None."""
@@ -164,7 +176,8 @@ class GuardedClient:
         self, url: str, headers: list[tuple[str, str]], *, started: float, ends: float, limit: int
     ) -> Fetched:
         target = self._parse(url)
-        visited = {str(target)}
+        requested = str(target)
+        visited = {requested}
         hops: list[int] = []
         while True:
             outcome = self._exchange(target, headers, ends=ends, limit=limit)
@@ -191,6 +204,7 @@ class GuardedClient:
         permanent = bool(hops) and all(status in PERMANENT_STATUSES for status in hops)
         fetched = Fetched(
             url=str(target),
+            requested_url=requested,
             status=outcome.status,
             headers=outcome.headers,
             content=outcome.content,
