@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 from wiredesk.ingest.formats import fields
 from wiredesk.ingest.formats.errors import ParseError
+from wiredesk.ingest.formats.xmlsafety import unicode_form
 from wiredesk.ingest.types import Image, ParsedFeed, RawItem
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -19,7 +20,14 @@ _MAX_IMAGES = 20
 
 def _decode(content: bytes, charset: str | None) -> str:
     # RFC 8259 section 8.1: JSON is UTF-8; a BOM is tolerated, another charset only if declared.
-    data = content[len(codecs.BOM_UTF8):] if content.startswith(codecs.BOM_UTF8) else content
+    # UTF-16 and UTF-32 (RFC 4627 section 3, which readers still accept) show in their NULs.
+    form, bom = unicode_form(content)
+    if form not in (None, "utf-8"):
+        try:
+            return content[bom:].decode(form)
+        except UnicodeDecodeError:
+            raise ParseError("bad_encoding", f"JSON Feed is not valid {form.upper()}") from None
+    data = content[bom:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
