@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -335,7 +336,8 @@ def _read_body(response: httpcore.Response, headers: Headers, *, ends: float, li
     if declared and declared.strip().isdigit() and int(declared) > limit:
         raise FetchError("too_large", f"Content-Length {declared} exceeds {limit} bytes")
     decoder = Decoder(", ".join(value for name, value in headers if name == "content-encoding"))
-    parts: list[bytes] = []
+    # BytesIO hands its buffer over on getvalue(): the body is held once, not as pieces and a join.
+    body = io.BytesIO()
     raw = size = 0
 
     def keep(pieces: Iterator[bytes]) -> None:
@@ -344,7 +346,7 @@ def _read_body(response: httpcore.Response, headers: Headers, *, ends: float, li
             size += len(piece)
             if size > limit:
                 raise FetchError("too_large", f"decoded body exceeds {limit} bytes")
-            parts.append(piece)
+            body.write(piece)
 
     for chunk in response.iter_stream():
         raw += len(chunk)
@@ -354,7 +356,7 @@ def _read_body(response: httpcore.Response, headers: Headers, *, ends: float, li
         if time.monotonic() > ends:
             raise FetchError("timeout", "body not complete before the deadline")
     keep(decoder.finish())
-    return b"".join(parts)
+    return body.getvalue()
 
 
 def _drain(response: httpcore.Response, headers: Headers, *, ends: float) -> None:

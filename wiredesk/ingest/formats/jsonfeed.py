@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import codecs
-import json
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from wiredesk.ingest.formats import fields
 from wiredesk.ingest.formats.errors import ParseError
+from wiredesk.ingest.formats.jsoncap import Counted, loads_capped
 from wiredesk.ingest.formats.xmlsafety import unicode_form
 from wiredesk.ingest.types import Image, ParsedFeed, RawItem
 
@@ -118,7 +118,7 @@ def parse_jsonfeed(
     """Parse a JSON Feed document (the caller has already capped its size)."""
     text = _decode(content, charset)
     try:
-        root = json.loads(text)
+        root, counted = loads_capped(text, key="items", limit=fields.MAX_ITEMS)
     except RecursionError as exc:
         raise ParseError("too_deep", "JSON nested too deeply") from exc
     except ValueError as exc:
@@ -136,11 +136,15 @@ def parse_jsonfeed(
     if not isinstance(items, list):
         raise ParseError("malformed", "JSON Feed without an items array")
     objects = [item for item in items if isinstance(item, dict)]
-    if len(objects) < len(items):
-        warnings.append(f"{len(items) - len(objects)} items are not objects, skipped")
-    if len(objects) > fields.MAX_ITEMS:
-        warnings.append(f"{len(objects)} items, kept the first {fields.MAX_ITEMS}")
+    if counted is None:
+        counted = Counted(elements=len(items), objects=len(objects))
+    if counted.objects < counted.elements:
+        warnings.append(f"{counted.elements - counted.objects} items are not objects, skipped")
+    if counted.objects > fields.MAX_ITEMS:
+        warnings.append(f"{counted.objects} items, kept the first {fields.MAX_ITEMS}")
         objects = objects[: fields.MAX_ITEMS]
+    if counted.stopped:
+        warnings.append(fields.clip(f"items after the first {fields.MAX_ITEMS} not read: {counted.stopped}", 300))
     language = _str(root.get("language")) or None
     author = _authors(root)
     return ParsedFeed(
