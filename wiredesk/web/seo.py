@@ -94,9 +94,13 @@ class W3CTime(Func):
     sitemap rows skip building a Python datetime each only to print it again."""
 
     output_field = CharField()
+    # A query parameter, not SQL text: a literal "%" in the SQL breaks Django's debug cursor,
+    # which interpolates the parameters into the statement with Python's % to log it.
+    SQLITE_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="strftime('%%Y-%%m-%%dT%%H:%%M:%%S+00:00', %(expressions)s)")
+        sql, params = self.as_sql(compiler, connection, template="strftime(%%s, %(expressions)s)")
+        return sql, (self.SQLITE_FORMAT, *params)
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection,
