@@ -21,6 +21,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 
 from wiredesk.stories.models import Article
 from wiredesk.stories.selectors import articles_visible
+from wiredesk.text.chars import xml_safe
 from wiredesk.web.caching import cached_page
 from wiredesk.web.views.fronts import PER_PAGE
 
@@ -181,11 +182,12 @@ def news_sitemap(request):
             xml.addQuickElement("loc", origin + article_path(a))
             xml.startElement("news:news", {})
             xml.startElement("news:publication", {})
-            xml.addQuickElement("news:name", brand.name)
+            xml.addQuickElement("news:name", xml_safe(brand.name))
             xml.addQuickElement("news:language", language)
             xml.endElement("news:publication")
             xml.addQuickElement("news:publication_date", w3c(a.published_at))
-            xml.addQuickElement("news:title", a.title)
+            # Ingest removes what XML refuses; a row stored before it did must not fail here.
+            xml.addQuickElement("news:title", xml_safe(a.title))
             xml.endElement("news:news")
             xml.endElement("url")
         xml.endElement("urlset")
