@@ -13,7 +13,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.caches import clear_caches
@@ -50,8 +50,19 @@ def entry_of(feed, guid: str):
     return next(e for e in feed.entries if e.id == guid)
 
 
+def feedparser_repairs(title: str) -> bool:
+    """Whether feedparser rewrites this text on purpose: text that is all Latin-1 and also valid
+    UTF-8 it takes for mojibake and decodes again ("\u00c2\u00a1" becomes "\u00a1")."""
+    try:
+        return title.encode("iso-8859-1").decode("utf-8") != title
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=TITLES)
+@example(title="Fish & chips at the quay's end")
+@example(title="&amp; \u00c2\u00a1 <b>bold</b> &#x27;")  # feedparser's own repairs and HTML guess
 def test_titles_read_back_as_the_headline_in_every_feed(client, wire, title):
     article = make_article(wire, title)
     clear_caches()
@@ -66,12 +77,17 @@ def test_titles_read_back_as_the_headline_in_every_feed(client, wire, title):
             entry = entry_of(feedparser.parse(body), guid)
             # feedparser guesses: an RSS title that looks like HTML (a known tag, an entity) it reads
             # as HTML. What it reads as text must be the headline exactly.
-            if entry.title_detail.type == "text/plain":
+            if entry.title_detail.type == "text/plain" and not feedparser_repairs(title):
                 assert entry.title == title, path
         for path in ("/feeds/atom.xml", "/section/world/atom.xml"):
             body = get(client, path).content
+            atom = "{http://www.w3.org/2005/Atom}"
+            found = next(e for e in lxml.etree.fromstring(body, STRICT).iter(f"{atom}entry") if e.findtext(f"{atom}id") == guid)
+            assert found.findtext(f"{atom}title") == title and found.find(f"{atom}title").get("type") in (None, "text")
             entry = entry_of(feedparser.parse(body), guid)
-            assert entry.title_detail.type == "text/plain" and entry.title == title, path
+            assert entry.title_detail.type == "text/plain", path
+            if not feedparser_repairs(title):
+                assert entry.title == title, path
         for path in ("/feeds/feed.json", "/section/world/feed.json"):  # (feedparser 6 reads no JSON Feed)
             item = next(i for i in json.loads(get(client, path).content)["items"] if i["id"] == guid)
             assert item["title"] == title, path
