@@ -16,6 +16,7 @@ from wiredesk.ingest.formats.jsonfeed import parse_jsonfeed
 from wiredesk.ingest.formats.xmlfeeds import parse_xml
 from wiredesk.ingest.formats.xmlsafety import leading_char, unicode_form
 from wiredesk.ingest.types import ParsedFeed
+from wiredesk.text.chars import xml_safe_all
 
 __all__ = ["FORMATS", "ParseError", "discover_feeds", "parse_feed", "sniff_format"]
 
@@ -103,7 +104,9 @@ def parse_feed(
         parser = parse_xml  # declared JSON, sent XML: read what was sent
     elif parser is parse_xml and first == "{":
         parser = parse_jsonfeed
-    feed = parser(content, url=url, content_type=content_type, charset=charset)
+    # Nothing past this stage sees a character no document may hold (text.chars): a JSON
+    # string can spell a lone surrogate ("\ud800"), which could not even be hashed or stored.
+    feed = xml_safe_all(parser(content, url=url, content_type=content_type, charset=charset))
     if declared_format not in ("auto", feed.format):
         feed = _with_warning(feed, f"source declared {declared_format}, document is {feed.format}")
     return feed
