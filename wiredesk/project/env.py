@@ -159,6 +159,13 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_TRUSTED_PROXY_HOPS", "count", "0",
        "Reverse proxies in front of the web server. With 1 or more, the client address used for "
        "rate limits and consent records is read from X-Forwarded-For; with 0 it is the peer's."),
+    _v("WIREDESK_LOGIN_FAILURE_LIMIT", "int", "5",
+       "Failed admin sign-ins from one address (an IPv6 client's /64), or for one user name from "
+       "anywhere, after which that address or user name is locked out (429, listed in the admin "
+       "under Axes)."),
+    _v("WIREDESK_LOGIN_COOLOFF_MINUTES", "int", "15",
+       "How long a lockout lasts after the latest failed sign-in; `wiredesk axes_reset_username "
+       "NAME` or deleting the access attempt in the admin lifts it sooner."),
     _v("WIREDESK_PUBLIC_SCHEME", "str", "",
        "Scheme of the links in emails (`https` or `http`). Empty: https in production, else http."),
     _v("WIREDESK_PUBLIC_PORT", "str", "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "wiredesk.releases",
     "wiredesk.demo",
     "anymail",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "wiredesk.brands.middleware.BrandMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wiredesk.project.urls"
@@ -163,6 +167,23 @@ STORAGES = {
         )
     },
 }
+
+# Admin sign-in throttling (django-axes): failures counted per client address and per user
+# name; either reaching the limit locks it out until the cool-off has passed since its latest
+# failure. The address is the one the project's own rate limits use (behind the configured
+# proxies only), an IPv6 client counted by its /64.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = E["WIREDESK_LOGIN_FAILURE_LIMIT"]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=E["WIREDESK_LOGIN_COOLOFF_MINUTES"])
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "wiredesk.core.lockout.lockout_address"
+AXES_LOCKOUT_CALLABLE = "wiredesk.core.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful sign-ins are not recorded: only what a lockout needs is kept.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Security headers; production adds the HTTPS-only parts.
 SECURE_CONTENT_TYPE_NOSNIFF = True
