@@ -16,6 +16,7 @@ from django.utils import timezone
 from tests.digest.helpers import brand_with_news, subscribe
 from tests.web.factories import make_brand, make_source, store
 from tests.mailsink import MailSink
+from wiredesk.text.dates import format_local
 from wiredesk.digest.models import Delivery, Edition, Subscriber
 from wiredesk.digest.services import editions, sending
 from wiredesk.digest.tokens import make_token
@@ -93,9 +94,9 @@ def test_send_now_pressed_twice_opens_one_edition(mail_sink, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     brand = brand_with_news()
     subscribe(brand, "r@mail.test")
-    first = editions.send_now(brand)
-    second = editions.send_now(brand)
-    assert first.pk == second.pk
+    first, created = editions.send_now(brand)
+    second, created_again = editions.send_now(brand)
+    assert first.pk == second.pk and created and not created_again
     assert Edition.objects.filter(brand=brand).count() == 1
 
 
@@ -327,13 +328,33 @@ def test_digest_send_and_status_commands(mail_sink):
     out = StringIO()
     call_command("digest", "send", "--brand", "harbour.test", "--wait", stdout=out)
     assert "sent 3, failed 0, unknown 0" in out.getvalue()
-    out = StringIO()
-    call_command("digest", "send", "--brand", "harbour.test", "--wait", stdout=out)
-    assert "sent 0" in out.getvalue()  # the same edition: nothing left to send
+    edition = Edition.objects.get(brand=brand)
+    finished = format_local(edition.finished_at, brand.tz)
+    for again in (["--wait"], []):  # sent in this process or queued: the same plain answer
+        out = StringIO()
+        call_command("digest", "send", "--brand", "harbour.test", *again, stdout=out)
+        said = out.getvalue()
+        assert f"today's edition ({edition.date:%-d %b %Y}) was already sent, finishing at {finished}" in said
+        assert "not sent again" in said and "queued" not in said and "sent 0" not in said
     assert len(mail_sink.messages) == 3
     out = StringIO()
     call_command("digest", "status", stdout=out)
     assert "Harbour Telegraph: done; sent 3, failed 0, unknown 0" in out.getvalue()
+
+
+def test_digest_send_says_plainly_when_the_edition_is_being_sent(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    brand = brand_with_news()
+    subscribe(brand, "r0@mail.test")
+    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SENDING)
+    out = StringIO()
+    call_command("digest", "send", "--brand", "harbour.test", stdout=out)
+    opened = format_local(edition.created_at, brand.tz)
+    assert f"is already being sent (opened at {opened}); its sending goes on" in out.getvalue()
 
 
 class ProviderError(Exception):
