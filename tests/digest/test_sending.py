@@ -357,6 +357,33 @@ def test_digest_send_says_plainly_when_the_edition_is_being_sent(settings):
     assert f"is already being sent (opened at {opened}); its sending goes on" in out.getvalue()
 
 
+def test_the_file_outbox_gets_one_file_per_run_with_mail_and_none_without(settings, tmp_path):
+    """The demo writes mail into a folder, one file per connection: an edition nobody is to
+    receive (no subscribers, or all of them gone) opens none."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
+    settings.DIGEST = {**settings.DIGEST, "rate": 0}
+    nobody = brand_with_news("Quiet Gazette", "quiet.test")
+    left = brand_with_news("Empty Courier", "empty.test")
+    subscribe(left, "gone@mail.test")
+    busy = brand_with_news()
+    for n in range(2):
+        subscribe(busy, f"r{n}@mail.test")
+    first = open_today(left)
+    sending.populate(first)
+    Subscriber.objects.filter(brand=left).update(status=Subscriber.Status.UNSUBSCRIBED)
+    for brand in (nobody, left):
+        edition = Edition.objects.filter(brand=brand).first() or open_today(brand)
+        report = sending.send_edition(edition.pk)
+        assert report.sent == 0 and report.finished
+    outbox = tmp_path / "outbox"
+    assert not outbox.exists() or list(outbox.iterdir()) == []
+    report = sending.send_edition(open_today(busy).pk)
+    assert report.sent == 2
+    (written,) = outbox.iterdir()
+    assert written.read_bytes().count(b"\nSubject: ") == 2
+
+
 class ProviderError(Exception):
     def __init__(self, status_code: int) -> None:
         super().__init__(f"provider answered {status_code}")
