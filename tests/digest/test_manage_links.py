@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -158,7 +159,7 @@ def test_a_confirmation_link_does_not_bring_back_a_subscriber_who_left(brand, st
 def test_the_rfc8058_one_click_post_unsubscribes_at_once(brand):
     subscriber = make_subscriber(brand, "reader@tidemail.net")
     url = links.unsubscribe_url(brand, subscriber.key)
-    token_path = url.split(HOST, 1)[1]
+    token_path = urlsplit(url).path
     response = one_click(token_path)
     assert response.status_code == 200
     assert "<h1>You are unsubscribed</h1>" in body_of(response)

@@ -30,7 +30,8 @@ def open_today(brand):
     return edition
 
 
-def test_each_confirmed_subscriber_gets_one_message_with_every_header_and_both_parts(mail_sink):
+def test_each_confirmed_subscriber_gets_one_message_with_every_header_and_both_parts(mail_sink, settings):
+    settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = "http", ""  # links as a site behind a proxy has them
     brand = brand_with_news()
     readers = [subscribe(brand, f"reader{n}@mail.test") for n in range(5)]
     sports_only = subscribe(brand, "sports@mail.test", sections=["sports"])

@@ -169,7 +169,9 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_PUBLIC_SCHEME", "str", "",
        "Scheme of the links in emails (`https` or `http`). Empty: https in production, else http."),
     _v("WIREDESK_PUBLIC_PORT", "str", "",
-       "Port added to the brand host in links in emails, e.g. `8000` for the demo. Empty: none."),
+       "Port added to the brand host in links in emails and in the addresses commands print. "
+       "Empty: none in production (the proxy in front answers on the scheme's own port); "
+       "otherwise WIREDESK_PORT, where `wiredesk run` serves the site."),
     _v("WIREDESK_EMAIL_BACKEND", "str", "smtp",
        "How mail leaves: `smtp` (the EMAIL_* settings), `console`, `file` (into the data folder's "
        "outbox), or a dotted backend path such as `anymail.backends.mailgun.EmailBackend`."),
@@ -220,6 +222,18 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         except ValueError as exc:
             raise ConfigError(f"{var.name}={raw!r} is not a valid {var.kind}: {exc}") from exc
     return values
+
+
+def public_address(values: Mapping[str, Any]) -> tuple[str, str]:
+    """(scheme, port) of links to the site. In development the site is reached straight on the
+    web server's port, so that is the default there: every process (web, worker, a command
+    typed in another shell) builds the same links from the same variables."""
+    production = values["WIREDESK_ENV"] == "production"
+    scheme = values["WIREDESK_PUBLIC_SCHEME"] or ("https" if production else "http")
+    port = values["WIREDESK_PUBLIC_PORT"]
+    if not port and not production and values["WIREDESK_PORT"] != {"http": 80, "https": 443}.get(scheme):
+        port = str(values["WIREDESK_PORT"])
+    return scheme, port
 
 
 def markdown() -> str:

@@ -272,8 +272,8 @@ RAIL_CACHE_SECONDS = 60
 IMAGE_SOURCES = E["WIREDESK_IMAGE_SOURCES"]
 
 TRUSTED_PROXY_HOPS = E["WIREDESK_TRUSTED_PROXY_HOPS"]
-PUBLIC_SCHEME = E["WIREDESK_PUBLIC_SCHEME"] or ("https" if PRODUCTION else "http")
-PUBLIC_PORT = E["WIREDESK_PUBLIC_PORT"]
+# How readers reach the site, for links in emails and the addresses commands print.
+PUBLIC_SCHEME, PUBLIC_PORT = env.public_address(E)
 
 # --- Mail ----------------------------------------------------------------------------------
 _EMAIL_BACKENDS = {
