@@ -257,10 +257,21 @@ def _record_failure(source: Source, exc: Exception, *, code: str, now: dt.dateti
     log.warning("source failed source_id=%s code=%s errors=%s next_in=%ds", source.id, code, errors, wait)
 
 
+def _previous_interval(source: Source, now: dt.datetime) -> float | None:
+    """How long the source was left alone before this poll: the longer of the time since the
+    last poll and the interval then planned (a "refresh now" in between does not shrink it)."""
+    if source.last_checked_at is None:
+        return None
+    planned = (source.next_check_at - source.last_checked_at).total_seconds() if source.next_check_at else 0.0
+    return max((now - source.last_checked_at).total_seconds(), planned)
+
+
 def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | None, not_modified: bool) -> None:
     bounds = _bounds(source)
     published = story_selectors.recent_publication_times(source_id=source.id)
-    wait = schedule.interval_after_success(published=published, bounds=bounds, ttl_seconds=ttl)
+    wait = schedule.interval_after_success(
+        published=published, bounds=bounds, now=now, previous=_previous_interval(source, now), ttl_seconds=ttl,
+    )
     changes = {
         "consecutive_errors": 0,
         "last_error": "",
