@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.loopback import LoopbackServer, Reply
 from wiredesk.core.http import client_reset
-from wiredesk.ingest.services import LEASE, source_lease
+from wiredesk.ingest.services import lease_length, source_lease
 from wiredesk.ingest.tasks import enqueue_due_sources, refresh_source
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
@@ -127,9 +127,11 @@ def test_task_arguments_are_json_ids(eager, fetch_loopback, srv, django_capture_
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert enqueue_due_sources() == 1
     (callback,) = callbacks
-    # delay_on_commit queues refresh_source.delay(source.id): a plain int, nothing else.
-    assert callback.args == (source.id,) and callback.keywords == {}
-    assert json.loads(json.dumps([callback.args, callback.keywords])) == [[source.id], {}]
+    # apply_async_on_commit queues refresh_source.apply_async(args=(source.id,), expires=...):
+    # a plain int, nothing else, and a number of seconds.
+    assert callback.args == () and set(callback.keywords) == {"args", "expires"}
+    assert callback.keywords["args"] == (source.id,)
+    assert json.loads(json.dumps(callback.keywords)) == {"args": [source.id], "expires": callback.keywords["expires"]}
 
     result = refresh_source.apply(args=[json.loads(json.dumps(source.id))])
     report = result.get()
@@ -146,6 +148,7 @@ def test_refresh_task_of_a_missing_or_paused_source_is_skipped(eager, fetch_loop
 
 
 def test_two_schedulers_never_lease_the_same_source(srv):
+    LEASE = lease_length()
     now = timezone.now()
     source = make(srv, "a")
     assert source_lease(source_id=source.id, now=now) is True
@@ -167,5 +170,5 @@ def test_two_ticks_at_the_same_time_enqueue_each_source_once(eager, fetch_loopba
         assert enqueue_due_sources() == 4
     with django_capture_on_commit_callbacks(execute=False) as second:
         assert enqueue_due_sources() == 0
-    assert sorted(c.args[0] for c in first) == sorted(Source.objects.values_list("id", flat=True))
+    assert sorted(c.keywords["args"][0] for c in first) == sorted(Source.objects.values_list("id", flat=True))
     assert second == []
