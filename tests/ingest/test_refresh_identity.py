@@ -76,7 +76,10 @@ class Item:
         if self.guid is not None:
             parts.append(f'<guid isPermaLink="false">{escape(self.guid)}</guid>')
         if self.link is not None:
-            parts.append(f"<link>{escape(LINKS[self.link][0] + self.decoration)}</link>")
+            link, decoration = LINKS[self.link][0], self.decoration
+            if "?" in link and decoration.startswith("?"):
+                decoration = "&" + decoration[1:]
+            parts.append(f"<link>{escape(link + decoration)}</link>")
         parts.append(f"<pubDate>{self.published:%a, %d %b %Y %H:%M:%S} +0000</pubDate>")
         if self.updated is not None:
             parts.append(f"<atom:updated>{self.updated:%Y-%m-%dT%H:%M:%SZ}</atom:updated>")

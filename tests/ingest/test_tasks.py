@@ -12,6 +12,7 @@ from tests.loopback import LoopbackServer, Reply
 from wiredesk.core.http import client_reset
 from wiredesk.ingest.services import lease_length, source_lease
 from wiredesk.ingest.tasks import enqueue_due_sources, refresh_source
+from wiredesk.sources.selectors import sources_due
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 
@@ -172,3 +173,27 @@ def test_two_ticks_at_the_same_time_enqueue_each_source_once(eager, fetch_loopba
         assert enqueue_due_sources() == 0
     assert sorted(c.keywords["args"][0] for c in first) == sorted(Source.objects.values_list("id", flat=True))
     assert second == []
+
+
+def test_a_lease_outlives_the_longest_refresh_it_stands_for(srv, settings, django_capture_on_commit_callbacks):
+    # The longest refresh: queued until its task expires, then run until the hard time limit
+    # kills it. Both figures are read from what the worker is actually given.
+    settings.FETCH = {**settings.FETCH, "per_host": 10}
+    source = make(srv, "a")
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert enqueue_due_sources() == 1
+    (callback,) = callbacks
+    queued_for = dt.timedelta(seconds=callback.keywords["expires"])
+    runs_for = dt.timedelta(seconds=refresh_source.time_limit)
+    assert refresh_source.soft_time_limit < refresh_source.time_limit
+    source.refresh_from_db()
+    assert source.lease_until > now + queued_for + runs_for
+
+    # Inside that window no scheduler sees the source as due or can lease it again.
+    for later in (now, now + queued_for, now + queued_for + runs_for):
+        assert source.id not in {s.id for s in sources_due(now=later, per_host=10)}
+        assert source_lease(source_id=source.id, now=later) is False
+    after = source.lease_until + dt.timedelta(seconds=1)
+    assert source.id in {s.id for s in sources_due(now=after, per_host=10)}
+    assert source_lease(source_id=source.id, now=after) is True

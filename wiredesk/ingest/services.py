@@ -119,7 +119,7 @@ def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: 
     except TIME_LIMITS as exc:
         # The task's soft time limit: the refresh ends here, recorded and backed off like any
         # error; what it stored stays stored and indexed (one transaction per item).
-        log.warning("source refresh stopped by its time limit source_id=%s", source.id)
+        log.warning("source refresh stopped by its time limit source_id=%s", source.id, exc_info=True)
         detail = (f"stopped after {settings.REFRESH['soft_seconds']} s, the refresh's time limit; "
                   f"kept the {report.new} new and {report.updated} updated stories stored before it")
         _record_failure(source, exc, code="time_limit", now=now, report=report, detail=detail)
