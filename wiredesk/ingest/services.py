@@ -1,8 +1,8 @@
 """source_refresh: the one orchestrator every front door calls (scheduler, CLI, admin).
 
-fetch -> parse -> [fetch page -> extract] -> normalize -> dedup -> store (one transaction per
-item, its search-index row included). The stages in the middle are pure; this module and
-wiredesk.ingest.store hold the I/O at both ends.
+fetch -> parse -> [fetch page -> extract] -> normalize -> dedup -> store (a savepoint per
+item, the search-index rows in the same transaction). The stages in the middle are pure; this
+module and wiredesk.ingest.store hold the I/O at both ends.
 """
 
 from __future__ import annotations
