@@ -144,6 +144,11 @@ TABLE: tuple[Var, ...] = (
        "Consecutive errors after which a source is shown as broken in the admin and CLI."),
     _v("WIREDESK_TICK_SECONDS", "int", "30",
        "How often the scheduler enqueues due sources."),
+    _v("WIREDESK_REFRESH_TIME_LIMIT", "int", "600",
+       "Seconds one source refresh may run. Then it stops, keeps what it stored and is recorded "
+       "on the source as a `time_limit` error; 60 seconds later the worker process is killed "
+       "if it has not. A source stays leased to its refresh for twice that hard limit plus a "
+       "minute (a refresh not started within one hard limit of being queued is dropped)."),
     _v("WIREDESK_PAGE_CACHE", "bool", "true",
        "Cache whole pages per brand and path until new articles land (off: every request renders)."),
     _v("WIREDESK_PAGE_CACHE_SECONDS", "int", "300",

@@ -255,6 +255,18 @@ POLL = {
     "max_seconds": E["WIREDESK_POLL_MAX_SECONDS"],
     "error_limit": E["WIREDESK_POLL_ERROR_LIMIT"],
 }
+# One source refresh, from the lease to the end: every figure follows from the soft limit.
+# The soft limit ends the refresh (recorded on the source); the hard limit kills a worker
+# stuck where the soft one cannot reach (C code); a refresh still queued after one hard limit
+# expires unrun. So a lease of queue + hard + a margin outlives any refresh it stands for.
+_REFRESH_SOFT = E["WIREDESK_REFRESH_TIME_LIMIT"]
+_REFRESH_HARD = _REFRESH_SOFT + 60
+REFRESH = {
+    "soft_seconds": _REFRESH_SOFT,
+    "hard_seconds": _REFRESH_HARD,
+    "queue_seconds": _REFRESH_HARD,
+    "lease_seconds": 2 * _REFRESH_HARD + 60,
+}
 
 PAGE_CACHE = {
     "enabled": E["WIREDESK_PAGE_CACHE"],
