@@ -197,3 +197,25 @@ def test_a_lease_outlives_the_longest_refresh_it_stands_for(srv, settings, djang
     after = source.lease_until + dt.timedelta(seconds=1)
     assert source.id in {s.id for s in sources_due(now=after, per_host=10)}
     assert source_lease(source_id=source.id, now=after) is True
+
+
+def test_a_refresh_killed_by_its_hard_limit_is_recorded_on_the_source(srv, settings):
+    """Celery calls the task's failure hook in the supervising worker after the hard limit kills
+    the refresh: the source says so and its lease is free, instead of waiting it out."""
+    from celery.exceptions import TimeLimitExceeded
+
+    from wiredesk.ingest.services import source_lease
+    from wiredesk.ingest.tasks import refresh_source
+
+    source = Source.objects.create(name="Stalled Wire", credit="Stalled", feed_url=srv.url("/stalled.xml"))
+    now = timezone.now()
+    assert source_lease(source_id=source.id, now=now)
+    refresh_source.on_failure(TimeLimitExceeded(settings.REFRESH["hard_seconds"]), "task-1", (source.id,), {}, None)
+    source.refresh_from_db()
+    assert source.last_error.startswith("time_limit: killed after") and source.last_error.count("time_limit") == 1
+    assert source.lease_until is None and source.consecutive_errors == 1
+    assert source.next_check_at > source.last_error_at
+    # Any other failure is not a time limit and changes nothing here.
+    refresh_source.on_failure(RuntimeError("boom"), "task-2", (source.id,), {}, None)
+    source.refresh_from_db()
+    assert source.consecutive_errors == 1

@@ -58,3 +58,20 @@ def test_pause_action(staff, stored):
 
 def test_admin_needs_login(client, stored):
     assert client.get("/admin/sources/source/").status_code == 302
+
+
+def test_refresh_now_leases_and_skips_a_source_already_being_refreshed(staff, stored, django_capture_on_commit_callbacks):
+    """The admin's "refresh now" takes the scheduler's lease: a queued or running refresh is
+    never joined by a second one of the same source."""
+    from wiredesk.ingest.services import source_lease
+
+    ok, broken, _ = stored
+    assert source_lease(source_id=broken.id, now=timezone.now())  # the scheduler has it
+    with django_capture_on_commit_callbacks() as queued:
+        page = staff.post("/admin/sources/source/", {"action": "refresh_now", "_selected_action": [ok.id, broken.id]},
+                          follow=True)
+    html = page.content.decode()
+    assert "1 source(s) queued for refresh" in html and "1 source(s) skipped" in html
+    assert len(queued) == 1
+    ok.refresh_from_db()
+    assert ok.lease_until is not None and ok.lease_until > timezone.now()

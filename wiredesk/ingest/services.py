@@ -141,6 +141,23 @@ def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: 
         return report
 
 
+def source_refresh_killed(*, source_id: int, seconds: float, now: dt.datetime | None = None) -> RefreshReport:
+    """Record a refresh that its hard time limit killed: the error on the source, the lease freed.
+
+    The worker process that ran it is gone, so this runs in the worker that supervised it
+    (Celery calls the task's failure hook there). What the refresh committed stays stored and
+    indexed (index rows are written in the articles' transactions)."""
+    report = RefreshReport(source_id=source_id)
+    source = Source.objects.filter(id=source_id).first()
+    if source is None:
+        report.status = "skipped"
+        return report
+    detail = f"killed after {seconds:g} s, the refresh's hard time limit; what it committed before is kept"
+    _record_failure(source, TimeoutError(detail), code="time_limit", now=now or timezone.now(), report=report,
+                    detail=detail)
+    return report
+
+
 def _refresh(source: Source, *, client: GuardedClient, now: dt.datetime, report: RefreshReport) -> RefreshReport:
     try:
         fetched = client.get(

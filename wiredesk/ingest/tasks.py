@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from celery.exceptions import TimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from wiredesk.ingest.services import source_lease, source_refresh
+from wiredesk.ingest.services import source_lease, source_refresh, source_refresh_killed
 from wiredesk.sources.selectors import sources_due
 
 
@@ -17,7 +19,16 @@ from wiredesk.sources.selectors import sources_due
 # outrun them again. A worker lost otherwise (killed, out of memory) hands the task back
 # (acks_late), and a refresh is idempotent; a task not started within queue_seconds of being
 # queued expires unrun, so the lease always outlives it (settings.REFRESH).
+class _RefreshTask(DjangoTask):  # the app's task class (project/celery.py), plus a hook
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # The hard limit: Celery calls this in the supervising worker process after killing the
+        # one that ran the refresh, so the source is told why rather than waiting out its lease.
+        if isinstance(exc, TimeLimitExceeded) and args:
+            source_refresh_killed(source_id=int(args[0]), seconds=settings.REFRESH["hard_seconds"])
+
+
 @shared_task(
+    base=_RefreshTask,
     acks_late=True, acks_on_timeout=True, reject_on_worker_lost=True, ignore_result=True,
     soft_time_limit=settings.REFRESH["soft_seconds"], time_limit=settings.REFRESH["hard_seconds"],
 )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils import timezone
 
 from wiredesk.sources.models import Source
 from wiredesk.sources.selectors import source_status
@@ -44,11 +45,22 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refresh now (in the background)")
     def refresh_now(self, request, queryset):
+        from wiredesk.ingest.services import source_lease
         from wiredesk.ingest.tasks import refresh_source
 
+        # The lease the scheduler takes: a source whose refresh is queued or running is not
+        # refreshed a second time alongside it.
+        now = timezone.now()
+        queued = busy = 0
         for source in queryset:
-            refresh_source.delay_on_commit(source.id)
-        messages.info(request, f"{queryset.count()} source(s) queued for refresh")
+            if source_lease(source_id=source.id, now=now):
+                refresh_source.apply_async_on_commit(args=(source.id,), expires=settings.REFRESH["queue_seconds"])
+                queued += 1
+            else:
+                busy += 1
+        messages.info(request, f"{queued} source(s) queued for refresh")
+        if busy:
+            messages.warning(request, f"{busy} source(s) skipped: paused, or a refresh is already queued or running")
 
     @admin.action(description="Pause")
     def pause(self, request, queryset):
