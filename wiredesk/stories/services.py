@@ -36,7 +36,7 @@ def _fields(item: NormalizedItem) -> dict:
         "photo_credit": item.lead.photo_credit[:300],
         "credit_tag": item.credit_tag[:120],
         "related": [{"title": r.title, "url": r.url} for r in item.related],
-        "images": [{"url": i.url, "caption": i.caption, "credit": i.credit} for i in item.images],
+        "images": [{"url": i.url, "caption": i.caption, "credit": i.credit, "alt": i.alt} for i in item.images],
         "section": item.section,
         "language": item.language,
         "excerpt_only": item.excerpt_only,
