@@ -88,6 +88,9 @@ def test_home_prefers_a_story_with_an_image_as_block_lead(client, brand, wire):
 
 
 def test_a_local_dateline_ranks_above_a_slightly_newer_story(client, brand, wire):
+    # A brand without a Local section: its home place's stories compete in their own sections.
+    brand.sections = ["world", "business"]
+    brand.save()
     now = timezone.now()
     store(wire, "Regional story from elsewhere", published=now - dt.timedelta(hours=1),
           body="<p>NORTH BAY, Ontario: The council voted to extend the ferry season by two weeks.</p>")
@@ -99,6 +102,19 @@ def test_a_local_dateline_ranks_above_a_slightly_newer_story(client, brand, wire
     assert order.index("Local story from the home port") < order.index("Regional story from elsewhere")
     # The bonus is a nudge, not a pin: a days-old local story stays below fresh news.
     assert order.index("Regional story from elsewhere") < order.index("Old local story from the home port")
+
+
+def test_a_brand_showing_local_news_gives_its_home_place_a_block_of_its_own(client, brand, wire):
+    # Every section, Local included: the home place's stories, whatever section their wire
+    # filed them in, make the Local block, and a story is shown once on the front.
+    store(wire, "Regional story from elsewhere", body="<p>NORTH BAY, Ontario: The council voted.</p>")
+    store(wire, "Port pilots agree rosters", section="business", body="<p>PORT ELLIS, Westmark: The pilots agreed.</p>")
+    store(wire, "Dredging starts", body="<p>PORT ELLIS: The dredger arrived.</p>")
+    doc = page(client, "/")
+    blocks = dict(re.findall(r'<section class="front-block" aria-labelledby="s-(\w+)">(.*?)</section>', doc, re.S))
+    assert sorted(blocks) == ["local", "world"]
+    assert sorted(teasers_in(blocks["local"])) == ["Dredging starts", "Port pilots agree rosters"]
+    assert teasers_in(blocks["world"]) == ["Regional story from elsewhere"]
 
 
 def test_a_heavier_source_moves_up_the_front(client, brand, wire):
@@ -315,7 +331,11 @@ def test_rail_has_twelve_teasers_from_other_sections(client, brand, wire):
     ids = [int(t["url"].split("/")[2].split("-")[0]) for t in rail]
     sections = set(Article.objects.filter(id__in=ids).values_list("section", flat=True))
     assert "world" not in sections and sections <= set(others)
-    assert [t["title"] for t in rail] == [f"Rail story {i}" for i in range(12)]  # newest first
+    # Newest first, with the brand's home place moved up (bodies 1, 6 and 11 are datelined
+    # PORT ELLIS, minutes apart: the local bonus of hours puts them first).
+    local = [1, 6, 11]
+    expected = local + [i for i in range(15) if i not in local][:9]
+    assert [t["title"] for t in rail] == [f"Rail story {i}" for i in expected]
 
 
 @pytest.mark.parametrize("body_index, lead", [

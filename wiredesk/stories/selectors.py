@@ -11,6 +11,7 @@ from wiredesk.brands.selectors import linked_sources
 from wiredesk.sources.models import Source
 from wiredesk.stories.dedup import Candidate
 from wiredesk.stories.models import Article
+from wiredesk.stories.places import LOCAL, home_place_slugs, in_section_q, local_q, sections_of
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -94,6 +95,17 @@ def carried_source_filter(brand, field: str = "id") -> Q:
     return Q(**{f"{field}__in": carried_wires}) | Q(**{f"{field}__in": releases})
 
 
+def _shown_sections_q(brand, prefix: str = "") -> Q | None:
+    """The brand's list of sections as a filter (None: it shows every section). A brand that
+    shows "local" shows its home place's stories whatever section their wire filed them in."""
+    if not brand.sections:
+        return None
+    q = Q(**{f"{prefix}section__in": brand.sections})
+    if LOCAL in brand.sections:
+        q |= local_q(brand, prefix)
+    return q
+
+
 def brand_carries(*, brand, article: Article) -> bool:
     """articles_visible's rule for one article already loaded (with its source), without a query
     beyond the brand's own list of sources; duplicates are the caller's business."""
@@ -104,7 +116,7 @@ def brand_carries(*, brand, article: Article) -> bool:
         carried = article.source_id in wires
     else:
         carried = article.source.kind == Source.Kind.WIRE
-    return carried and (not brand.sections or article.section in brand.sections)
+    return carried and bool(sections_of(article, brand, home_place_slugs(brand)))
 
 
 def carried_sources(*, brand) -> "QuerySet[Source]":
@@ -121,15 +133,20 @@ def articles_visible(*, brand) -> "QuerySet[Article]":
     nothing.
     """
     original_shown = carried_source_filter(brand, field="duplicate_of__source_id")
-    if brand.sections:
-        original_shown &= Q(duplicate_of__section__in=brand.sections)
+    original_sections = _shown_sections_q(brand, prefix="duplicate_of__")
+    if original_sections is not None:
+        original_shown &= original_sections
     # The sources come with one query of their own (a handful of rows), not a join: see
     # carried_source_filter.
     qs = Article.objects.filter(Q(duplicate_of__isnull=True) | ~original_shown).prefetch_related("source")
     qs = qs.filter(carried_source_filter(brand, field="source_id"))
-    if brand.sections:
-        qs = qs.filter(section__in=brand.sections)
-    return qs
+    sections = _shown_sections_q(brand)
+    return qs if sections is None else qs.filter(sections)
+
+
+def articles_in_section(*, brand, section: str) -> "QuerySet[Article]":
+    """The articles of one of the brand's sections (for "local": its home place's stories too)."""
+    return articles_visible(brand=brand).filter(in_section_q(brand, section))
 
 
 # What a teaser never shows: left unread by lists (a home page reads 400 stories).
@@ -138,15 +155,21 @@ LIST_DEFERRED = ("body_html", "notes")
 
 def articles_recent(*, brand, section: str | None = None, limit: int = 20) -> list[Article]:
     """The newest articles of a brand, optionally of one section, for teasers."""
-    qs = articles_visible(brand=brand).defer(*LIST_DEFERRED)
-    if section:
-        qs = qs.filter(section=section)
-    return list(qs.order_by("-published_at", "-id")[:limit])
+    qs = articles_in_section(brand=brand, section=section) if section else articles_visible(brand=brand)
+    return list(qs.defer(*LIST_DEFERRED).order_by("-published_at", "-id")[:limit])
 
 
-def rail_articles(*, brand, exclude_section: str, limit: int = 12) -> list[Article]:
-    """Recent teasers from the other sections for the "More Information" rail."""
-    qs = articles_visible(brand=brand).exclude(section=exclude_section).defer(*LIST_DEFERRED)
+RAIL_POOL = 48  # the newest stories the rail's dozen are ranked from
+
+
+def rail_candidates(*, brand, article: Article, limit: int = RAIL_POOL) -> list[Article]:
+    """The newest stories of the brand that share no section with ``article`` (so never the
+    article itself), for the "More Information" rail to rank: one read down the
+    publication-time index."""
+    others = Q()
+    for section in sections_of(article, brand, home_place_slugs(brand)) or [article.section]:
+        others &= ~in_section_q(brand, section)
+    qs = articles_visible(brand=brand).filter(others).defer(*LIST_DEFERRED)
     return list(qs.order_by("-published_at", "-id")[:limit])
 
 

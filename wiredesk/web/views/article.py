@@ -11,14 +11,19 @@ from django.urls import reverse
 from wiredesk.core.generation import content_generation
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
-from wiredesk.stories.selectors import brand_carries, rail_articles, related_candidates
+from wiredesk.stories.places import home_place_slugs, is_local
+from wiredesk.stories.selectors import brand_carries, rail_candidates, related_candidates
 from wiredesk.web.caching import cached_page
-from wiredesk.web.ranking import pick_related
+from wiredesk.web.ranking import pick_related, rank_rail
 from wiredesk.web.teasers import rail_teasers
 
 
 def article_url(article: Article) -> str:
-    return reverse("article", args=[article.id, article.slug])
+    return article_url_of(article.id, article.slug)
+
+
+def article_url_of(article_id: int, slug: str) -> str:
+    return reverse("article", args=[article_id, slug])
 
 
 def _briefly(request, key: str, compute):
@@ -30,11 +35,15 @@ def _briefly(request, key: str, compute):
 
 
 def _rail(request, article: Article) -> list[dict]:
-    # Built from what is recent when the page is asked for, not frozen into the article;
-    # other sections only, so never the article itself.
+    # Built from what is recent when the page is asked for, not frozen into the article: the
+    # brand's own stories (its sources, its sections) that share no section with this one,
+    # ranked with its home place and source weights. Stories of the home place form the
+    # brand's local section, so whether this one is local is part of the key.
     brand = request.brand
-    return _briefly(request, f"rail:{brand.id}:{article.section}",
-                    lambda: rail_teasers(rail_articles(brand=brand, exclude_section=article.section, limit=12)))
+    local = "local" if is_local(section=article.section, place_slug=article.place_slug,
+                                home=home_place_slugs(brand)) else "-"
+    return _briefly(request, f"rail:{brand.id}:{article.section}:{local}",
+                    lambda: rail_teasers(rank_rail(rail_candidates(brand=brand, article=article), brand=brand)))
 
 
 def is_release(article: Article) -> bool:

@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from wiredesk.core.sections import SECTION_NAMES
-from wiredesk.stories.selectors import LIST_DEFERRED, articles_recent, articles_visible, carried_sources
+from wiredesk.stories.selectors import (
+    LIST_DEFERRED, articles_in_section, articles_recent, articles_visible, carried_sources,
+)
 from wiredesk.text.dates import MIN_YEAR
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import rank_front
@@ -98,7 +100,7 @@ def home(request):
 def section(request, section: str):
     if section not in request.brand.section_list:
         raise Http404("This site has no such section.")
-    qs = articles_visible(brand=request.brand).filter(section=section)
+    qs = articles_in_section(brand=request.brand, section=section)
     return _list_page(request, qs, title=SECTION_NAMES.get(section, section.title()), kind="section",
                       extra={"section": section})
 
