@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 
 from wiredesk.brands.selectors import linked_sources
 from wiredesk.sources.models import Source
 from wiredesk.stories.dedup import Candidate
 from wiredesk.stories.models import Article
 from wiredesk.stories.places import LOCAL, home_place_slugs, in_section_q, local_q, sections_of
+from wiredesk.text.fingerprint import sha256_hex
+from wiredesk.text.urls import canonical_url, is_http_url
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -171,6 +173,48 @@ def rail_candidates(*, brand, article: Article, limit: int = RAIL_POOL) -> list[
         others &= ~in_section_q(brand, section)
     qs = articles_visible(brand=brand).filter(others).defer(*LIST_DEFERRED)
     return list(qs.order_by("-published_at", "-id")[:limit])
+
+
+def url_keys(url: str) -> list[str]:
+    """The url_key values of the spellings of ``url`` that name one story: its canonical form
+    (no tracking parameters, no fragment, host case and default port aside), by http or https."""
+    canonical = canonical_url(url)
+    if not is_http_url(canonical):
+        return []
+    scheme, rest = canonical.split(":", 1)
+    return [sha256_hex(f"{s}:{rest}") for s in ("https", "http")]
+
+
+def brand_copies(*, brand, urls: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """The brand's own copy of each URL whose story it shows: {url: (article id, slug)}.
+
+    A copy the brand hides as a duplicate leads to the original it shows instead; a copy only
+    another brand shows is not one. One query, two when the copy found is a duplicate; the
+    (source, url_key) index answers it, the brand's sources being listed.
+    """
+    wanted = {url: url_keys(url) for url in dict.fromkeys(urls) if url}
+    keys = sorted({key for found in wanted.values() for key in found})
+    if not keys:
+        return {}
+    qs = Article.objects.filter(url_key__in=keys).filter(carried_source_filter(brand, field="source_id"))
+    sections = _shown_sections_q(brand)
+    if sections is not None:
+        qs = qs.filter(sections)
+    rows = list(qs.order_by(F("duplicate_of_id").asc(nulls_first=True), "id")
+                .values_list("url_key", "id", "slug", "duplicate_of_id"))
+    originals = {o for *_, o in rows if o}
+    shown = dict(articles_visible(brand=brand).filter(id__in=originals).prefetch_related(None)
+                 .values_list("id", "slug")) if originals else {}
+    by_key: dict[str, tuple[int, str]] = {}
+    for key, article_id, slug, original in rows:  # originals first: a non-duplicate wins
+        copy = (original, shown[original]) if original in shown else (article_id, slug)
+        by_key.setdefault(key, copy)
+    copies = {}
+    for url, found in wanted.items():
+        copy = next((by_key[k] for k in found if k in by_key), None)  # https before http
+        if copy is not None:
+            copies[url] = copy
+    return copies
 
 
 def related_candidates(*, brand, article: Article, limit: int = 30) -> list[Article]:

@@ -12,7 +12,7 @@ from wiredesk.core.generation import content_generation
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 from wiredesk.stories.places import home_place_slugs, is_local
-from wiredesk.stories.selectors import brand_carries, rail_candidates, related_candidates
+from wiredesk.stories.selectors import brand_carries, brand_copies, rail_candidates, related_candidates
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import pick_related, rank_rail
 from wiredesk.web.teasers import rail_teasers
@@ -66,9 +66,18 @@ def page_context(item: Article, *, related: list, rail: list, canonical: str) ->
 
 
 def _related(request, item: Article) -> list[dict]:
-    """The READ MORE link: the source's own, else one chosen from the section's recent stories."""
+    """The READ MORE link: the source's own (to the brand's copy of that story when it shows
+    one), else one chosen from the section's recent stories."""
     if item.related:
-        return item.related
+        def own() -> list[dict]:
+            copies = brand_copies(brand=request.brand, urls=[r.get("url", "") for r in item.related])
+            return [
+                {"title": r.get("title", ""), "url": article_url_of(*copies[r["url"]]), "internal": True}
+                if r.get("url") in copies else r
+                for r in item.related
+            ]
+
+        return _briefly(request, f"read-more:{request.brand.id}:{item.id}", own)
 
     def choose() -> list[dict]:
         chosen = pick_related(item, related_candidates(brand=request.brand, article=item))
