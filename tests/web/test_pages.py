@@ -204,12 +204,16 @@ def test_archive_days_are_the_brands_days(client, wire):
     make_brand("Lakeside Ledger", ["lake.test"], time_zone="America/Toronto", sources=[wire])
     # 02:30 UTC on 2 July: 12:30 on 2 July in Sydney, 22:30 on 1 July in Toronto.
     store(wire, "Night ferry delayed by fog", published=dt.datetime(2021, 7, 2, 2, 30, tzinfo=UTC))
+    store(wire, "Ferry back on time", published=dt.datetime(2021, 7, 5, 2, 30, tzinfo=UTC))
     assert teasers_in(page(client, "/archive/2021/7/2/")) == ["Night ferry delayed by fog"]
-    assert teasers_in(page(client, "/archive/2021/7/1/")) == []
+    page(client, "/archive/2021/7/1/", status=404)  # a day without stories has no page
     toronto = get(client, "/archive/2021/7/1/", "lake.test").content.decode()
     assert "<h1>Thursday 1 July 2021</h1>" in toronto and teasers_in(toronto) == ["Night ferry delayed by fog"]
-    assert teasers_in(get(client, "/archive/2021/7/2/", "lake.test").content.decode()) == []
-    assert 'href="/archive/2021/6/30/" rel="prev"' in toronto and 'href="/archive/2021/7/2/" rel="next"' in toronto
+    assert get(client, "/archive/2021/7/2/", "lake.test").status_code == 404
+    # Previous and next lead to the nearest days with stories; up to the month.
+    assert 'rel="prev"' not in toronto
+    assert '<a href="/archive/2021/7/4/" rel="next">Next: Sunday 4 July 2021</a>' in toronto
+    assert '<a href="/archive/2021/7/">July 2021</a>' in toronto
 
 
 def test_archive_day_on_a_daylight_saving_change_is_23_hours(client, brand, wire):
