@@ -32,43 +32,66 @@ def next_month(start: dt.datetime) -> dt.datetime:
     return start.replace(year=year, month=month, day=1)
 
 
-def _first_at_or_after(brand, instant: dt.datetime | None, before: dt.datetime | None = None) -> dt.datetime | None:
-    qs = articles_visible(brand=brand).prefetch_related(None)
-    if instant is not None:
-        qs = qs.filter(published_at__gte=instant)
-    if before is not None:
-        qs = qs.filter(published_at__lt=before)
-    return qs.order_by("published_at", "id").values_list("published_at", flat=True).first()
+class BrandCalendar:
+    """The brand's stories along its calendar; the brand's rule is stated once per page."""
 
+    def __init__(self, brand) -> None:
+        self.brand = brand
+        self.tz = brand.tz
+        self.visible = articles_visible(brand=brand).prefetch_related(None)
 
-def last_before(brand, instant: dt.datetime) -> dt.datetime | None:
-    """When the brand's newest story published before ``instant`` was, if any."""
-    qs = articles_visible(brand=brand).prefetch_related(None).filter(published_at__lt=instant)
-    return qs.order_by("-published_at", "-id").values_list("published_at", flat=True).first()
+    def first_at_or_after(self, instant: dt.datetime | None, before: dt.datetime | None = None) -> dt.datetime | None:
+        """When the brand's oldest story at or after ``instant`` (and before ``before``) was published."""
+        qs = self.visible
+        if instant is not None:
+            qs = qs.filter(published_at__gte=instant)
+        if before is not None:
+            qs = qs.filter(published_at__lt=before)
+        return qs.order_by("published_at", "id").values_list("published_at", flat=True).first()
 
+    def last_before(self, instant: dt.datetime) -> dt.datetime | None:
+        """When the brand's newest story published before ``instant`` was, if any."""
+        qs = self.visible.filter(published_at__lt=instant)
+        return qs.order_by("-published_at", "-id").values_list("published_at", flat=True).first()
 
-def first_at_or_after(brand, instant: dt.datetime) -> dt.datetime | None:
-    """When the brand's oldest story published at or after ``instant`` was, if any."""
-    return _first_at_or_after(brand, instant)
+    def _months_from(self, start: dt.datetime | None, end: dt.datetime | None) -> list[tuple[int, int]]:
+        """(year, month) of the months with stories from ``start`` (None: the first story) up to
+        ``end`` (exclusive; None: the newest)."""
+        found: list[tuple[int, int]] = []
+        at = self.first_at_or_after(start, end)
+        while at is not None:
+            local = at.astimezone(self.tz)
+            found.append((local.year, local.month))
+            if local.year >= 9999:  # stories are never dated after their fetch: no month to go on to
+                break
+            at = self.first_at_or_after(next_month(month_start(local.year, local.month, self.tz)), end)
+        return found
 
+    def months(self, *, now: dt.datetime) -> list[tuple[int, int]]:
+        """(year, month) of every month of the brand's calendar that has a story, oldest first.
 
-def has_stories(brand, start: dt.datetime, end: dt.datetime) -> bool:
-    return _first_at_or_after(brand, start, end) is not None
+        The months before the current one change only when an old story arrives late, so they
+        are kept for MONTHS_TTL per brand rule; the current month is looked at every time.
+        """
+        local_now = now.astimezone(self.tz)
+        this_month = month_start(local_now.year, local_now.month, self.tz)
+        key = f"archive-months:{self.brand.id}:{_brand_key(self.brand)}:{local_now.year}-{local_now.month}"
+        past = cache.get(key)
+        if past is None:
+            past = self._months_from(None, this_month)
+            cache.set(key, past, MONTHS_TTL)
+        return [*past, *self._months_from(this_month, None)]
 
-
-def _months_from(brand, start: dt.datetime | None, end: dt.datetime | None) -> list[tuple[int, int]]:
-    """(year, month) of the brand's months with stories, from ``start`` (None: the first story)
-    up to ``end`` (exclusive; None: the newest)."""
-    tz = brand.tz
-    found: list[tuple[int, int]] = []
-    at = _first_at_or_after(brand, start, end)
-    while at is not None:
-        local = at.astimezone(tz)
-        found.append((local.year, local.month))
-        if local.year >= 9999:  # stories are never dated after their fetch: no month to go on to
-            break
-        at = _first_at_or_after(brand, next_month(month_start(local.year, local.month, tz)), end)
-    return found
+    def days(self, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+        """The days of the brand's calendar between two local midnights that have a story."""
+        days: list[dt.date] = []
+        at = self.first_at_or_after(start, end)
+        while at is not None:
+            day = at.astimezone(self.tz).date()
+            days.append(day)
+            following = dt.datetime(day.year, day.month, day.day, tzinfo=self.tz) + dt.timedelta(days=1)
+            at = self.first_at_or_after(following, end) if following < end else None
+        return days
 
 
 def _brand_key(brand) -> str:
@@ -76,32 +99,3 @@ def _brand_key(brand) -> str:
     wires, releases = linked_sources(brand)
     rule = repr((sorted(wires), sorted(releases), list(brand.sections), sorted(home_place_slugs(brand)), brand.time_zone))
     return hashlib.sha256(rule.encode()).hexdigest()[:16]
-
-
-def months_with_stories(brand, *, now: dt.datetime) -> list[tuple[int, int]]:
-    """(year, month) of every month of the brand's calendar that has a story, oldest first.
-
-    The months before the current one change only when an old story arrives late, so they
-    are kept for MONTHS_TTL per brand rule; the current month is looked at every time.
-    """
-    local_now = now.astimezone(brand.tz)
-    this_month = month_start(local_now.year, local_now.month, brand.tz)
-    key = f"archive-months:{brand.id}:{_brand_key(brand)}:{local_now.year}-{local_now.month}"
-    past = cache.get(key)
-    if past is None:
-        past = _months_from(brand, None, this_month)
-        cache.set(key, past, MONTHS_TTL)
-    return [*past, *_months_from(brand, this_month, None)]
-
-
-def days_with_stories(brand, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
-    """The days of the brand's calendar between two local midnights that have a story."""
-    tz = brand.tz
-    days: list[dt.date] = []
-    at = _first_at_or_after(brand, start, end)
-    while at is not None:
-        day = at.astimezone(tz).date()
-        days.append(day)
-        following = dt.datetime(day.year, day.month, day.day, tzinfo=tz) + dt.timedelta(days=1)
-        at = _first_at_or_after(brand, following, end) if following < end else None
-    return days

@@ -15,10 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from wiredesk.stories.archive import (
-    days_with_stories, first_at_or_after, last_before, month_start, months_with_stories, next_month,
-)
-from wiredesk.stories.selectors import articles_visible
+from wiredesk.stories.archive import BrandCalendar, month_start, next_month
 from wiredesk.text.dates import MIN_YEAR
 from wiredesk.web.caching import cached_page
 from wiredesk.web.views.fronts import list_page
@@ -62,7 +59,7 @@ def _day_of(instant: dt.datetime | None, tz) -> dict | None:
 def archive_index(request):
     brand = request.brand
     years: dict[int, list[dict]] = {}
-    for year, month in months_with_stories(brand, now=timezone.now()):
+    for year, month in BrandCalendar(brand).months(now=timezone.now()):
         years.setdefault(year, []).append(month_link(year, month))
     context = {"years": sorted(years.items(), reverse=True)}  # the newest year first, its months in order
     return render(request, "web/archive.html", context)
@@ -74,14 +71,15 @@ def archive_month(request, year: int, month: int):
     _checked(year, month)
     start = month_start(year, month, brand.tz)
     end = next_month(start)
-    days = days_with_stories(brand, start, end)
+    calendar = BrandCalendar(brand)
+    days = calendar.days(start, end)
     if not days:
         raise Http404("No stories in that month.")
-    qs = articles_visible(brand=brand).filter(published_at__gte=start, published_at__lt=end)
+    qs = calendar.visible.prefetch_related("source").filter(published_at__gte=start, published_at__lt=end)
     nav = {
         "days": [day_link(day) for day in days],
-        "previous": _month_of(last_before(brand, start), brand.tz),
-        "next": _month_of(first_at_or_after(brand, end), brand.tz),
+        "previous": _month_of(calendar.last_before(start), brand.tz),
+        "next": _month_of(calendar.first_at_or_after(end), brand.tz),
         "up": {"name": "Archive", "url": reverse("archive")},
     }
     return list_page(request, qs, title=month_link(year, month)["name"], kind="archive", extra=nav)
@@ -93,10 +91,11 @@ def archive_day(request, year: int, month: int, day: int):
     date = _checked(year, month, day)
     start = dt.datetime(date.year, date.month, date.day, tzinfo=brand.tz)
     end = start + dt.timedelta(days=1)  # wall-clock arithmetic: the next local midnight
-    qs = articles_visible(brand=brand).filter(published_at__gte=start, published_at__lt=end)
+    calendar = BrandCalendar(brand)
+    qs = calendar.visible.prefetch_related("source").filter(published_at__gte=start, published_at__lt=end)
     nav = {
-        "previous": _day_of(last_before(brand, start), brand.tz),
-        "next": _day_of(first_at_or_after(brand, end), brand.tz),
+        "previous": _day_of(calendar.last_before(start), brand.tz),
+        "next": _day_of(calendar.first_at_or_after(end), brand.tz),
         "up": month_link(date.year, date.month),
     }
     return list_page(request, qs, title=day_link(date)["name"], kind="archive", extra=nav, empty_is_missing=True)
