@@ -38,7 +38,7 @@ PLACES = ["PORT ELLIS", "KINGSBRIDGE", "ØSTBY", ""]
 HOME_SPELLINGS = ["", "PORT ELLIS", "Port Ellis", " port-ellis ", "kingsbridge", "Østby", "OSTBY"]
 LOCAL_BONUS = 6 * 3600  # seconds: the rules of web/ranking.py, restated
 WEIGHT_STEP = 6 * 3600
-RAIL_POOL, RAIL_SIZE, PER_PAGE, FEED_ITEMS = 48, 12, 20, 50
+RAIL_POOL, RAIL_SIZE, RAIL_PER_SECTION, PER_PAGE, FEED_ITEMS = 48, 12, 4, 20, 50
 
 
 @dataclass
@@ -128,10 +128,16 @@ class Oracle:
         return s.published.timestamp() + bonus + (self.weights.get(s.source_id, 1.0) - 1.0) * WEIGHT_STEP
 
     def rail(self, article: Story) -> list[int]:
+        """The best of the 48 newest stories sharing no section with the article, four at most
+        of one front section while others have stories."""
         mine = self.sections_of(article)
         pool = self.listed(lambda s: not (self.sections_of(s) & mine))[:RAIL_POOL]
         best = sorted((self.stories[i] for i in pool), key=lambda s: (self.score(s), s.id), reverse=True)
-        return [s.id for s in best[:RAIL_SIZE]]
+        spread = [s for n, s in enumerate(best)
+                  if sum(self.front_section(o) == self.front_section(s) for o in best[:n]) < RAIL_PER_SECTION]
+        chosen = [s.id for s in spread[:RAIL_SIZE]]
+        chosen += [s.id for s in best if s.id not in chosen][: RAIL_SIZE - len(chosen)]
+        return [s.id for s in best if s.id in chosen]
 
     def front_section(self, s: Story) -> str:
         return "local" if "local" in self.sections and self.local(s) else s.section

@@ -65,9 +65,26 @@ def rank_front(candidates: list, *, brand, now: dt.datetime, per_section: int = 
     return blocks
 
 
+RAIL_PER_SECTION = 4
+
+
 def rank_rail(candidates: list, *, brand, limit: int = 12) -> list:
-    """The rail's teasers: the brand's best of the recent stories it was given."""
-    return ranked(candidates, brand_emphasis(brand))[:limit]
+    """The rail's teasers: the brand's best of the recent stories it was given, at most
+    RAIL_PER_SECTION of one section (as the front files them) while others have stories."""
+    emphasis = brand_emphasis(brand)
+    best = ranked(candidates, emphasis)
+    chosen: set[int] = set()
+    per_section: dict[str, int] = {}
+    for article in best:
+        section = front_section(article, brand, emphasis.home)
+        if len(chosen) < limit and per_section.get(section, 0) < RAIL_PER_SECTION:
+            per_section[section] = per_section.get(section, 0) + 1
+            chosen.add(article.id)
+    for article in best:  # too few sections to fill the rail: the next best of any
+        if len(chosen) >= limit:
+            break
+        chosen.add(article.id)
+    return [a for a in best if a.id in chosen]
 
 
 _STOP = frozenset("a an the of to in on for and or at by with from as is are was were be it its after over new says said".split())
