@@ -213,6 +213,9 @@ def check_brand(client, host: str, oracle: Oracle, pool: dict) -> None:
         doc = page(client, f"/story/{article.id}-{article.slug}/", host)
         rail = re.search(r'<aside class="rail".*?</aside>', doc, re.S)[0]
         assert ids(rail) == oracle.rail(oracle.stories[article_id]), (host, article_id)
+        # The section the story line links is one the brand shows, and one the story is in.
+        linked = re.search(r'<p class="source-line">.*?href="/section/(\w+)/"', doc)[1]
+        assert linked in oracle.sections_of(oracle.stories[article_id])
 
 
 # --- brand configurations ------------------------------------------------------------------

@@ -128,7 +128,8 @@ def test_a_brand_showing_local_news_but_not_business_shows_its_home_places_busin
     local_business = store(wire, "Shipyard order", section="business", body="<p>PORT ELLIS: The yard won an order.</p>")
     store(wire, "Bank results", section="business", body="<p>KINGSBRIDGE: The bank reported a profit.</p>")
     assert teaser_ids(get(client, "/section/local/", HOST).content.decode()) == [local_business.id]
-    assert get(client, f"/story/{local_business.id}-{local_business.slug}/", HOST).status_code == 200
+    story = get(client, f"/story/{local_business.id}-{local_business.slug}/", HOST).content.decode()
+    assert '<a href="/section/local/">Local</a>' in story  # the section it is shown in, not Business
     assert get(client, "/section/business/", HOST).status_code == 404
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from wiredesk.core.generation import content_generation
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
-from wiredesk.stories.places import home_place_slugs, is_local
+from wiredesk.stories.places import home_place_slugs, is_local, sections_of
 from wiredesk.stories.selectors import brand_carries, brand_copies, rail_candidates, related_candidates
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import pick_related, rank_rail
@@ -51,8 +51,12 @@ def is_release(article: Article) -> bool:
     return article.source.kind == Source.Kind.RELEASES
 
 
-def page_context(item: Article, *, related: list, rail: list, canonical: str) -> dict:
-    """What web/article.html needs (the moderator's preview of a release builds it too)."""
+def page_context(item: Article, *, related: list, rail: list, canonical: str, section: str | None = None) -> dict:
+    """What web/article.html needs (the moderator's preview of a release builds it too).
+
+    ``section`` is the brand's section the page links: the story's own, or "local" when the
+    brand shows its home place's stories but not the story's own section.
+    """
     if is_release(item):
         # Labelled and credited to the organisation instead of a wire's credit line.
         closing = f"News release from {item.author}" if item.author else "News release"
@@ -61,7 +65,7 @@ def page_context(item: Article, *, related: list, rail: list, canonical: str) ->
         closing = item.source.closing_credit or f"({tag})"
     return {
         "a": item, "related": related, "closing_credit": closing, "rail": rail, "canonical": canonical,
-        "is_release": is_release(item),
+        "is_release": is_release(item), "shown_section": item.section if section is None else section,
     }
 
 
@@ -102,7 +106,9 @@ def article(request, article_id: int, slug: str):
         return redirect(article_url(item), permanent=True)
     canonical = (item.canonical_url if item.source.canonical_to_original and item.canonical_url else
                  request.build_absolute_uri(article_url(item)))
-    context = page_context(item, related=_related(request, item), rail=_rail(request, item), canonical=canonical)
+    shown = sections_of(item, brand, home_place_slugs(brand))  # not empty: brand_carries said so
+    context = page_context(item, related=_related(request, item), rail=_rail(request, item), canonical=canonical,
+                           section=shown[0])
     response = render(request, "web/article.html", context)
     response.last_modified_ts = item.changed_at.timestamp()
     return response
