@@ -11,7 +11,7 @@ from django.urls import reverse
 from wiredesk.core.generation import content_generation
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
-from wiredesk.stories.places import home_place_slugs, is_local, sections_of
+from wiredesk.stories.places import home_place_slugs, sections_of
 from wiredesk.stories.selectors import brand_carries, brand_copies, rail_candidates, related_candidates
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import pick_related, rank_rail
@@ -37,12 +37,11 @@ def _briefly(request, key: str, compute):
 def _rail(request, article: Article) -> list[dict]:
     # Built from what is recent when the page is asked for, not frozen into the article: the
     # brand's own stories (its sources, its sections) that share no section with this one,
-    # ranked with its home place and source weights. Stories of the home place form the
-    # brand's local section, so whether this one is local is part of the key.
+    # ranked with its home place and source weights. The same for every story of the same
+    # sections of the brand (a home-place story is also in its local section).
     brand = request.brand
-    local = "local" if is_local(section=article.section, place_slug=article.place_slug,
-                                home=home_place_slugs(brand)) else "-"
-    return _briefly(request, f"rail:{brand.id}:{article.section}:{local}",
+    sections = ",".join(sections_of(article, brand, home_place_slugs(brand)))
+    return _briefly(request, f"rail:{brand.id}:{sections}",
                     lambda: rail_teasers(rank_rail(rail_candidates(brand=brand, article=article), brand=brand)))
 
 
