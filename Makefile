@@ -32,8 +32,9 @@ install-test: $(VENV)/.installed-test
 install-test-tools: node_modules/.installed
 
 # The demo wires run on this machine's loopback, so the guarded client is told to admit them.
+# The demo shows what production shows (DEBUG off: the brands' own error pages; WhiteNoise
+# serves the static files either way); `WIREDESK_DEBUG=true make run` turns debugging on.
 run: export WIREDESK_FETCH_ALLOW_NETWORKS = 127.0.0.1/32
-run: export WIREDESK_DEBUG ?= true
 run: export WIREDESK_TICK_SECONDS ?= 10
 run: export WIREDESK_IMAGE_SOURCES ?= https:,http:
 # No mail server on a fresh machine: the demo writes every email it would send into

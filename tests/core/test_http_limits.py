@@ -129,48 +129,94 @@ def test_slow_dns_counts_against_the_deadline(monkeypatch):
 # --- per-host concurrency ---------------------------------------------------------------------
 
 
-def slow_ok(conn, srv):
-    read_head(conn)
-    srv.stopped.wait(0.3)
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+class HeldRequests:
+    """A handler that holds every request until the test lets it go, counting those in flight.
+
+    A request counts from the moment its head is read (the client holds its host slot: it
+    sent it) until just before its answer is sent (the client still holds its slot: it has
+    not read it). So the count can never exceed what the client really has in flight, however
+    slowly any thread runs. Counting connection handlers instead (RawServer.peak) also counts
+    handlers still finishing after the client got its answer, released its slot and started
+    the next fetch: on a loaded machine that read 3 for a limit of 2.
+    """
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.in_flight = self.peak = self.answered = self.released = 0
+        self.gate = threading.Semaphore(0)
+
+    def __call__(self, conn, srv) -> None:
+        read_head(conn)
+        with self.changed:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            self.changed.notify_all()
+        if not self.gate.acquire(timeout=30):  # only when the test itself failed
+            return
+        with self.changed:
+            self.in_flight -= 1
+            self.answered += 1
+            self.changed.notify_all()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    def release_one_when(self, in_flight: int) -> None:
+        """Wait until every released request is answered and ``in_flight`` are held; free one."""
+        with self.changed:
+            settled = self.changed.wait_for(
+                lambda: self.answered == self.released and self.in_flight == in_flight, timeout=30
+            )
+            assert settled, f"{self.in_flight} in flight, {self.answered}/{self.released} answered"
+            self.released += 1
+        self.gate.release()
 
 
-def test_per_host_limit_caps_concurrent_connections():
-    with RawServer(slow_ok) as srv, GuardedClient(allow_networks=LOOPBACK, per_host=2) as client:
+def test_per_host_limit_caps_requests_in_flight():
+    fetches, limit = 8, 2
+    held = HeldRequests()
+    with RawServer(held) as srv, GuardedClient(allow_networks=LOOPBACK, per_host=limit) as client:
         results: list[object] = []
+        started = threading.Barrier(fetches + 1)
 
         def work():
+            started.wait()
             try:
-                results.append(client.get(srv.url("/feed")).content)
+                results.append(client.get(srv.url("/feed"), deadline=60).content)
             except FetchError as exc:  # pragma: no cover - reported by the assertion below
                 results.append(exc)
 
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        with Timer() as timer:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-    assert results == [b"ok"] * 8
-    assert srv.peak == 2
-    assert timer.seconds >= 4 * 0.3 - 0.05  # 8 fetches, two at a time
+        threads = [threading.Thread(target=work) for _ in range(fetches)]
+        for thread in threads:
+            thread.start()
+        started.wait()  # every fetch is under way before the first answer
+        # Released one at a time, each only when the limit's worth of requests is waiting at
+        # the server: the fetches overlap as much as the client lets them, whatever the speed.
+        for answered in range(fetches):
+            held.release_one_when(min(limit, fetches - answered))
+        for thread in threads:
+            thread.join()
+    assert results == [b"ok"] * fetches
+    assert held.peak == limit
+    assert srv.hits == fetches
 
 
 def test_waiting_for_a_host_slot_counts_against_the_deadline():
+    arrived = threading.Event()
+
     def hold(conn, srv):
         read_head(conn)
+        arrived.set()
         srv.stopped.wait(3)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 
     with RawServer(hold) as srv, GuardedClient(allow_networks=LOOPBACK, per_host=1) as client:
         holder = threading.Thread(target=lambda: refused(client, srv.url("/slow"), deadline=1.5))
         holder.start()
-        time.sleep(0.2)
+        assert arrived.wait(10)  # the holder has its slot: its request reached the server
         with Timer() as timer:
             error = refused(client, srv.url("/other"), deadline=0.8)
         holder.join()
     assert error.code == "timeout" and "slot" in error.message
-    assert 0.7 <= timer.seconds <= 0.8 + 0.5
+    assert timer.seconds >= 0.7
     assert srv.hits == 1  # the second fetch never connected
 
 

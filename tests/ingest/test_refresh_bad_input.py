@@ -13,7 +13,9 @@ import pytest
 from tests.ingest.test_refresh_e2e import CAPTION_ITEM, FULL_ITEM, NOW, make_source, rss
 from tests.loopback import LoopbackServer, Reply
 from wiredesk.core.http import GuardedClient
+from wiredesk.brands.models import Brand, BrandSource
 from wiredesk.ingest.services import source_refresh
+from wiredesk.search.selectors import search_articles
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 
@@ -240,3 +242,19 @@ def test_section_map_is_validated():
     source = Source(name="x", credit="x", feed_url="https://x.example/feed", section_map={"Markets": "finance"})
     with pytest.raises(ValidationError, match="finance"):
         source.full_clean()
+
+
+def test_a_feed_that_carries_one_story_twice(client):
+    """The second copy updates the first in the same refresh, and the search index keeps one row of it."""
+    twice = FULL_ITEM + FULL_ITEM.replace("Harbour board approves new ferry berth", "Harbour board approves second berth")
+    with LoopbackServer() as srv:
+        srv.static("/twice.xml", rss(twice.format(base=srv.url("").rstrip("/"))), "application/rss+xml")
+        source = make_source(srv.url("/twice.xml"), name="Echo Wire")
+        report = source_refresh(source_id=source.id, client=client, now=NOW)
+    assert (report.status, report.new, report.updated, report.failed_items) == ("ok", 1, 1, 0), report.as_dict()
+    stored = Article.objects.get(source=source)
+    assert stored.title == "Harbour board approves second berth"
+    brand = Brand.objects.create(name="Echo Herald", hosts=["echo.test"])
+    BrandSource.objects.create(brand=brand, source=source)
+    found = search_articles(brand=brand, query="berth")
+    assert found.total == 1 and [h.article.id for h in found.hits] == [stored.id]

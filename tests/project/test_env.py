@@ -1,3 +1,5 @@
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,21 @@ def test_values_are_typed():
 def test_bad_values_name_the_variable(name, raw):
     with pytest.raises(env.ConfigError, match=name):
         env.load({name: raw})
+
+
+
+def test_the_demo_runs_with_debug_off_unless_asked():
+    """`make run` shows what production shows; WIREDESK_DEBUG=true is the user's choice."""
+
+    def debug_of_make_run(environ: dict) -> str:
+        # -n prints run's recipe without running it; a "+" line runs anyway, and a prerequisite
+        # of run sees the variables run exports.
+        show = ["--eval", "run: wd-show-debug", "--eval", "wd-show-debug: ; +@echo DEBUG=[$$WIREDESK_DEBUG]"]
+        done = subprocess.run(["make", "-n", "-C", str(ROOT), "run", *show], capture_output=True, text=True,
+                              env=environ, timeout=60)
+        return [line for line in done.stdout.splitlines() if line.startswith("DEBUG=")][-1]
+
+    base = {k: v for k, v in os.environ.items() if k != "WIREDESK_DEBUG"}
+    assert env.load({})["WIREDESK_DEBUG"] is False
+    assert debug_of_make_run(base) == "DEBUG=[]"
+    assert debug_of_make_run({**base, "WIREDESK_DEBUG": "true"}) == "DEBUG=[true]"

@@ -116,7 +116,7 @@ def test_rss_round_trips_the_brands_stories(client, site):
     assert feed.feed.language == "en"
     assert [e.id for e in feed.entries] == [article_guid(a) for a in stories]
     assert all(GUID_RE.match(e.id) and not e.guidislink for e in feed.entries)
-    assert [html.unescape(e.title) for e in feed.entries] == [a.title for a in stories]
+    assert [e.title for e in feed.entries] == [a.title for a in stories]
     assert [e.link for e in feed.entries] == [article_link(a) for a in stories]
     for entry, a in zip(feed.entries, stories):
         assert dt.datetime(*entry.published_parsed[:6], tzinfo=UTC) == a.published_at.replace(microsecond=0)
@@ -254,7 +254,7 @@ def test_guid_does_not_change_when_the_story_is_revised(client, site):
     clear_caches()
     feed = parse(get(client, "/feeds/rss.xml"))
     assert [e.id for e in feed.entries] == before
-    assert html.unescape(feed.entries[0].title) == a.title
+    assert feed.entries[0].title == a.title
 
 
 # --- JSON Feed ----------------------------------------------------------------------------------
@@ -319,9 +319,8 @@ def test_xss_title_is_never_unescaped(client):
 
     rss = parse(get(client, "/feeds/rss.xml"))
     entry = rss.entries[0]
-    # RSS titles are escaped once more, so a reader that renders them as HTML shows the text.
-    assert entry.title_detail.type == "text/html"
-    assert "<script" not in entry.title and html.unescape(entry.title) == XSS
+    # A title is plain text escaped once by the XML writer (issue 10: never "&amp;lt;").
+    assert entry.title_detail.type == "text/plain" and entry.title == XSS
     assert rss.feed.title == "Courier <script>x</script>"  # a plain-text channel title, XML-escaped
 
     atom = parse(get(client, "/feeds/atom.xml")).entries[0]

@@ -23,6 +23,7 @@ from django.db import connections
 from tests.caches import clear_caches
 from tests.web.factories import make_brand, make_source, store
 from wiredesk.core.generation import content_changed
+from wiredesk.project.web_worker import WebWorker
 from wiredesk.project.wsgi import django_application
 from wiredesk.stories.models import Article
 from wiredesk.web.caching import FRONT_HEADER
@@ -65,8 +66,9 @@ def serving(**front_options):
     django = Counting()
     front = PageFront(django, **front_options)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(front, host="127.0.0.1", port=port, lifespan="off",
-                                           log_level="warning", proxy_headers=False, server_header=False))
+    # uvicorn set up as `wiredesk web` sets up its workers.
+    server = uvicorn.Server(uvicorn.Config(front, host="127.0.0.1", port=port, log_level="warning",
+                                           **WebWorker.CONFIG_KWARGS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

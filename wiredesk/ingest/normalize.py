@@ -11,6 +11,7 @@ import re
 
 from wiredesk.core.sections import SECTIONS
 from wiredesk.ingest.types import Extracted, Image, NormalizedItem, RawItem, SourcePolicy
+from wiredesk.text.chars import xml_safe_all
 from wiredesk.text.dates import to_utc
 from wiredesk.text.fingerprint import content_fingerprint, sha256_hex
 from wiredesk.text.language import detect_language
@@ -118,7 +119,14 @@ def normalize(
     extracted: Extracted | None = None,
     notes: tuple[str, ...] = (),
 ) -> NormalizedItem:
-    """Sanitize, canonicalize, date and parse the lead of one item."""
+    """Sanitize, canonicalize, date and parse the lead of one item.
+
+    Every field of the item comes out free of the characters no page, feed or email may hold
+    (text.chars): wire copy and news releases alike pass here. They are removed from what
+    arrives, and once more from what comes out, for the ones that markup spelled as character
+    references (``&#1;``) and parsing turned into characters.
+    """
+    raw, extracted = xml_safe_all(raw), xml_safe_all(extracted)
     link = item_link(raw)
     base = link or raw.base_url
     if extracted is not None and extracted.html.strip():
@@ -138,7 +146,7 @@ def normalize(
     title = plain(raw.title) or (plain(extracted.title) if extracted else "") or plain(first)[:120] or "(untitled)"
     updated = to_utc(raw.updated, now=now) if raw.updated else None
     lead_text = story_text[:LEAD_TEXT_CHARS]
-    return NormalizedItem(
+    return xml_safe_all(NormalizedItem(
         guid=item_guid(raw),
         canonical_url=link,
         title=title[:1000],
@@ -158,4 +166,4 @@ def normalize(
         excerpt_only=not policy.full_text,
         notes=notes,
         text=text,
-    )
+    ))

@@ -24,7 +24,12 @@ class Found:
 
 
 def feed_find(*, url: str, client: GuardedClient | None = None) -> Found:
-    """The feed at ``url``, or the first feed a home page advertises with <link rel=alternate>."""
+    """The feed at ``url``, or the first feed a home page advertises with <link rel=alternate>.
+
+    The feed URL kept is the one asked for unless every redirect to the feed was permanent
+    (``Fetched.stored_url``): a temporary redirect's target is not the feed's address.
+    Relative links of a home page resolve against where the page really came from.
+    """
     if not is_http_url(url):
         raise SourceError(f"{url!r} is not an http(s) URL")
     client = client or client_from_settings()
@@ -32,18 +37,22 @@ def feed_find(*, url: str, client: GuardedClient | None = None) -> Found:
         got = client.get(url)
         try:
             feed = parse_feed(got.content, url=got.url, content_type=got.content_type, charset=got.charset)
-            return Found(feed_url=got.url, title=feed.title, home_url=feed.home_url or "", format=feed.format)
+            return Found(feed_url=got.stored_url, title=feed.title, home_url=feed.home_url or "", format=feed.format)
         except ParseError as not_a_feed:
             candidates = discover_feeds(got.content, base_url=got.url)
             if not candidates:
-                raise SourceError(f"{url} is not a feed ({not_a_feed}) and advertises no feed") from None
+                raise SourceError(
+                    f"{url} is not a feed ({not_a_feed.code}: {not_a_feed}) and advertises no feed"
+                ) from None
         for candidate_url, _type, _title in candidates:
             try:
                 page = client.get(candidate_url)
                 feed = parse_feed(page.content, url=page.url, content_type=page.content_type, charset=page.charset)
             except (FetchError, ParseError):
                 continue
-            return Found(feed_url=page.url, title=feed.title, home_url=feed.home_url or got.url, format=feed.format)
+            return Found(
+                feed_url=page.stored_url, title=feed.title, home_url=feed.home_url or got.stored_url, format=feed.format
+            )
         raise SourceError(f"none of the {len(candidates)} feeds advertised by {url} could be read")
     except FetchError as exc:
         raise SourceError(f"could not fetch {url}: {exc.code}: {exc}") from exc

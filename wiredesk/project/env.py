@@ -97,7 +97,9 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_PORT", "int", "8000", "Port the web server listens on."),
     _v("WIREDESK_BIND", "str", "127.0.0.1",
        "Address the web server binds to (use 0.0.0.0 behind a proxy on another machine)."),
-    _v("WIREDESK_DEBUG", "bool", "false", "Django debug mode. Never on in production."),
+    _v("WIREDESK_DEBUG", "bool", "false",
+       "Django debug mode: its error pages (settings, the URL list) instead of the brand's. Off "
+       "unless set, `make run` included. Never on in production."),
     _v("WIREDESK_SECRET_KEY", "str", "",
        "Secret for signing. Required when WIREDESK_DEBUG is off and WIREDESK_ENV=production; "
        "otherwise a per-data-dir key is generated and kept in the data folder."),

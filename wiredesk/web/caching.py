@@ -30,8 +30,24 @@ def _cache_control() -> str:
 
 
 # The header by which a cacheable page tells the page front (wiredesk/web/front.py) which
-# content generation it was rendered for; the front removes it before the response leaves.
+# content generation it was rendered for and when its bytes last changed ("<generation>
+# <seconds>"); the front removes it before the response leaves.
 FRONT_HEADER = "X-Wiredesk-Page"
+
+
+def dated_headers(last_modified: int | None, *, now: float) -> dict[str, str]:
+    """Date, and Last-Modified never later than it (RFC 9110 section 8.8.2.1).
+
+    ``last_modified`` is the page's change record, which can be a second ahead of the clock
+    (a page changed twice within one second) or later than it (a row stamped in the future);
+    the header says the Date instead. 304 decisions keep comparing with the record, so a
+    client holding the earlier bytes of that second still gets the new ones.
+    """
+    date = int(now)
+    headers = {"Date": http_date(date)}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(min(last_modified, date))
+    return headers
 
 
 def not_modified(if_none_match: str | None, if_modified_since: str | None, etag: str, last_modified: int) -> bool:
@@ -112,9 +128,10 @@ def cached_page(view=None, *, params: tuple[str, ...] = PAGE_PARAMS):
         else:
             response = HttpResponse(body, content_type=content_type)
             if settings.PAGE_CACHE["enabled"]:
-                response[FRONT_HEADER] = str(generation)
+                response[FRONT_HEADER] = f"{generation} {last_modified}"
         response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
+        for name, value in dated_headers(last_modified, now=time.time()).items():
+            response[name] = value
         response["Cache-Control"] = _cache_control()
         response["Vary"] = "Host"
         return response

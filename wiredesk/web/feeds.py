@@ -22,6 +22,7 @@ from django.utils.html import escape
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.stories.models import Article
 from wiredesk.stories.places import in_section_q
+from wiredesk.text.chars import xml_safe_all
 from wiredesk.web.caching import cached_page
 from wiredesk.web.seo import (
     article_guid,
@@ -121,10 +122,32 @@ def item_image(a: Article) -> str | None:
 
 # --- RSS and Atom ---------------------------------------------------------------------------
 
+class _XmlSafe:
+    """A feed writer that leaves out the characters XML 1.0 refuses, whatever a row holds.
+
+    Ingest removes them (text.chars); this keeps a row stored before it did, or a name typed
+    into the admin, from making the feed fail (Django's writer raises on a control character).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*xml_safe_all(args), **xml_safe_all(kwargs))
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*xml_safe_all(args), **xml_safe_all(kwargs))
+
+
+class SafeRss(_XmlSafe, Rss201rev2Feed):
+    pass
+
+
+class SafeAtom(_XmlSafe, Atom1Feed):
+    pass
+
+
 class _WireFeed(Feed):
     """The syndication framework, fed from a Scope, answered through the page cache."""
 
-    feed_type = Rss201rev2Feed
+    feed_type = SafeRss
     section_feed = False
     item_guid_is_permalink = False
 
@@ -173,9 +196,10 @@ class _WireFeed(Feed):
         return obj.feed_id
 
     def item_title(self, item):
-        # RSS readers commonly render <title> as HTML, so it is escaped once more (Django's
-        # default, ticket #6533); Atom titles are typed text and are not.
-        return escape(item.title)
+        # Plain text, escaped once by the XML writer. Django's default escapes it a second
+        # time, which readers that take an RSS title as text (RSS 2.0 says it is) show as
+        # "&#x27;"; a title is plain text in all three feeds.
+        return item.title
 
     def item_description(self, item):
         return item_html(item)
@@ -204,10 +228,7 @@ class BrandRss(_WireFeed):
 
 
 class BrandAtom(_WireFeed):
-    feed_type = Atom1Feed
-
-    def item_title(self, item):
-        return item.title
+    feed_type = SafeAtom
 
 
 class SectionRss(BrandRss):
@@ -259,8 +280,10 @@ def json_feed_document(scope: Scope) -> dict:
 
 def _json_feed(request, section: str | None):
     scope = feed_scope(request, section)
-    # < > & as \u escapes: the same JSON, and nothing a sniffing browser could run.
-    body = json_dumps_html_safe(json_feed_document(scope), indent=1)
+    # < > & as \u escapes: the same JSON, and nothing a sniffing browser could run. Strings
+    # without the characters no document may hold, like the XML feeds (a lone surrogate
+    # could not even be encoded).
+    body = json_dumps_html_safe(xml_safe_all(json_feed_document(scope)), indent=1)
     response = HttpResponse(body.encode("utf-8"), content_type=JSON_FEED_TYPE)
     response.last_modified_ts = scope.last_modified
     return response

@@ -37,7 +37,7 @@ from django.conf import settings
 from django.utils.http import parse_http_date_safe
 
 from wiredesk.core.generation import content_generation
-from wiredesk.web.caching import FRONT_HEADER, not_modified
+from wiredesk.web.caching import FRONT_HEADER, dated_headers, not_modified
 
 MARKER = FRONT_HEADER.lower().encode()
 # Response headers a 304 leaves out (it has no body).
@@ -45,6 +45,9 @@ BODY_HEADERS = {b"content-type", b"content-length"}
 # A stored page may vary only on these request headers: the key holds Host, and requests with
 # cookies that matter never reach the front's copy.
 HARMLESS_VARY = {"host", "cookie"}
+# Written by the front as each response leaves (uvicorn's own Date is off: it is refreshed
+# only once a second, so it could be older than a Last-Modified the page just took).
+DATED = {b"date", b"last-modified"}
 
 
 @dataclass(slots=True)
@@ -62,8 +65,9 @@ class PageFront:
     """ASGI application: replay Django's cacheable pages; run the WSGI ``app`` for the rest."""
 
     def __init__(self, app, *, max_bytes: int | None = None, recheck: float | None = None,
-                 ttl: int | None = None, clock=time.monotonic) -> None:
+                 ttl: int | None = None, clock=time.monotonic, wall_clock=time.time) -> None:
         self.app = app
+        self.wall_clock = wall_clock
         self.max_bytes = settings.PAGE_FRONT["max_bytes"] if max_bytes is None else max_bytes
         self.recheck = settings.PAGE_FRONT["recheck"] if recheck is None else recheck
         self.ttl = settings.PAGE_CACHE["ttl"] if ttl is None else ttl
@@ -124,11 +128,18 @@ class PageFront:
     async def _replay(self, page: Page, method: str, inm, ims, send) -> None:
         if not_modified(inm, ims, page.etag, page.last_modified):
             headers = [(n, v) for n, v in page.headers if n not in BODY_HEADERS]
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": self.dated(headers, page.last_modified)})
             await send({"type": "http.response.body", "body": b""})
             return
-        await send({"type": "http.response.start", "status": 200, "headers": page.headers})
+        await send({"type": "http.response.start", "status": 200, "headers": self.dated(page.headers, page.last_modified)})
         await send({"type": "http.response.body", "body": page.body if method == "GET" else b""})
+
+    def dated(self, headers: list[tuple[bytes, bytes]], last_modified: int | None) -> list[tuple[bytes, bytes]]:
+        """The headers with Date as this response leaves and Last-Modified never later."""
+        stamps = dated_headers(last_modified, now=self.wall_clock())
+        return [*(h for h in headers if h[0] not in DATED),
+                *((n.lower().encode(), v.encode()) for n, v in stamps.items())]
 
     @staticmethod
     def _storable(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -141,14 +152,12 @@ class PageFront:
                     return False
         return True
 
-    def _store(self, key: tuple, now: float, generation: str, headers, body: bytes) -> None:
+    def _store(self, key: tuple, now: float, generation: str, last_modified: int, headers, body: bytes) -> None:
         size = len(body) + sum(len(n) + len(v) for n, v in headers) + 200
         if size > self.max_bytes // 8:
             return
-        values = {n: v.decode("latin-1") for n, v in headers}
-        etag = values.get(b"etag")
-        last_modified = parse_http_date_safe(values.get(b"last-modified", ""))
-        if not etag or last_modified is None:
+        etag = {n: v.decode("latin-1") for n, v in headers}.get(b"etag")
+        if not etag:
             return
         self._forget(key)
         self.pages[key] = Page(generation, now + self.ttl, headers, body, etag, last_modified, size)
@@ -194,11 +203,15 @@ class PageFront:
         finally:
             body.close()
         marks = [v for n, v in headers if n == MARKER]
+        # The page's change record, which the Last-Modified header may show capped at Date.
+        last_modified = parse_http_date_safe(next((v.decode("latin-1") for n, v in headers if n == b"last-modified"), ""))
         if marks:
             headers = [(n, v) for n, v in headers if n != MARKER]
-            if keep is not None and status == 200 and self._storable(headers):
-                self._store(keep, now, marks[0].decode("latin-1"), headers, content)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+            generation, _, changed = marks[0].decode("latin-1").partition(" ")
+            last_modified = int(changed) if changed.isdigit() else last_modified
+            if keep is not None and status == 200 and last_modified is not None and self._storable(headers):
+                self._store(keep, now, generation, last_modified, headers, content)
+        await send({"type": "http.response.start", "status": status, "headers": self.dated(headers, last_modified)})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else content})
 
 
@@ -263,6 +276,7 @@ async def _plain(send, status: int, text: bytes) -> None:
         "type": "http.response.start",
         "status": status,
         "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(text)).encode()),
-                    (b"connection", b"close")],
+                    (b"connection", b"close"), *((n.lower().encode(), v.encode()) for n, v in
+                                                 dated_headers(None, now=time.time()).items())],
     })
     await send({"type": "http.response.body", "body": text})

@@ -23,6 +23,7 @@ from wiredesk.core.sections import SECTIONS
 from wiredesk.stories.models import Article
 from wiredesk.stories.places import in_section_q
 from wiredesk.stories.selectors import articles_visible
+from wiredesk.text.chars import xml_safe
 from wiredesk.web.caching import cached_page
 from wiredesk.web.views.fronts import PER_PAGE
 
@@ -96,9 +97,13 @@ class W3CTime(Func):
     sitemap rows skip building a Python datetime each only to print it again."""
 
     output_field = CharField()
+    # A query parameter, not SQL text: a literal "%" in the SQL breaks Django's debug cursor,
+    # which interpolates the parameters into the statement with Python's % to log it.
+    SQLITE_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="strftime('%%Y-%%m-%%dT%%H:%%M:%%S+00:00', %(expressions)s)")
+        sql, params = self.as_sql(compiler, connection, template="strftime(%%s, %(expressions)s)")
+        return sql, (self.SQLITE_FORMAT, *params)
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection,
@@ -179,11 +184,12 @@ def news_sitemap(request):
             xml.addQuickElement("loc", origin + article_path(a))
             xml.startElement("news:news", {})
             xml.startElement("news:publication", {})
-            xml.addQuickElement("news:name", brand.name)
+            xml.addQuickElement("news:name", xml_safe(brand.name))
             xml.addQuickElement("news:language", language)
             xml.endElement("news:publication")
             xml.addQuickElement("news:publication_date", w3c(a.published_at))
-            xml.addQuickElement("news:title", a.title)
+            # Ingest removes what XML refuses; a row stored before it did must not fail here.
+            xml.addQuickElement("news:title", xml_safe(a.title))
             xml.endElement("news:news")
             xml.endElement("url")
         xml.endElement("urlset")

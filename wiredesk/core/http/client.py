@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -37,9 +38,16 @@ Headers = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True)
 class Fetched:
-    """A successful (2xx) or not-modified (304) answer, after redirects."""
+    """A successful (2xx) or not-modified (304) answer, after redirects.
+
+    ``url`` is where the answer came from; ``requested_url`` the URL asked for (as parsed);
+    ``permanent_url`` the final URL only when every redirect hop was permanent (301/308),
+    else None. A stored reference follows ``stored_url``, never ``url``: a temporary redirect
+    (302/303/307) says the resource stays where it was (RFC 9110 15.4).
+    """
 
     url: str
+    requested_url: str
     status: int
     headers: Headers
     content: bytes
@@ -51,6 +59,11 @@ class Fetched:
     charset: str | None
     elapsed: float
     redirects: int
+
+    @property
+    def stored_url(self) -> str:
+        """The URL to keep for this resource: the permanent destination, else the one asked for."""
+        return self.permanent_url or self.requested_url
 
     def header(self, name: str) -> str | None:
         """Return the first value of a response header, or None."""
@@ -164,7 +177,8 @@ class GuardedClient:
         self, url: str, headers: list[tuple[str, str]], *, started: float, ends: float, limit: int
     ) -> Fetched:
         target = self._parse(url)
-        visited = {str(target)}
+        requested = str(target)
+        visited = {requested}
         hops: list[int] = []
         while True:
             outcome = self._exchange(target, headers, ends=ends, limit=limit)
@@ -191,6 +205,7 @@ class GuardedClient:
         permanent = bool(hops) and all(status in PERMANENT_STATUSES for status in hops)
         fetched = Fetched(
             url=str(target),
+            requested_url=requested,
             status=outcome.status,
             headers=outcome.headers,
             content=outcome.content,
@@ -321,7 +336,8 @@ def _read_body(response: httpcore.Response, headers: Headers, *, ends: float, li
     if declared and declared.strip().isdigit() and int(declared) > limit:
         raise FetchError("too_large", f"Content-Length {declared} exceeds {limit} bytes")
     decoder = Decoder(", ".join(value for name, value in headers if name == "content-encoding"))
-    parts: list[bytes] = []
+    # BytesIO hands its buffer over on getvalue(): the body is held once, not as pieces and a join.
+    body = io.BytesIO()
     raw = size = 0
 
     def keep(pieces: Iterator[bytes]) -> None:
@@ -330,7 +346,7 @@ def _read_body(response: httpcore.Response, headers: Headers, *, ends: float, li
             size += len(piece)
             if size > limit:
                 raise FetchError("too_large", f"decoded body exceeds {limit} bytes")
-            parts.append(piece)
+            body.write(piece)
 
     for chunk in response.iter_stream():
         raw += len(chunk)
@@ -340,7 +356,7 @@ def _read_body(response: httpcore.Response, headers: Headers, *, ends: float, li
         if time.monotonic() > ends:
             raise FetchError("timeout", "body not complete before the deadline")
     keep(decoder.finish())
-    return b"".join(parts)
+    return body.getvalue()
 
 
 def _drain(response: httpcore.Response, headers: Headers, *, ends: float) -> None:

@@ -7,14 +7,18 @@ import ssl
 import httpcore
 
 
+CODES = frozenset({
+    "bad_url", "bad_scheme", "blocked_address", "insecure_redirect", "bad_redirect",
+    "too_many_redirects", "timeout", "dns_error", "connect_error", "network_error", "tls_error",
+    "too_large", "bad_encoding", "bad_response", "http_status", "rate_limited", "gone",
+})
+
+
 class FetchError(Exception):
     """A fetch that did not produce a usable response.
 
-    ``code`` is a short stable string meant for storage and metrics: ``bad_url``,
-    ``bad_scheme``, ``blocked_address``, ``insecure_redirect``, ``bad_redirect``,
-    ``too_many_redirects``, ``timeout``, ``dns_error``, ``connect_error``, ``network_error``,
-    ``tls_error``, ``too_large``, ``bad_encoding``, ``bad_response``, ``http_status``,
-    ``rate_limited``, ``gone``. ``message`` is for people.
+    ``code`` is a short stable string from ``CODES``, meant for storage and metrics.
+    ``message`` (also ``str(error)``) is for people and does not repeat the code.
     """
 
     def __init__(
@@ -26,6 +30,8 @@ class FetchError(Exception):
         retry_after: float | None = None,
         url: str | None = None,
     ) -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown fetch error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message

@@ -7,14 +7,16 @@ one feedparser-based parser, which reports the format it actually found.
 
 from __future__ import annotations
 
-import codecs
+import re
 from dataclasses import replace
 
 from wiredesk.ingest.formats.discover import discover_feeds
 from wiredesk.ingest.formats.errors import ParseError
 from wiredesk.ingest.formats.jsonfeed import parse_jsonfeed
 from wiredesk.ingest.formats.xmlfeeds import parse_xml
+from wiredesk.ingest.formats.xmlsafety import leading_char, unicode_form
 from wiredesk.ingest.types import ParsedFeed
+from wiredesk.text.chars import xml_safe_all
 
 __all__ = ["FORMATS", "ParseError", "discover_feeds", "parse_feed", "sniff_format"]
 
@@ -25,6 +27,8 @@ FORMATS = {
     "jsonfeed": parse_jsonfeed,
 }
 
+_BLANK = re.compile(rb"[ \t\r\n]*")
+_BLANK_WIDE = re.compile(rb"[ \t\r\n\0]*")  # white space in UTF-16 and UTF-32
 _JSON_TYPES = {"application/feed+json", "application/json"}
 # Magic numbers of things servers send instead of a feed (RFC 8259 has none; XML neither).
 _NOT_FEEDS = (
@@ -52,16 +56,11 @@ def _split_content_type(content_type: str | None) -> tuple[str, str | None]:
     return mime.strip().lower(), charset
 
 
-def _first_byte(content: bytes) -> bytes:
-    body = content[len(codecs.BOM_UTF8):] if content.startswith(codecs.BOM_UTF8) else content
-    return body.lstrip(b" \t\r\n")[:1]
-
-
 def sniff_format(content: bytes, *, content_type: str | None = None) -> str:
     """Guess "jsonfeed" or "rss" (meaning: any XML feed) from the media type and the bytes."""
     mime, _ = _split_content_type(content_type)
-    first = _first_byte(content)
-    if first == b"{" or (mime in _JSON_TYPES and first != b"<"):
+    first = leading_char(content)
+    if first == "{" or (mime in _JSON_TYPES and first != "<"):
         return "jsonfeed"
     return "rss"
 
@@ -83,11 +82,14 @@ def parse_feed(
     if not isinstance(content, (bytes, bytearray)):
         raise TypeError("parse_feed() takes the body as bytes")
     content = bytes(content)
-    if not content.strip() or content.strip() == codecs.BOM_UTF8:
+    form, bom = unicode_form(content)
+    wide = form not in (None, "utf-8")
+    if (_BLANK_WIDE if wide else _BLANK).match(content, bom).end() == len(content):
         raise ParseError("empty_body", "the response body is empty")
-    for magic, what in _NOT_FEEDS:
-        if content.startswith(magic):
-            raise ParseError("not_a_feed", f"{what}, not a feed")
+    if not wide:  # UTF-32 text starts with NUL bytes, like binary data
+        for magic, what in _NOT_FEEDS:
+            if content.startswith(magic):
+                raise ParseError("not_a_feed", f"{what}, not a feed")
     _, header_charset = _split_content_type(content_type)
     charset = charset or header_charset
     if declared_format == "auto":
@@ -97,11 +99,14 @@ def parse_feed(
     else:
         raise ParseError("unknown_format", f"no parser for {declared_format!r}")
     parser = FORMATS[fmt]
-    if parser is parse_jsonfeed and _first_byte(content) == b"<":
+    first = leading_char(content)
+    if parser is parse_jsonfeed and first == "<":
         parser = parse_xml  # declared JSON, sent XML: read what was sent
-    elif parser is parse_xml and _first_byte(content) == b"{":
+    elif parser is parse_xml and first == "{":
         parser = parse_jsonfeed
-    feed = parser(content, url=url, content_type=content_type, charset=charset)
+    # Nothing past this stage sees a character no document may hold (text.chars): a JSON
+    # string can spell a lone surrogate ("\ud800"), which could not even be hashed or stored.
+    feed = xml_safe_all(parser(content, url=url, content_type=content_type, charset=charset))
     if declared_format not in ("auto", feed.format):
         feed = _with_warning(feed, f"source declared {declared_format}, document is {feed.format}")
     return feed

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+CODES = frozenset(
+    {"empty_body", "not_a_feed", "malformed", "xml_entities", "bad_encoding", "too_deep", "unknown_format"}
+)
+
 
 class ParseError(Exception):
     """A document that cannot be read as a feed, with a stable machine-readable code.
 
-    Codes: ``empty_body``, ``not_a_feed``, ``malformed``, ``xml_entities``, ``bad_encoding``,
-    ``too_deep``, ``unknown_format``.
+    ``code`` is one of ``CODES``; ``str(error)`` is the message alone, so that whoever stores
+    or shows it writes ``f"{code}: {error}"`` with the code once.
     """
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+        if code not in CODES:
+            raise ValueError(f"unknown parse error code {code!r}")
+        super().__init__(message)
         self.code = code
         self.message = message

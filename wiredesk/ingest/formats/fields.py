@@ -14,6 +14,7 @@ import re
 import time
 from typing import Any
 
+from wiredesk.text.chars import xml_safe
 from wiredesk.text.dates import MIN_YEAR, parse_date
 
 MAX_ITEMS = 1000
@@ -24,8 +25,6 @@ MAX_CATEGORY_CHARS = 200
 _TAG_RE = re.compile(r"<[^<>]*>")  # never crosses a "<": linear on hostile input
 _WS_RE = re.compile(r"\s+")
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# C0 controls other than tab/newline/carriage return are never meaningful in a title.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
 
 
@@ -45,7 +44,7 @@ def plain_text(value: str, *, is_html: bool) -> str:
         value = html.unescape(_TAG_RE.sub(" ", value))
     elif "&" in value and _ENTITY_RE.search(value):
         value = html.unescape(value)
-    value = _CONTROL_RE.sub("", value)
+    value = xml_safe(value)  # controls, noncharacters, lone surrogates: never meaningful here
     return _WS_RE.sub(" ", value).strip()
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
-import json
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from wiredesk.ingest.formats import fields
 from wiredesk.ingest.formats.errors import ParseError
+from wiredesk.ingest.formats.jsoncap import Counted, loads_capped
+from wiredesk.ingest.formats.xmlsafety import unicode_form
 from wiredesk.ingest.types import Image, ParsedFeed, RawItem
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -19,7 +20,14 @@ _MAX_IMAGES = 20
 
 def _decode(content: bytes, charset: str | None) -> str:
     # RFC 8259 section 8.1: JSON is UTF-8; a BOM is tolerated, another charset only if declared.
-    data = content[len(codecs.BOM_UTF8):] if content.startswith(codecs.BOM_UTF8) else content
+    # UTF-16 and UTF-32 (RFC 4627 section 3, which readers still accept) show in their NULs.
+    form, bom = unicode_form(content)
+    if form not in (None, "utf-8"):
+        try:
+            return content[bom:].decode(form)
+        except UnicodeDecodeError:
+            raise ParseError("bad_encoding", f"JSON Feed is not valid {form.upper()}") from None
+    data = content[bom:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -110,7 +118,7 @@ def parse_jsonfeed(
     """Parse a JSON Feed document (the caller has already capped its size)."""
     text = _decode(content, charset)
     try:
-        root = json.loads(text)
+        root, counted = loads_capped(text, key="items", limit=fields.MAX_ITEMS)
     except RecursionError as exc:
         raise ParseError("too_deep", "JSON nested too deeply") from exc
     except ValueError as exc:
@@ -128,11 +136,15 @@ def parse_jsonfeed(
     if not isinstance(items, list):
         raise ParseError("malformed", "JSON Feed without an items array")
     objects = [item for item in items if isinstance(item, dict)]
-    if len(objects) < len(items):
-        warnings.append(f"{len(items) - len(objects)} items are not objects, skipped")
-    if len(objects) > fields.MAX_ITEMS:
-        warnings.append(f"{len(objects)} items, kept the first {fields.MAX_ITEMS}")
+    if counted is None:
+        counted = Counted(elements=len(items), objects=len(objects))
+    if counted.objects < counted.elements:
+        warnings.append(f"{counted.elements - counted.objects} items are not objects, skipped")
+    if counted.objects > fields.MAX_ITEMS:
+        warnings.append(f"{counted.objects} items, kept the first {fields.MAX_ITEMS}")
         objects = objects[: fields.MAX_ITEMS]
+    if counted.stopped:
+        warnings.append(fields.clip(f"items after the first {fields.MAX_ITEMS} not read: {counted.stopped}", 300))
     language = _str(root.get("language")) or None
     author = _authors(root)
     return ParsedFeed(

@@ -13,6 +13,7 @@ import feedparser
 
 from wiredesk.ingest.formats import fields, mediarss
 from wiredesk.ingest.formats.errors import ParseError
+from wiredesk.ingest.formats.itemcap import limit_items
 from wiredesk.ingest.formats.xmlsafety import decode_xml, strip_prolog
 from wiredesk.ingest.types import Image, ParsedFeed, RawItem
 
@@ -218,6 +219,7 @@ def parse_xml(
     content: bytes, *, url: str, content_type: str | None = None, charset: str | None = None
 ) -> ParsedFeed:
     """Parse an RSS, RDF or Atom document into a ParsedFeed."""
+    content, counted = limit_items(content, limit=fields.MAX_ITEMS)  # only what can be stored
     decoded = decode_xml(content, charset=charset)
     text, root = strip_prolog(decoded.text)
     if root.lower() == "html":
@@ -235,8 +237,8 @@ def parse_xml(
         if _get(result, "bozo"):
             raise ParseError("malformed", f"not a readable feed: {_get(result, 'bozo_exception')}")
         raise ParseError("not_a_feed", f"XML root <{root}> is not RSS, RDF or Atom")
-    if len(entries) > fields.MAX_ITEMS:
-        warnings.append(f"{len(entries)} items, kept the first {fields.MAX_ITEMS}")
+    if max(counted, len(entries)) > fields.MAX_ITEMS:
+        warnings.append(f"{max(counted, len(entries))} items, kept the first {fields.MAX_ITEMS}")
         entries = entries[: fields.MAX_ITEMS]
     feed = _get(result, "feed") or {}
     language = _str(_get(feed, "language")) or None

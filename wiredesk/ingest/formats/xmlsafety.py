@@ -4,7 +4,9 @@ Character encoding precedence (first match wins):
 
 1. A byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE). XML 1.0 appendix F and
    RFC 7303 section 3.3: the BOM is authoritative, over both the charset parameter and the
-   XML declaration.
+   XML declaration. Without one, UTF-16 and UTF-32 (either byte order) show in the NUL bytes
+   around the first character, ``<`` or white space (appendix F's table, which readers apply
+   to any first tag, not only ``<?xml``): that wins too, since no label makes NUL bytes text.
 2. The HTTP ``charset`` parameter (RFC 7303 section 3.2), with one exception: when it
    names a single-byte default (us-ascii, iso-8859-1, windows-1252), the XML declaration
    says UTF-8 or nothing, and the bytes are valid UTF-8 with non-ASCII characters, the
@@ -26,7 +28,9 @@ After decoding, a bounded scan of the prolog (everything before the root element
 any entity declaration, internal DTD subset or external DTD (billion laughs, quadratic
 blow-up, XXE through ``SYSTEM "file:..."`` or a URL, parameter entities) with
 ``ParseError("xml_entities")``. A bare ``<!DOCTYPE rss>`` and the RSS 0.91 Netscape DOCTYPE
-are stripped and the document goes on. feedparser then only ever sees UTF-8 bytes without
+are stripped and the document goes on, and so is an HTML DOCTYPE (with or without a public
+or system identifier: it is removed, never fetched), which some servers put before
+``<rss>``; the root element decides whether the document is an HTML page. feedparser then only ever sees UTF-8 bytes without
 a DOCTYPE, wrapped in a file object (a bare ``bytes`` argument would be tried as a path).
 """
 
@@ -48,6 +52,8 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _WIDE = {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}
+# What the first character of a document may be (XML: "<" or white space; JSON: "{", "[").
+_FIRST_CHARS = frozenset(b"<{[ \t\r\n")
 _DENIED = {"utf-7", "unicode-escape", "raw-unicode-escape", "idna", "punycode"}
 _LATIN_DEFAULTS = {"ascii", "iso8859-1", "cp1252"}
 _ASCII_BYTES = bytes(range(128))
@@ -90,6 +96,41 @@ def codec_name(label: str | None) -> str | None:
     return name
 
 
+def wide_encoding(content: bytes) -> str | None:
+    """UTF-16 or UTF-32 byte order of a document without a byte-order mark, else None.
+
+    XML 1.0 appendix F: a document starts with an ASCII character (``<`` or white space;
+    ``{`` for JSON), so the NUL bytes beside it give the encoding form away.
+    """
+    head = content[:4]
+    if len(head) == 4:
+        if head[:3] == b"\0\0\0" and head[3] in _FIRST_CHARS:
+            return "utf-32-be"
+        if head[0] in _FIRST_CHARS and head[1:] == b"\0\0\0":
+            return "utf-32-le"
+    if len(head) >= 2:
+        if head[0] == 0 and head[1] in _FIRST_CHARS:
+            return "utf-16-be"
+        if head[0] in _FIRST_CHARS and head[1] == 0:
+            return "utf-16-le"
+    return None
+
+
+def unicode_form(content: bytes) -> tuple[str | None, int]:
+    """The encoding form given by a byte-order mark or by NUL bytes, and the BOM's length."""
+    for bom, name in _BOMS:
+        if content.startswith(bom):
+            return name, len(bom)
+    return wide_encoding(content), 0
+
+
+def leading_char(content: bytes) -> str:
+    """The first character other than white space, whatever form of Unicode the bytes are in."""
+    name, skip = unicode_form(content)
+    head = content[skip:skip + 512].decode(name or "utf-8", errors="ignore")
+    return head.lstrip(" \t\r\n")[:1]
+
+
 def _windows_1252(name: str) -> str:
     return "cp1252" if name in _LATIN_DEFAULTS else name
 
@@ -120,14 +161,15 @@ def decode_xml(content: bytes, *, charset: str | None) -> Decoded:
     if declared_label and declared is None:
         warnings.append(f"unknown encoding {declared_label!r} in XML declaration ignored")
     candidates: list[str] = []
-    if http in _LATIN_DEFAULTS and declared in (None, "utf-8") and not content.isascii():
+    sniffed = wide_encoding(content)
+    if sniffed:
+        candidates.append(sniffed)  # no BOM: NUL bytes as in XML 1.0 appendix F
+        if http and not sniffed.startswith(http):
+            warnings.append(f"Content-Type says {charset}, document is {sniffed.upper()}")
+    elif http in _LATIN_DEFAULTS and declared in (None, "utf-8") and not content.isascii():
         if _try(content, "utf-8") is not None:
             warnings.append(f"Content-Type says {charset}, document is UTF-8: read as UTF-8")
             candidates.append("utf-8")
-    if content.startswith(b"<\x00?\x00"):
-        candidates.append("utf-16-le")  # no BOM: sniffed as in XML 1.0 appendix F
-    elif content.startswith(b"\x00<\x00?"):
-        candidates.append("utf-16-be")
     candidates += [n for n in (http, declared, "utf-8") if n]
     for name in candidates:
         if name in _WIDE and 0 not in content[:4]:
@@ -167,29 +209,34 @@ def _doctype_end(text: str, start: int) -> int:
     raise ParseError("malformed", "unterminated DOCTYPE")
 
 
-def _check_doctype(body: str) -> None:
-    """Accept ``<!DOCTYPE name>`` and the RSS 0.91 Netscape DOCTYPE; refuse the rest."""
+def _check_doctype(body: str) -> str:
+    """Accept ``<!DOCTYPE name>``, any HTML DOCTYPE and the RSS 0.91 Netscape DOCTYPE; refuse the rest.
+
+    Returns the DOCTYPE's name. Only an internal subset can declare entities here (refused
+    before this is called); an external identifier is dropped with the DOCTYPE, unread.
+    """
     name = _NAME_RE.match(body)
     if name is None:
         raise ParseError("malformed", "DOCTYPE without a name")
     if name.group(0).lower() == "html":
-        raise ParseError("not_a_feed", "an HTML document, not a feed")
+        return "html"
     rest = body[name.end():].strip()
     if not rest:
-        return
+        return name.group(0)
     keyword = rest.split(None, 1)[0].upper()
     literals = [a or b for a, b in _QUOTED_RE.findall(rest)]
     if keyword == "PUBLIC" and literals and literals[0].strip() == _NETSCAPE_PUBLIC_ID:
-        return  # stripped below, never fetched
+        return name.group(0)  # stripped below, never fetched
     raise ParseError("xml_entities", f"external DTD refused ({keyword} {' '.join(literals)[:120]})")
 
 
 def strip_prolog(text: str) -> tuple[str, str]:
     """Return the document without DOCTYPE and the root element's name ("" if none).
 
-    Refuses entity declarations, internal subsets and external DTDs.
+    Refuses entity declarations, internal subsets and external DTDs, and an HTML page.
     """
     pos = 1 if text.startswith("\ufeff") else 0
+    doctype = ""
     while True:
         pos = _skip_ws(text, pos)
         if pos >= MAX_PROLOG_CHARS:
@@ -206,10 +253,13 @@ def strip_prolog(text: str) -> tuple[str, str]:
             pos = end + 3
         elif text[pos:pos + 9].upper() == "<!DOCTYPE":
             end = _doctype_end(text, pos + 9)
-            _check_doctype(text[pos + 9:end - 1].strip())
+            doctype = _check_doctype(text[pos + 9:end - 1].strip())
             text = text[:pos] + text[end:]
         elif text.startswith("<!", pos):
             raise ParseError("xml_entities", "markup declaration outside a DOCTYPE refused")
         else:
             root = _NAME_RE.match(text, pos + 1) if text.startswith("<", pos) else None
-            return text, root.group(0) if root else ""
+            name = root.group(0) if root else ""
+            if name.lower() == "html" or (doctype == "html" and not name):
+                raise ParseError("not_a_feed", "an HTML document, not a feed")
+            return text, name

@@ -31,6 +31,7 @@ from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.models import Article
 from wiredesk.stories.services import article_upsert
+from wiredesk.text.chars import xml_safe
 from wiredesk.text.fingerprint import sha256_hex
 from wiredesk.text.leads import parse_lead
 from wiredesk.text.sanitize import html_to_text, parse_fragment, sanitize_html
@@ -165,8 +166,11 @@ def image_url(image) -> str:
 
 
 def one_line(text: str) -> str:
-    """Plain text on one line: every run of whitespace (CR and LF included) is one space."""
-    return " ".join((text or "").split())
+    """Plain text on one line: every run of whitespace (CR and LF included) is one space.
+
+    Without the characters no page or feed may hold (text.chars): the images' captions and
+    credits are put back after normalize, which cleans everything else."""
+    return " ".join(xml_safe(text or "").split())
 
 
 def release_images(submission: Submission) -> tuple[Image, ...]:

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} of {len(options['files'])} files failed")
 
     def _failure(self, name: str, exc: Exception, *, as_json: bool) -> None:
-        message = str(exc) if isinstance(exc, ExtractError) else f"unreadable: {exc.strerror or exc}"
+        message = f"{exc.code}: {exc}" if isinstance(exc, ExtractError) else f"unreadable: {exc.strerror or exc}"
         if as_json:
             self.stdout.write(json.dumps({"file": name, "error": message}, ensure_ascii=False))
         else:

@@ -31,7 +31,7 @@ def refill_place_slugs(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("stories", "0002_place_slug_and_recent_indexes"),
+        ("stories", "0003_remove_refused_characters"),
     ]
 
     operations = [
