@@ -38,9 +38,9 @@ run: export WIREDESK_FETCH_ALLOW_NETWORKS = 127.0.0.1/32
 run: export WIREDESK_TICK_SECONDS ?= 10
 run: export WIREDESK_IMAGE_SOURCES ?= https:,http:
 # No mail server on a fresh machine: the demo writes every email it would send into
-# data/outbox/ (one .log file per connection), with links to this port.
+# data/outbox/ (one .log file per connection), with links to WIREDESK_PORT (the default of
+# WIREDESK_PUBLIC_PORT outside production, so commands typed in another shell agree).
 run: export WIREDESK_EMAIL_BACKEND ?= file
-run: export WIREDESK_PUBLIC_PORT ?= $(WIREDESK_PORT)
 run: install
 	$(BIN)/wiredesk migrate --noinput
 	$(BIN)/wiredesk demo_load --wires-url http://127.0.0.1:$(DEMO_WIRES_PORT)

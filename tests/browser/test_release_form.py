@@ -20,7 +20,7 @@ from tests.caches import clear_caches
 
 pytestmark = pytest.mark.browser
 
-EMAIL = "secretary@rowing.example.org"
+EMAIL = "secretary@harbourrowing.org"
 _CSP_LISTENER = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => {

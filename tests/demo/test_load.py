@@ -77,3 +77,23 @@ def test_loaded_sources_answer_on_a_running_demo_server():
             for url in (source.feed_url, source.home_url):
                 with urllib.request.urlopen(url, timeout=5) as resp:
                     assert resp.status == 200 and resp.read()
+
+
+@pytest.mark.django_db
+def test_demo_load_prints_the_addresses_readers_open(settings):
+    settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = "http", "8000"
+    out = io.StringIO()
+    call_command("demo_load", "--wires-url", "http://127.0.0.1:8001/", stdout=out)
+    assert "Harbour Telegraph on http://harbour.localhost:8000/" in out.getvalue()
+    assert "Lakeside Courier on http://lakeside.localhost:8000/" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_wires_banner_asks_for_demo_load_only_when_it_has_not_run():
+    from wiredesk.demo.management.commands.demo_wires import _load_hint
+
+    root = "http://127.0.0.1:8001"
+    assert _load_hint(root) == f"load them into the site with: wiredesk demo_load --wires-url {root}"
+    demo_load(wires_url=root)
+    assert _load_hint(root) == "the site already polls them (their sources are loaded)"
+    assert "demo_load" in _load_hint("http://127.0.0.1:8002")  # other wires: not loaded

@@ -32,7 +32,7 @@ def main(recipients: int) -> None:
                    confirmed_at=confirmed, sections=["world", "business"] if n % 3 else ["sports"])
         for n in range(recipients)
     )
-    edition = send_now(brand)
+    edition, _created = send_now(brand)
     print(edition.pk)
 
 

@@ -234,7 +234,8 @@ def test_send_now_twice_gives_one_edition(staff, newsroom):
     edition = Edition.objects.get(brand=busy)
     again = staff.post(EDITIONS, {"action": "send_today", "_selected_action": [edition.pk]}, follow=True)
     assert Edition.objects.filter(brand=busy).count() == 1
-    assert any("already exists" in m for m in messages_of(again))
+    assert any("today's edition" in m and ("already being sent" in m or "was already sent" in m)
+               for m in messages_of(again))
 
 
 def test_send_now_is_offered_from_the_edition_list(staff, world):

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_sign_up_confirm_receive_change_sections_and_leave_with_one_click(client, post_signup, mail_sink):
     brand = brand_with_news("Harbour Herald", "harbour.test")
-    address = "mara.quill@mail.test"
+    address = "mara.quill@tidemail.net"
 
     assert post_signup(client, address, sections=("world", "business")).status_code == 200
     (confirmation,) = mail_sink.to(address)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -161,3 +162,16 @@ def test_command_nothing_new(brand):
 def test_command_needs_a_subcommand():
     with pytest.raises(CommandError):
         run()
+
+
+@pytest.mark.parametrize("shell", [{}, {"WIREDESK_PORT": "8123"}, {"WIREDESK_PORT": "80"}])
+def test_command_links_carry_the_port_readers_use_without_any_export(stories, settings, shell):
+    """A shell with only WIREDESK_PORT (or nothing) builds the links `make run` builds."""
+    from wiredesk.project import env
+
+    settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = env.public_address(env.load(shell))
+    port = shell.get("WIREDESK_PORT", "8000")
+    origin = f"http://{HOST}" + ("" if port == "80" else f":{port}")
+    out, _ = run("preview", "--brand", HOST, "--text")
+    links = [link for link in re.findall(r"https?://[^\s\"<>]+", out) if HOST in link]
+    assert links and all(link.startswith(origin + "/") for link in links), links

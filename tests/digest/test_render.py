@@ -34,7 +34,8 @@ def wire():
 
 
 @pytest.fixture
-def brand(wire):
+def brand(wire, settings):
+    settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = "http", ""  # links as a site behind a proxy has them
     return make_brand("Harbour Herald", [HOST], sources=[wire], sections=["world", "business", "local"],
                       tagline="Port news & more", accent_color="#aa3300")
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from tests.digest.helpers import brand_with_news, subscribe
 from tests.web.factories import make_brand, make_source, store
 from tests.mailsink import MailSink
+from wiredesk.text.dates import format_local
 from wiredesk.digest.models import Delivery, Edition, Subscriber
 from wiredesk.digest.services import editions, sending
 from wiredesk.digest.tokens import make_token
@@ -29,7 +30,8 @@ def open_today(brand):
     return edition
 
 
-def test_each_confirmed_subscriber_gets_one_message_with_every_header_and_both_parts(mail_sink):
+def test_each_confirmed_subscriber_gets_one_message_with_every_header_and_both_parts(mail_sink, settings):
+    settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = "http", ""  # links as a site behind a proxy has them
     brand = brand_with_news()
     readers = [subscribe(brand, f"reader{n}@mail.test") for n in range(5)]
     sports_only = subscribe(brand, "sports@mail.test", sections=["sports"])
@@ -93,9 +95,9 @@ def test_send_now_pressed_twice_opens_one_edition(mail_sink, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     brand = brand_with_news()
     subscribe(brand, "r@mail.test")
-    first = editions.send_now(brand)
-    second = editions.send_now(brand)
-    assert first.pk == second.pk
+    first, created = editions.send_now(brand)
+    second, created_again = editions.send_now(brand)
+    assert first.pk == second.pk and created and not created_again
     assert Edition.objects.filter(brand=brand).count() == 1
 
 
@@ -327,13 +329,60 @@ def test_digest_send_and_status_commands(mail_sink):
     out = StringIO()
     call_command("digest", "send", "--brand", "harbour.test", "--wait", stdout=out)
     assert "sent 3, failed 0, unknown 0" in out.getvalue()
-    out = StringIO()
-    call_command("digest", "send", "--brand", "harbour.test", "--wait", stdout=out)
-    assert "sent 0" in out.getvalue()  # the same edition: nothing left to send
+    edition = Edition.objects.get(brand=brand)
+    finished = format_local(edition.finished_at, brand.tz)
+    for again in (["--wait"], []):  # sent in this process or queued: the same plain answer
+        out = StringIO()
+        call_command("digest", "send", "--brand", "harbour.test", *again, stdout=out)
+        said = out.getvalue()
+        assert f"today's edition ({edition.date:%-d %b %Y}) was already sent, finishing at {finished}" in said
+        assert "not sent again" in said and "queued" not in said and "sent 0" not in said
     assert len(mail_sink.messages) == 3
     out = StringIO()
     call_command("digest", "status", stdout=out)
     assert "Harbour Telegraph: done; sent 3, failed 0, unknown 0" in out.getvalue()
+
+
+def test_digest_send_says_plainly_when_the_edition_is_being_sent(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    brand = brand_with_news()
+    subscribe(brand, "r0@mail.test")
+    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SENDING)
+    out = StringIO()
+    call_command("digest", "send", "--brand", "harbour.test", stdout=out)
+    opened = format_local(edition.created_at, brand.tz)
+    assert f"is already being sent (opened at {opened}); its sending goes on" in out.getvalue()
+
+
+def test_the_file_outbox_gets_one_file_per_run_with_mail_and_none_without(settings, tmp_path):
+    """The demo writes mail into a folder, one file per connection: an edition nobody is to
+    receive (no subscribers, or all of them gone) opens none."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
+    settings.DIGEST = {**settings.DIGEST, "rate": 0}
+    nobody = brand_with_news("Quiet Gazette", "quiet.test")
+    left = brand_with_news("Empty Courier", "empty.test")
+    subscribe(left, "gone@mail.test")
+    busy = brand_with_news()
+    for n in range(2):
+        subscribe(busy, f"r{n}@mail.test")
+    first = open_today(left)
+    sending.populate(first)
+    Subscriber.objects.filter(brand=left).update(status=Subscriber.Status.UNSUBSCRIBED)
+    for brand in (nobody, left):
+        edition = Edition.objects.filter(brand=brand).first() or open_today(brand)
+        report = sending.send_edition(edition.pk)
+        assert report.sent == 0 and report.finished
+    outbox = tmp_path / "outbox"
+    assert not outbox.exists() or list(outbox.iterdir()) == []
+    report = sending.send_edition(open_today(busy).pk)
+    assert report.sent == 2
+    (written,) = outbox.iterdir()
+    assert written.read_bytes().count(b"\nSubject: ") == 2
 
 
 class ProviderError(Exception):

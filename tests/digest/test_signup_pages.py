@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def _every_page(client, brand) -> dict[str, object]:
     """One response of each page type and state, by name."""
-    pending = make_subscriber(brand, "pending@example.com", Status.PENDING)
-    confirmed = make_subscriber(brand, "confirmed@example.com", sections=["world", "photo"])
-    left = make_subscriber(brand, "left@example.com", Status.UNSUBSCRIBED)
+    pending = make_subscriber(brand, "pending@tidemail.net", Status.PENDING)
+    confirmed = make_subscriber(brand, "confirmed@tidemail.net", sections=["world", "photo"])
+    left = make_subscriber(brand, "left@tidemail.net", Status.UNSUBSCRIBED)
 
     def post(data, ip=None):
         return client.post("/newsletter/", data, HTTP_HOST=HOST, REMOTE_ADDR=ip or next_ip())
@@ -30,8 +30,8 @@ def _every_page(client, brand) -> dict[str, object]:
         "signup": client.get("/newsletter/", HTTP_HOST=HOST),
         "signup-prefilled": client.get("/newsletter/?email=reader%40example.com", HTTP_HOST=HOST),
         "signup-errors": post({"email": "nope", "stamp": aged_stamp()}),
-        "signup-trapped": post({"email": "reader@example.com", "sections": ["world"], "stamp": ""}),
-        "signup-done": post({"email": "reader@example.com", "sections": ["world"], "stamp": aged_stamp()}),
+        "signup-trapped": post({"email": "reader@tidemail.net", "sections": ["world"], "stamp": ""}),
+        "signup-done": post({"email": "reader@tidemail.net", "sections": ["world"], "stamp": aged_stamp()}),
     }
     for _ in range(5):
         post({"email": "x"}, ip="203.0.113.200")
@@ -84,9 +84,9 @@ def test_every_page_escapes_the_brand_and_keeps_the_security_headers(client):
 def test_the_mails_escape_the_brand_name(brand, post_signup, mail_sink):
     brand.name = PAYLOAD
     brand.save()
-    post_signup(Client(), "reader@example.com")
-    make_subscriber(brand, "known@example.com")
-    post_signup(Client(), "known@example.com")
+    post_signup(Client(), "reader@tidemail.net")
+    make_subscriber(brand, "known@tidemail.net")
+    post_signup(Client(), "known@tidemail.net")
     assert len(mail_sink.messages) == 2
     for received in mail_sink.messages:
         text, html_part = parts(received)

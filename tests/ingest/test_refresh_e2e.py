@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from tests.loopback import LoopbackServer, Reply
+from tests.search.conftest import assert_indexed_once
 from wiredesk.core.http import GuardedClient
 from wiredesk.ingest.services import source_refresh
 from wiredesk.sources.models import Source
@@ -167,8 +168,14 @@ def test_guid_change_with_same_url_is_an_edit(wire, client):
     source_refresh(source_id=source.id, client=client, now=NOW)
     wire.items[1] = CAPTION_ITEM.replace("ledger-2", "ledger-2-v2").replace("four of the seven", "five of the seven")
     report = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=1))
-    assert (report.new, report.updated) == (0, 1)
-    assert Article.objects.filter(canonical_url=wire.srv.url("/news/regatta")).count() == 1
+    assert (report.new, report.updated, report.failed_items) == (0, 1, 0)
+    regatta = Article.objects.get(canonical_url=wire.srv.url("/news/regatta"))
+    assert (regatta.guid, regatta.revision) == ("ledger-2-v2", 2)
+    assert_indexed_once()
+    Source.objects.filter(id=source.id).update(etag="")  # the whole document again, not a 304
+    again = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=2))
+    assert (again.status, again.new, again.updated, again.unchanged) == ("ok", 0, 0, 3)
+    assert Article.objects.get(id=regatta.id).revision == 2
 
 
 def test_identical_copy_from_a_second_source_is_linked_not_republished(wire, client):
@@ -189,8 +196,10 @@ def test_items_without_guid_are_deduplicated_by_link(client):
         source = make_source(srv.url("/feed.xml"))
         assert source_refresh(source_id=source.id, client=client, now=NOW).new == 2
         again = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=1))
-        assert (again.new, again.unchanged) == (0, 2)
+        assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
     assert Article.objects.count() == 2
+    assert set(Article.objects.values_list("revision", flat=True)) == {1}
+    assert_indexed_once()
 
 
 def test_robots_disallowed_page_keeps_the_feed_summary(client):
@@ -225,12 +234,44 @@ def test_future_dates_are_clamped_to_fetch_time(client):
     assert Article.objects.get().published_at == NOW
 
 
-def test_two_items_with_one_link_in_one_feed_are_one_article(client):
+def revisions() -> dict[str, int]:
+    return dict(Article.objects.values_list("guid", "revision"))
+
+
+def test_two_items_with_distinct_guids_and_one_link_are_two_articles(client):
+    # Within one document distinct GUIDs are distinct stories: URL matching only follows a
+    # GUID that changed between fetches, never merges two items both still listed.
     second = FULL_ITEM.replace("ledger-1", "ledger-1b").replace("second ferry berth", "second ferry berth, update")
     with LoopbackServer() as srv:
         body = rss((FULL_ITEM + second).format(base=srv.url("").rstrip("/")))
         srv.static("/feed.xml", body, "application/rss+xml")
         source = make_source(srv.url("/feed.xml"))
         report = source_refresh(source_id=source.id, client=client, now=NOW)
-    assert (report.new, report.updated) == (1, 1)
-    assert Article.objects.get().guid == "ledger-1b"
+        assert (report.status, report.new, report.updated, report.failed_items, report.error) == ("ok", 2, 0, 0, "")
+        assert revisions() == {"ledger-1": 1, "ledger-1b": 1}
+        assert_indexed_once()
+        for hours in (1, 2):  # the same document again: nothing flips between the two items
+            again = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=hours))
+            assert (again.status, again.new, again.updated, again.unchanged, again.failed_items) == ("ok", 0, 0, 2, 0)
+    assert revisions() == {"ledger-1": 1, "ledger-1b": 1}
+    assert_indexed_once()
+
+
+def test_one_guid_listed_twice_is_one_item_the_last_updated_winning(client):
+    older = FULL_ITEM.replace("</pubDate>", "</pubDate><atom:updated>2026-11-19T09:00:00Z</atom:updated>")
+    newer = FULL_ITEM.replace("second ferry berth", "second and larger ferry berth").replace(
+        "</pubDate>", "</pubDate><atom:updated>2026-11-19T11:00:00Z</atom:updated>")
+    with LoopbackServer() as srv:
+        base = srv.url("").rstrip("/")
+        body = rss((older + newer + older).format(base=base)).replace(
+            "<rss version=\"2.0\"", "<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"")
+        srv.static("/feed.xml", body, "application/rss+xml")
+        source = make_source(srv.url("/feed.xml"))
+        report = source_refresh(source_id=source.id, client=client, now=NOW)
+        assert (report.status, report.new, report.updated, report.failed_items) == ("ok", 1, 0, 0)
+        assert any("repeated an identity" in note for note in report.notes)
+        again = source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=1))
+        assert (again.status, again.new, again.updated, again.unchanged) == ("ok", 0, 0, 1)
+    stored = Article.objects.get()
+    assert "larger ferry berth" in stored.body_html and stored.revision == 1
+    assert_indexed_once()

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from tests.loopback import LoopbackServer, Reply
 from wiredesk.core.http import client_reset
-from wiredesk.ingest.services import LEASE, source_lease
+from wiredesk.ingest.services import lease_length, source_lease
 from wiredesk.ingest.tasks import enqueue_due_sources, refresh_source
+from wiredesk.sources.selectors import sources_due
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 
@@ -127,9 +128,11 @@ def test_task_arguments_are_json_ids(eager, fetch_loopback, srv, django_capture_
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert enqueue_due_sources() == 1
     (callback,) = callbacks
-    # delay_on_commit queues refresh_source.delay(source.id): a plain int, nothing else.
-    assert callback.args == (source.id,) and callback.keywords == {}
-    assert json.loads(json.dumps([callback.args, callback.keywords])) == [[source.id], {}]
+    # apply_async_on_commit queues refresh_source.apply_async(args=(source.id,), expires=...):
+    # a plain int, nothing else, and a number of seconds.
+    assert callback.args == () and set(callback.keywords) == {"args", "expires"}
+    assert callback.keywords["args"] == (source.id,)
+    assert json.loads(json.dumps(callback.keywords)) == {"args": [source.id], "expires": callback.keywords["expires"]}
 
     result = refresh_source.apply(args=[json.loads(json.dumps(source.id))])
     report = result.get()
@@ -146,6 +149,7 @@ def test_refresh_task_of_a_missing_or_paused_source_is_skipped(eager, fetch_loop
 
 
 def test_two_schedulers_never_lease_the_same_source(srv):
+    LEASE = lease_length()
     now = timezone.now()
     source = make(srv, "a")
     assert source_lease(source_id=source.id, now=now) is True
@@ -167,5 +171,29 @@ def test_two_ticks_at_the_same_time_enqueue_each_source_once(eager, fetch_loopba
         assert enqueue_due_sources() == 4
     with django_capture_on_commit_callbacks(execute=False) as second:
         assert enqueue_due_sources() == 0
-    assert sorted(c.args[0] for c in first) == sorted(Source.objects.values_list("id", flat=True))
+    assert sorted(c.keywords["args"][0] for c in first) == sorted(Source.objects.values_list("id", flat=True))
     assert second == []
+
+
+def test_a_lease_outlives_the_longest_refresh_it_stands_for(srv, settings, django_capture_on_commit_callbacks):
+    # The longest refresh: queued until its task expires, then run until the hard time limit
+    # kills it. Both figures are read from what the worker is actually given.
+    settings.FETCH = {**settings.FETCH, "per_host": 10}
+    source = make(srv, "a")
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert enqueue_due_sources() == 1
+    (callback,) = callbacks
+    queued_for = dt.timedelta(seconds=callback.keywords["expires"])
+    runs_for = dt.timedelta(seconds=refresh_source.time_limit)
+    assert refresh_source.soft_time_limit < refresh_source.time_limit
+    source.refresh_from_db()
+    assert source.lease_until > now + queued_for + runs_for
+
+    # Inside that window no scheduler sees the source as due or can lease it again.
+    for later in (now, now + queued_for, now + queued_for + runs_for):
+        assert source.id not in {s.id for s in sources_due(now=later, per_host=10)}
+        assert source_lease(source_id=source.id, now=later) is False
+    after = source.lease_until + dt.timedelta(seconds=1)
+    assert source.id in {s.id for s in sources_due(now=after, per_host=10)}
+    assert source_lease(source_id=source.id, now=after) is True

@@ -3,6 +3,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from wiredesk.project import env
 
@@ -49,3 +50,21 @@ def test_the_demo_runs_with_debug_off_unless_asked():
     assert env.load({})["WIREDESK_DEBUG"] is False
     assert debug_of_make_run(base) == "DEBUG=[]"
     assert debug_of_make_run({**base, "WIREDESK_DEBUG": "true"}) == "DEBUG=[true]"
+
+
+@given(port=st.integers(min_value=1, max_value=65535), scheme=st.sampled_from(["", "http", "https"]))
+def test_a_plain_shell_builds_the_links_make_run_builds(port, scheme):
+    """`make run` once exported WIREDESK_PUBLIC_PORT=$(WIREDESK_PORT); a command typed in
+    another shell, with only WIREDESK_PORT set, must build the same links."""
+    shell = {"WIREDESK_PORT": str(port), "WIREDESK_PUBLIC_SCHEME": scheme}
+    got_scheme, got_port = env.public_address(env.load(shell))
+    assert (got_scheme, got_port) == env.public_address(env.load({**shell, "WIREDESK_PUBLIC_PORT": str(port)})) or (
+        got_port == "" and port == {"http": 80, "https": 443}[got_scheme]
+    )
+    assert got_scheme == (scheme or "http")
+
+
+@given(port=st.integers(min_value=1, max_value=65535), public=st.sampled_from(["", "443", "8443"]))
+def test_production_links_carry_only_a_port_that_was_asked_for(port, public):
+    values = env.load({"WIREDESK_ENV": "production", "WIREDESK_PORT": str(port), "WIREDESK_PUBLIC_PORT": public})
+    assert env.public_address(values) == ("https", public)

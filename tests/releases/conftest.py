@@ -108,7 +108,7 @@ def release_data(**overrides) -> dict:
         "category": "community", "headline": "Harbour Rowing Club opens its new boathouse",
         "dateline_place": "Port Ellis", "release_date": "", "embargo_time": "", "body": BODY, "about": ABOUT,
         "website": "https://rowing.example.org/", "contact_name": "Mara Quinlan",
-        "contact_organisation": "Harbour Rowing Club", "contact_email": "secretary@rowing.example.org",
+        "contact_organisation": "Harbour Rowing Club", "contact_email": "secretary@harbourrowing.org",
         "contact_phone": "+61 2 5550 1234", "homepage": "",
     }
     data.update(overrides)

@@ -44,7 +44,7 @@ def test_submit_confirm_moderate_publish_and_find_it_everywhere(client, brand, p
     assert submission.status == Submission.Status.UNVERIFIED and submission.images.count() == 1
 
     # The submitter confirms from the email the SMTP server received.
-    (mail,) = mail_sink.to("secretary@rowing.example.org")
+    (mail,) = mail_sink.to("secretary@harbourrowing.org")
     text, _html = parts(mail)
     assert press_button(link_in(text, "verify")).status_code == 200
     submission.refresh_from_db()
@@ -70,7 +70,7 @@ def test_submit_confirm_moderate_publish_and_find_it_everywhere(client, brand, p
     assert "opens its new boathouse on the quay" in page
     links = re.findall(r'<a href="https://rowing\.example\.org/open-day"[^>]*>', page)
     assert links and all('rel="sponsored noopener"' in a for a in links)
-    assert "+61 2 5550 1234" not in page and "secretary@rowing.example.org" not in page
+    assert "+61 2 5550 1234" not in page and "secretary@harbourrowing.org" not in page
     assert re.search(r'<img src="/media/releases/[0-9a-f]{32}\.jpe?g"', page)
     image_url = re.search(r'<img src="(/media/releases/[0-9a-f]{32}\.jpe?g)"', page)[1]
     image = reader.get(image_url, HTTP_HOST=HOST)

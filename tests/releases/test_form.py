@@ -15,10 +15,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.forms import assert_says_when
 from tests.releases.conftest import (
     BODY, HOST, aged_stamp, body_of, draft_token_in, follow, link_in, parts, press_button, release_data,
 )
-from wiredesk.releases.forms import TRAP_MESSAGE, stamp_age
+from wiredesk.releases.forms import STAMP_MIN_SECONDS, TRAP_MESSAGES, stamp_age
 from wiredesk.releases.models import AuditEntry, Submission
 from wiredesk.releases.services import submissions as svc
 from wiredesk.releases.tokens import read_token
@@ -87,19 +88,19 @@ def test_the_page_is_per_brand(client, brand, other_brand):
 
 
 def test_send_stores_an_unverified_submission_and_mails_the_link(client, brand, post_release, mail_sink):
-    data = release_data(show_contact="on", contact_email="Secretary@Rowing.Example.ORG",
+    data = release_data(show_contact="on", contact_email="Secretary@HarbourRowing.ORG",
                         body=BODY + '\n\nTickets: <a href="https://rowing.example.org/t">book here</a>.')
     response = post_release(client, data)
     assert response.status_code == 200, body_of(response)
     doc = body_of(response)
     assert "<h1>Check your inbox</h1>" in doc
-    assert "secretary@rowing.example.org" not in doc.lower()
+    assert "secretary@harbourrowing.org" not in doc.lower()
     s = Submission.objects.get()
     assert (s.brand, s.status, s.category, s.headline) == (brand, Status.UNVERIFIED, "community",
                                                           "Harbour Rowing Club opens its new boathouse")
     assert s.dateline_place == "Port Ellis" and s.embargo_until is None and s.website == "https://rowing.example.org/"
     assert (s.contact_name, s.contact_organisation, s.contact_email, s.contact_phone) == (
-        "Mara Quinlan", "Harbour Rowing Club", "secretary@rowing.example.org", "+61 2 5550 1234")
+        "Mara Quinlan", "Harbour Rowing Club", "secretary@harbourrowing.org", "+61 2 5550 1234")
     assert s.show_contact is True and s.verified_at is None
     assert s.about.startswith("The Harbour Rowing Club was founded in 1921")
     # The body is stored as the safe subset: paragraphs, the link with a forced rel.
@@ -113,11 +114,11 @@ def test_send_stores_an_unverified_submission_and_mails_the_link(client, brand, 
         "submitted", "verification mail queued"]
 
     (received,) = mail_sink.messages
-    assert received.rcpt_tos == ["secretary@rowing.example.org"]
+    assert received.rcpt_tos == ["secretary@harbourrowing.org"]
     msg = received.message
     assert msg["From"].addresses[0].display_name == "Harbour Herald"
     assert msg["From"].addresses[0].addr_spec == "desk@harbour.test"
-    assert msg["To"] == "secretary@rowing.example.org"
+    assert msg["To"] == "secretary@harbourrowing.org"
     assert msg["Subject"] == "Confirm your news release to Harbour Herald"
     assert msg["Auto-Submitted"] == "auto-generated"
     text, html_part = parts(received)
@@ -147,14 +148,14 @@ def test_a_release_date_and_an_embargo_are_stored_in_utc(client, brand, post_rel
 
     # A date alone: from midnight, Sydney time.
     Submission.objects.all().delete()
-    post_release(client, release_data(release_date=day.isoformat(), contact_email="other@example.org"))
+    post_release(client, release_data(release_date=day.isoformat(), contact_email="other@quaypost.org"))
     midnight = dt.datetime.combine(day, dt.time(0, 0), tzinfo=brand.tz).astimezone(dt.timezone.utc)
     assert Submission.objects.get().embargo_until == midnight
 
     # Today's date without a time: nothing to wait for.
     Submission.objects.all().delete()
     today = timezone.now().astimezone(brand.tz).date()
-    post_release(client, release_data(release_date=today.isoformat(), contact_email="third@example.org"))
+    post_release(client, release_data(release_date=today.isoformat(), contact_email="third@quaypost.org"))
     assert Submission.objects.get().embargo_until is None
 
 
@@ -176,7 +177,7 @@ def test_check_shows_the_results_and_stores_nothing(client, brand, post_release,
     assert not Submission.objects.exists() and mail_sink.messages == []
     assert value_of(doc, "headline") == "THE BEST EVER REGATTA IS COMING!"
     assert textarea_of(doc, "body").startswith("We invite everyone to our regatta, and we hope")
-    assert value_of(doc, "contact_email") == "secretary@rowing.example.org"
+    assert value_of(doc, "contact_email") == "secretary@harbourrowing.org"
 
 
 def test_warnings_do_not_stop_a_release_and_are_kept_for_the_moderator(client, brand, post_release, mail_sink):
@@ -206,7 +207,7 @@ def test_a_far_too_short_release_is_not_sent(client, brand, post_release, mail_s
 
 def test_a_duplicate_is_sent_with_the_warning(client, brand, post_release, mail_sink):
     post_release(client, release_data())
-    response = post_release(client, release_data(contact_email="second@example.org"))
+    response = post_release(client, release_data(contact_email="second@quaypost.org"))
     assert response.status_code == 200 and "submitted before" in body_of(response)
     first, second = Submission.objects.order_by("id")
     assert first.fingerprint == second.fingerprint
@@ -227,7 +228,7 @@ SOON = (timezone.now() + dt.timedelta(days=30)).date().isoformat()
     ({"headline": ""}, "headline", "Write a headline."),
     ({"headline": "   "}, "headline", "Write a headline."),
     ({"headline": "x" * 201}, "headline", "Ensure this value has at most 200 characters (it has 201)."),
-    ({"headline": "Boathouse opens\r\nBcc: victim@example.com"}, "headline", "Write this on one line"),
+    ({"headline": "Boathouse opens\r\nBcc: victim@tidemail.net"}, "headline", "Write this on one line"),
     ({"dateline_place": "Port\nEllis"}, "dateline_place", "Write this on one line"),
     ({"dateline_place": "P" * 121}, "dateline_place", "at most 120 characters"),
     ({"body": ""}, "body", "Write the text of the release."),
@@ -239,7 +240,7 @@ SOON = (timezone.now() + dt.timedelta(days=30)).date().isoformat()
     ({"website": "javascript:alert(1)"}, "website", "Enter a web address"),
     ({"website": "ftp://files.example.org/"}, "website", "starts with https:// or http://"),
     ({"website": "not a site"}, "website", "Enter a web address such as https://example.org/."),
-    ({"contact_name": "Mara\r\nBcc: victim@example.com"}, "contact_name", "Write this on one line"),
+    ({"contact_name": "Mara\r\nBcc: victim@tidemail.net"}, "contact_name", "Write this on one line"),
     ({"contact_organisation": "Club\rX"}, "contact_organisation", "Write this on one line"),
     ({"contact_email": ""}, "contact_email", "Enter your email address: we send a link to it"),
     ({"contact_email": "not-an-address"}, "contact_email", "Enter an email address such as name@example.com."),
@@ -327,14 +328,14 @@ def test_an_embargo_time_that_has_passed_or_does_not_exist(client, brand, post_r
 
 
 @pytest.mark.parametrize("address", [
-    "victim@example.com\r\nBcc: other@example.com",
-    "victim@example.com\nCc: other@example.com",
-    "victim@example.com\rTo: other@example.com",
-    "victim@example.com\r\n",
-    "victim@example.com%0d%0aBcc:other@example.com",
-    "victim@example.com, other@example.com",
-    "Victim <victim@example.com>",
-    "victim@example.com>\r\nRCPT TO:<other@example.com",
+    "victim@tidemail.net\r\nBcc: other@tidemail.net",
+    "victim@tidemail.net\nCc: other@tidemail.net",
+    "victim@tidemail.net\rTo: other@tidemail.net",
+    "victim@tidemail.net\r\n",
+    "victim@tidemail.net%0d%0aBcc:other@tidemail.net",
+    "victim@tidemail.net, other@tidemail.net",
+    "Victim <victim@tidemail.net>",
+    "victim@tidemail.net>\r\nRCPT TO:<other@tidemail.net",
 ])
 def test_header_injection_in_the_address_never_reaches_a_mail(client, brand, post_release, mail_sink, address):
     response = post_release(client, release_data(contact_email=address))
@@ -343,13 +344,13 @@ def test_header_injection_in_the_address_never_reaches_a_mail(client, brand, pos
 
 
 def test_a_line_break_in_the_name_never_adds_a_header(client, brand, post_release, mail_sink):
-    response = post_release(client, release_data(contact_name="Mara\r\nBcc: other@example.com"))
+    response = post_release(client, release_data(contact_name="Mara\r\nBcc: other@tidemail.net"))
     assert response.status_code == 400 and mail_sink.messages == []
     # A name with quotes and angle brackets is fine, and never reaches a header.
     assert post_release(client, release_data(contact_name='Mara "Boss" <Quinlan>')).status_code == 200
     (received,) = mail_sink.messages
-    assert received.rcpt_tos == ["secretary@rowing.example.org"]
-    assert received.message["To"] == "secretary@rowing.example.org"
+    assert received.rcpt_tos == ["secretary@harbourrowing.org"]
+    assert received.message["To"] == "secretary@harbourrowing.org"
     assert "Mara" not in str(received.message["To"]) and received.message["Bcc"] is None
 
 
@@ -376,7 +377,7 @@ def test_typed_markup_is_escaped_in_the_form_the_pages_and_the_mail(client, bran
 def test_the_honeypot_gets_the_same_answer_and_nothing_happens(client, brand, post_release, mail_sink, media_root):
     from tests.releases.conftest import jpeg_bytes, upload
 
-    real = post_release(client, release_data(contact_email="real@example.org"))
+    real = post_release(client, release_data(contact_email="real@quaypost.org"))
     mail_sink.clear()
     bot = post_release(client, release_data(homepage="https://spam.example/"),
                        files={"image_1": upload("a.jpg", jpeg_bytes())})
@@ -386,23 +387,28 @@ def test_the_honeypot_gets_the_same_answer_and_nothing_happens(client, brand, po
     assert not (media_root / "releases").exists()
 
 
-@pytest.mark.parametrize("stamp", [
-    pytest.param(lambda: aged_stamp(0.5), id="too-fast"),
-    pytest.param(lambda: aged_stamp(25 * 3600), id="too-old"),
-    pytest.param(lambda: "", id="missing"),
-    pytest.param(lambda: aged_stamp(30)[:-2] + "xx", id="altered"),
-    pytest.param(lambda: str(timezone.now().timestamp() - 30), id="unsigned"),
+@pytest.mark.parametrize("stamp, verdict", [
+    pytest.param(lambda: aged_stamp(0.5), "fast", id="too-fast"),
+    pytest.param(lambda: aged_stamp(25 * 3600), "stale", id="too-old"),
+    pytest.param(lambda: "", "bad", id="missing"),
+    pytest.param(lambda: aged_stamp(30)[:-2] + "xx", "bad", id="altered"),
+    pytest.param(lambda: str(timezone.now().timestamp() - 30), "bad", id="unsigned"),
 ])
-def test_the_time_trap(client, brand, post_release, mail_sink, stamp):
-    response = post_release(client, release_data(), stamp=stamp())
+def test_the_time_trap_says_what_happened(client, brand, post_release, mail_sink, stamp, verdict):
+    sent = stamp()
+    response = post_release(client, release_data(), stamp=sent)
     assert response.status_code == 400
-    doc = body_of(response)
-    assert html.escape(TRAP_MESSAGE, quote=False) in doc or TRAP_MESSAGE in html.unescape(doc)
+    doc = html.unescape(body_of(response))
+    assert TRAP_MESSAGES[verdict].format(min=STAMP_MIN_SECONDS) in doc and "nothing was sent" in doc
     assert not Submission.objects.exists() and mail_sink.messages == []
     assert value_of(doc, "headline") == "Harbour Rowing Club opens its new boathouse"
-    # The page carries a fresh stamp: sent again a little later, it goes through.
-    fresh = re.search(r'name="stamp" value="([^"]+)"', doc)[1]
-    assert 0 <= stamp_age(fresh, timezone.now()) < 5
+    # Too soon: the page keeps the stamp of the first showing, so pressing again once the
+    # minimum has passed goes through. Otherwise it carries a new stamp.
+    shown = re.search(r'name="stamp" value="([^"]+)"', doc)[1]
+    if verdict == "fast":
+        assert shown == sent
+    else:
+        assert 0 <= stamp_age(shown, timezone.now()) < 5
 
 
 def test_the_form_needs_the_csrf_token(brand):
@@ -417,10 +423,12 @@ def test_too_many_posts_from_one_ip_get_429_with_retry_after(client, brand, post
     ip = "203.0.113.50"
     for _ in range(svc.FORM_LIMITS[0].count):
         assert post_release(client, release_data(homepage="bot"), ip=ip).status_code == 200
+    before = timezone.now()
     refused = post_release(client, release_data(), ip=ip)
     assert refused.status_code == 429
     wait = int(refused["Retry-After"])
     assert 0 < wait <= 600
+    assert_says_when(refused, tz=brand.tz, before=before, after=timezone.now())
     assert "<h1>Please wait a little</h1>" in body_of(refused) and "no-store" in refused["Cache-Control"]
     assert not Submission.objects.exists()
     # Another network is not held up.
@@ -431,10 +439,12 @@ def test_at_most_five_releases_per_address_a_day(client, brand, post_release, ma
     for n in range(svc.ADDRESS_DAY_MAX):
         response = post_release(client, release_data(headline=f"Release number {n + 1} from the club"))
         assert response.status_code == 200
+    before = timezone.now()
     refused = post_release(client, release_data(headline="Release number six from the club"))
     assert refused.status_code == 429
     wait = int(refused["Retry-After"])
     assert 23 * 3600 < wait <= 24 * 3600 + 1
+    assert_says_when(refused, tz=brand.tz, before=before, after=timezone.now())
     doc = body_of(refused)
     assert "Too many releases were sent from this address or network today" in doc
     assert value_of(doc, "headline") == "Release number six from the club"  # nothing typed is lost
@@ -448,9 +458,9 @@ def test_at_most_ten_releases_per_ip_a_day(client, brand, post_release):
     ip = "203.0.113.60"
     limit = svc.SEND_LIMITS[0].count
     for n in range(limit):
-        response = post_release(client, release_data(contact_email=f"sender{n}@example.org"), ip=ip)
+        response = post_release(client, release_data(contact_email=f"sender{n}@quaypost.org"), ip=ip)
         assert response.status_code == 200
-    refused = post_release(client, release_data(contact_email="sender99@example.org"), ip=ip)
+    refused = post_release(client, release_data(contact_email="sender99@quaypost.org"), ip=ip)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert Submission.objects.count() == limit
 
@@ -504,7 +514,7 @@ def test_a_failed_mail_frees_the_hourly_slot(client, brand, post_release, mail_s
 
 
 def test_contact_details_and_ips_never_reach_the_logs(client, brand, post_release, mail_sink, caplog):
-    canary_email, canary_phone, canary_ip = "canary-7731@example.org", "+61 2 5550 7731", "203.0.113.77"
+    canary_email, canary_phone, canary_ip = "canary-7731@quaypost.org", "+61 2 5550 7731", "203.0.113.77"
     with caplog.at_level(logging.DEBUG):
         post_release(client, release_data(contact_email=canary_email, contact_phone=canary_phone,
                                           contact_name="Zebediah Canary"), ip=canary_ip)

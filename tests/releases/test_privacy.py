@@ -21,7 +21,7 @@ Status = Submission.Status
 
 CANARY_PHONE = "+61 7 5550 9183 27"
 CANARY_DIGITS = "5550918327"
-CANARY_EMAIL = "canary.q7x2@lantern-rowing.example"
+CANARY_EMAIL = "canary.q7x2@lantern-rowing.net"
 CANARY_NAME = "Philippa Quarrendon"
 
 

@@ -304,7 +304,7 @@ def test_another_forms_drafts_cannot_be_claimed(client, brand, post_release):
     forged = make_token("status", key)  # signed, but for another purpose
     for bad in (token[:-3] + "abc", key, forged, ""):
         post_release(client, release_data(draft=bad, headline=f"Release {bad[-4:]} without images",
-                                          contact_email=f"x{len(bad)}@example.org"))
+                                          contact_email=f"x{len(bad)}@quaypost.org"))
     assert all(s.images.count() == 0 for s in Submission.objects.all()) and Submission.objects.count() == 4
     assert len(draft_rows()) == 1
 

@@ -130,9 +130,9 @@ def test_foreign_expired_and_wrong_purpose_links_are_refused(client, sent, other
 def test_the_page_lists_only_the_addresss_own_waiting_releases(client, brand, other_brand, post_release, mail_sink):
     post_release(client, release_data(headline="The first release"))
     post_release(client, release_data(headline="The second release"))
-    post_release(client, release_data(headline="From someone else", contact_email="else@example.org"))
+    post_release(client, release_data(headline="From someone else", contact_email="else@quaypost.org"))
     post_release(client, release_data(headline="To the other brand"), host=OTHER)
-    mine = parts(mail_sink.to("secretary@rowing.example.org")[0])[0]
+    mine = parts(mail_sink.to("secretary@harbourrowing.org")[0])[0]
     doc = body_of(follow(client, link_in(mine, "verify")))
     listed = [h.strip() for h in re.findall(r'name="also" value="\d+" id="also-\d+"> ([^<]+)', doc)]
     assert listed == ["The second release"]
@@ -154,7 +154,7 @@ def status_page(client, submission) -> tuple[int, str]:
 
 def make_submission(brand, **fields) -> Submission:
     base = dict(brand=brand, category="event", headline="Regatta on Saturday", body="<p>Boats.</p>",
-                contact_email="secretary@rowing.example.org", contact_phone="+61 2 5550 1234")
+                contact_email="secretary@harbourrowing.org", contact_phone="+61 2 5550 1234")
     base.update(fields)
     return Submission.objects.create(**base)
 
@@ -175,7 +175,7 @@ def test_the_status_page_in_every_state(client, brand):
         assert f'<p class="release-status release-status-{state}"><strong>\n{words}' in doc, (state, doc)
         assert f"Release {state}" in doc
         # The contact details are never on the page.
-        assert "secretary@rowing.example.org" not in doc and "5550 1234" not in doc
+        assert "secretary@harbourrowing.org" not in doc and "5550 1234" not in doc
 
 
 def test_received_and_scheduled_show_times_in_the_brands_zone(client, brand):

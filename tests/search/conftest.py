@@ -7,7 +7,12 @@ import itertools
 
 import pytest
 
+from django.db import connection
+
 from wiredesk.brands.models import Brand, BrandSource
+from wiredesk.search.backends import backend_for
+from wiredesk.search.documents import indexed_title
+from wiredesk.search.drift import search_index_drift
 from wiredesk.search.services import search_index_update
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
@@ -16,6 +21,23 @@ from wiredesk.text.fingerprint import sha256_hex
 BASE = dt.datetime(2026, 11, 19, 8, 0, tzinfo=dt.timezone.utc)
 _seq = itertools.count(1)
 
+
+def index_rows() -> list[tuple[int, str]]:
+    """Every row of the search index as (article id, title), read from the engine's own table."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT i.id, i.title FROM ({backend_for(connection).rows_sql()}) i ORDER BY i.id")
+        return [(int(a), t) for a, t in cursor.fetchall()]
+
+
+def assert_indexed_once() -> None:
+    """Every stored article is in the search index exactly once, under its own title, and the
+    index holds nothing else (nor does search_reindex --check find drift)."""
+    rows = index_rows()
+    ids = [a for a, _ in rows]
+    assert len(ids) == len(set(ids)), f"articles indexed twice: {sorted(a for a in ids if ids.count(a) > 1)}"
+    titles = {a.id: indexed_title(a.title) for a in Article.objects.only("id", "title")}
+    assert dict(rows) == titles
+    assert not search_index_drift()
 
 
 def make_source(name: str = "Quayside Ledger", **extra) -> Source:

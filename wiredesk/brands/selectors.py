@@ -81,5 +81,10 @@ def brand_for_host(host: str) -> Brand | None:
 
 def brand_origin(brand) -> str:
     """Scheme, host and port of the brand's public site, for links that go out in mail."""
+    return host_origin(brand.primary_host)
+
+
+def host_origin(host: str) -> str:
+    """Scheme, host and port of a public site, as readers reach it (WIREDESK_PUBLIC_*)."""
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
-    return f"{settings.PUBLIC_SCHEME}://{brand.primary_host}{port}"
+    return f"{settings.PUBLIC_SCHEME}://{host}{port}"

@@ -66,18 +66,27 @@ def mailbox_bucket(email: str) -> str:
     return f"mailbox:{local}@{domain}"
 
 
-def ip_bucket(ip: str) -> str:
-    """What a per-IP limit counts: the address, or for IPv6 its /64 network (one subscriber
-    line gets a whole /64, so counting single IPv6 addresses would give unlimited tries)."""
+def ip_counted(ip: str) -> str:
+    """The address a per-client limit counts: the address itself, or for IPv6 the network
+    address of its /64 (one subscriber line gets a whole /64, so counting single IPv6
+    addresses would give unlimited tries). Not an address at all: the text as it is."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
-        return f"ip:{ip}"
+        return ip
     if address.version == 6:
         if address.ipv4_mapped is not None:
-            return f"ip:{address.ipv4_mapped}"
-        return f"ip6:{ipaddress.ip_network(f'{address}/64', strict=False).network_address}/64"
-    return f"ip:{address}"
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
+
+
+def ip_bucket(ip: str) -> str:
+    """What a per-IP limit counts (see ip_counted)."""
+    counted = ip_counted(ip)
+    if ":" in counted:
+        return f"ip6:{counted}/64"
+    return f"ip:{counted}"
 
 
 def client_ip(request) -> str:

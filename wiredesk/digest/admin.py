@@ -16,7 +16,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.template.response import TemplateResponse
@@ -269,25 +268,14 @@ class EditionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         return TemplateResponse(request, _page("send-now"), context)
 
     def _send_today(self, request, brands) -> None:
-        from wiredesk.digest.services.editions import send_now
+        from wiredesk.digest.services.editions import send_now, send_now_outcome
 
         for brand in brands:
-            before = Edition.objects.filter(brand=brand).aggregate(last=Max("id"))["last"] or 0
-            edition = send_now(brand)
+            edition, created = send_now(brand)
             log.info("send now brand_id=%s edition_id=%s user_id=%s", brand.pk, getattr(edition, "pk", None),
                      request.user.pk)
-            if edition is None:
-                self.message_user(request, f"{brand}: nothing new since the last edition, so no email was opened.",
-                                  messages.WARNING)
-            elif edition.pk > before:
-                self.message_user(request, f"{brand}: today's edition ({edition.date}) opened and queued for sending.",
-                                  messages.SUCCESS)
-            elif edition.status == Edition.Status.DONE:
-                self.message_user(request, f"{brand}: today's edition ({edition.date}) was already sent; "
-                                  "it is not sent again.", messages.INFO)
-            else:
-                self.message_user(request, f"{brand}: today's edition ({edition.date}) already exists; its sending "
-                                  "goes on, and nobody gets it twice.", messages.INFO)
+            level = messages.WARNING if edition is None else messages.SUCCESS if created else messages.INFO
+            self.message_user(request, send_now_outcome(brand, edition, created=created), level)
 
 
 # --- Deliveries and mail events (records, read-only) ----------------------------------------

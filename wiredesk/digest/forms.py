@@ -9,21 +9,35 @@ from django import forms
 from wiredesk.core import signed
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.digest.models import DEFAULT_SECTIONS
+from wiredesk.text.emails import undeliverable_reason
 
 STAMP_SALT = "wiredesk.digest.signup-stamp"
 # A person takes more than a moment to type an address; a form is not kept open for days.
 STAMP_MIN_SECONDS = 2
 STAMP_MAX_SECONDS = 24 * 3600
+# A reader who typed the address into an article's promo box only presses the button here,
+# which a person may rightly do at once. The trap then only proves the page was fetched; the
+# honeypot, the per-IP limits, the per-address mail budget and double opt-in remain.
+PREFILLED_MIN_SECONDS = 0
+TRAP = signed.TimeTrap(salt=STAMP_SALT, min_seconds=STAMP_MIN_SECONDS, max_seconds=STAMP_MAX_SECONDS)
 HONEYPOT = "website"
-TRAP_MESSAGE = "Sorry, we could not take that. Please check the form and send it again."
+# What happened, and that the form shown with the message can be sent again at once.
+TRAP_MESSAGES = {
+    "fast": "That came less than {min} seconds after the form was shown, quicker than we take from a "
+            "person, so nothing was sent. Please check it and press Sign up again: it will go through now.",
+    "stale": "This form was open for more than a day, so nothing was sent. Please check it and press "
+             "Sign up again.",
+    "bad": "This form arrived without the stamp this page puts in it (or with one that was changed), so "
+           "nothing was sent. Please press Sign up again on this page in a few seconds.",
+}
 
 
 def stamp_make(now: dt.datetime) -> str:
-    return signed.stamp_make(now, salt=STAMP_SALT)
+    return TRAP.make(now)
 
 
 def stamp_age(stamp: str, now: dt.datetime) -> float | None:
-    return signed.stamp_age(stamp, now, salt=STAMP_SALT)
+    return TRAP.age(stamp, now)
 
 
 def section_choices(brand) -> list[tuple[str, str]]:
@@ -62,13 +76,16 @@ class SignupForm(forms.Form):
         kwargs.setdefault("initial", {"email": email, "sections": default_sections(brand)})
         super().__init__(*args, **kwargs)
         self.now = now
+        # The address was typed into an article's promo box: nothing is left to type here.
+        self.prefilled = bool(email.strip())
         self.fields["sections"].choices = section_choices(brand)
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 
     @property
     def fresh_stamp(self) -> str:
-        # Every rendering carries a new stamp, so a form shown again after a trap can be sent.
-        return stamp_make(self.now)
+        """The stamp to show: the one the form came with while it is good, else a new one."""
+        sent = self.data.get("stamp", "") if self.is_bound else ""
+        return TRAP.carry(sent, self.now, min_seconds=PREFILLED_MIN_SECONDS if self.prefilled else None)
 
     @property
     def is_bot(self) -> bool:
@@ -81,12 +98,15 @@ class SignupForm(forms.Form):
         raw = str(self.data.get("email", ""))
         if any(ord(c) < 32 or ord(c) == 127 for c in raw):
             raise forms.ValidationError("Enter the address on one line, with no line breaks.", code="control")
-        return self.cleaned_data["email"].lower()
+        email = self.cleaned_data["email"].lower()
+        if reason := undeliverable_reason(email):
+            raise forms.ValidationError(reason, code="undeliverable")
+        return email
 
     def clean(self):
-        age = stamp_age(self.data.get("stamp", ""), self.now)
-        if age is None or not STAMP_MIN_SECONDS <= age <= STAMP_MAX_SECONDS:
-            raise forms.ValidationError(TRAP_MESSAGE, code="trap")
+        verdict = TRAP.verdict(self.data.get("stamp", ""), self.now)
+        if verdict != "ok":
+            raise forms.ValidationError(TRAP_MESSAGES[verdict].format(min=STAMP_MIN_SECONDS), code="trap")
         return super().clean()
 
 

@@ -15,6 +15,7 @@ from wiredesk.core.ratelimit import client_ip
 from wiredesk.digest.forms import PreferencesForm, SignupForm
 from wiredesk.digest.models import Subscriber
 from wiredesk.digest.services import subscriptions as svc
+from wiredesk.text.dates import retry_when
 
 Status = Subscriber.Status
 METHODS = ["GET", "HEAD", "POST"]
@@ -29,11 +30,13 @@ def _invalid_link(request, kind: str):
 def signup(request):
     now = timezone.now()
     if request.method != "POST":
+        # From an article's promo box: the address typed there.
         form = SignupForm(brand=request.brand, now=now, email=request.GET.get("email", "")[:254])
         return render(request, "digest/signup.html", {"form": form})
     wait = svc.signup_wait(ip=client_ip(request), now=now)
     if wait:
-        response = render(request, "digest/rate_limited.html", {"minutes": -(-wait // 60)}, status=429)
+        retry = retry_when(wait, now=now, tz=request.brand.tz)
+        response = render(request, "digest/rate_limited.html", {"retry": retry}, status=429)
         response["Retry-After"] = str(wait)
         return response
     form = SignupForm(request.POST, brand=request.brand, now=now)

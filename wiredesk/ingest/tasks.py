@@ -10,9 +10,17 @@ from wiredesk.ingest.services import source_lease, source_refresh
 from wiredesk.sources.selectors import sources_due
 
 
-# Refreshing is idempotent, so a refresh lost with a killed worker is simply delivered again.
-# The soft limit raises inside source_refresh, which records it on the source as an error.
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, soft_time_limit=600, time_limit=660)
+# The soft limit raises inside source_refresh, which ends the refresh there, records it on the
+# source as a `time_limit` error and returns: the task succeeds and is acknowledged, so it is
+# not delivered again (the source's backed-off next check retries it). A worker killed by the
+# hard limit is acknowledged too (acks_on_timeout): a refresh that outran both limits would
+# outrun them again. A worker lost otherwise (killed, out of memory) hands the task back
+# (acks_late), and a refresh is idempotent; a task not started within queue_seconds of being
+# queued expires unrun, so the lease always outlives it (settings.REFRESH).
+@shared_task(
+    acks_late=True, acks_on_timeout=True, reject_on_worker_lost=True, ignore_result=True,
+    soft_time_limit=settings.REFRESH["soft_seconds"], time_limit=settings.REFRESH["hard_seconds"],
+)
 def refresh_source(source_id: int) -> dict:
     return source_refresh(source_id=source_id).as_dict()
 
@@ -24,6 +32,6 @@ def enqueue_due_sources() -> int:
     count = 0
     for source in sources_due(now=now, per_host=settings.FETCH["per_host"]):
         if source_lease(source_id=source.id, now=now):
-            refresh_source.delay_on_commit(source.id)
+            refresh_source.apply_async_on_commit(args=(source.id,), expires=settings.REFRESH["queue_seconds"])
             count += 1
     return count

@@ -144,6 +144,11 @@ TABLE: tuple[Var, ...] = (
        "Consecutive errors after which a source is shown as broken in the admin and CLI."),
     _v("WIREDESK_TICK_SECONDS", "int", "30",
        "How often the scheduler enqueues due sources."),
+    _v("WIREDESK_REFRESH_TIME_LIMIT", "int", "600",
+       "Seconds one source refresh may run. Then it stops, keeps what it stored and is recorded "
+       "on the source as a `time_limit` error; 60 seconds later the worker process is killed "
+       "if it has not. A source stays leased to its refresh for twice that hard limit plus a "
+       "minute (a refresh not started within one hard limit of being queued is dropped)."),
     _v("WIREDESK_PAGE_CACHE", "bool", "true",
        "Cache whole pages per brand and path until new articles land (off: every request renders)."),
     _v("WIREDESK_PAGE_CACHE_SECONDS", "int", "300",
@@ -161,10 +166,19 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_TRUSTED_PROXY_HOPS", "count", "0",
        "Reverse proxies in front of the web server. With 1 or more, the client address used for "
        "rate limits and consent records is read from X-Forwarded-For; with 0 it is the peer's."),
+    _v("WIREDESK_LOGIN_FAILURE_LIMIT", "int", "5",
+       "Failed admin sign-ins from one address (an IPv6 client's /64), or for one user name from "
+       "anywhere, after which that address or user name is locked out (429, listed in the admin "
+       "under Axes)."),
+    _v("WIREDESK_LOGIN_COOLOFF_MINUTES", "int", "15",
+       "How long a lockout lasts after the latest failed sign-in; `wiredesk axes_reset_username "
+       "NAME` or deleting the access attempt in the admin lifts it sooner."),
     _v("WIREDESK_PUBLIC_SCHEME", "str", "",
        "Scheme of the links in emails (`https` or `http`). Empty: https in production, else http."),
     _v("WIREDESK_PUBLIC_PORT", "str", "",
-       "Port added to the brand host in links in emails, e.g. `8000` for the demo. Empty: none."),
+       "Port added to the brand host in links in emails and in the addresses commands print. "
+       "Empty: none in production (the proxy in front answers on the scheme's own port); "
+       "otherwise WIREDESK_PORT, where `wiredesk run` serves the site."),
     _v("WIREDESK_EMAIL_BACKEND", "str", "smtp",
        "How mail leaves: `smtp` (the EMAIL_* settings), `console`, `file` (into the data folder's "
        "outbox), or a dotted backend path such as `anymail.backends.mailgun.EmailBackend`."),
@@ -215,6 +229,18 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         except ValueError as exc:
             raise ConfigError(f"{var.name}={raw!r} is not a valid {var.kind}: {exc}") from exc
     return values
+
+
+def public_address(values: Mapping[str, Any]) -> tuple[str, str]:
+    """(scheme, port) of links to the site. In development the site is reached straight on the
+    web server's port, so that is the default there: every process (web, worker, a command
+    typed in another shell) builds the same links from the same variables."""
+    production = values["WIREDESK_ENV"] == "production"
+    scheme = values["WIREDESK_PUBLIC_SCHEME"] or ("https" if production else "http")
+    port = values["WIREDESK_PUBLIC_PORT"]
+    if not port and not production and values["WIREDESK_PORT"] != {"http": 80, "https": 443}.get(scheme):
+        port = str(values["WIREDESK_PORT"])
+    return scheme, port
 
 
 def markdown() -> str:

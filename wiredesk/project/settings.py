@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "wiredesk.releases",
     "wiredesk.demo",
     "anymail",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "wiredesk.brands.middleware.BrandMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wiredesk.project.urls"
@@ -164,6 +168,23 @@ STORAGES = {
     },
 }
 
+# Admin sign-in throttling (django-axes): failures counted per client address and per user
+# name; either reaching the limit locks it out until the cool-off has passed since its latest
+# failure. The address is the one the project's own rate limits use (behind the configured
+# proxies only), an IPv6 client counted by its /64.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = E["WIREDESK_LOGIN_FAILURE_LIMIT"]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=E["WIREDESK_LOGIN_COOLOFF_MINUTES"])
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "wiredesk.core.lockout.lockout_address"
+AXES_LOCKOUT_CALLABLE = "wiredesk.core.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful sign-ins are not recorded: only what a lockout needs is kept.
+AXES_DISABLE_ACCESS_LOG = True
+
 # Security headers; production adds the HTTPS-only parts.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -234,6 +255,18 @@ POLL = {
     "max_seconds": E["WIREDESK_POLL_MAX_SECONDS"],
     "error_limit": E["WIREDESK_POLL_ERROR_LIMIT"],
 }
+# One source refresh, from the lease to the end: every figure follows from the soft limit.
+# The soft limit ends the refresh (recorded on the source); the hard limit kills a worker
+# stuck where the soft one cannot reach (C code); a refresh still queued after one hard limit
+# expires unrun. So a lease of queue + hard + a margin outlives any refresh it stands for.
+_REFRESH_SOFT = E["WIREDESK_REFRESH_TIME_LIMIT"]
+_REFRESH_HARD = _REFRESH_SOFT + 60
+REFRESH = {
+    "soft_seconds": _REFRESH_SOFT,
+    "hard_seconds": _REFRESH_HARD,
+    "queue_seconds": _REFRESH_HARD,
+    "lease_seconds": 2 * _REFRESH_HARD + 60,
+}
 
 PAGE_CACHE = {
     "enabled": E["WIREDESK_PAGE_CACHE"],
@@ -251,8 +284,8 @@ RAIL_CACHE_SECONDS = 60
 IMAGE_SOURCES = E["WIREDESK_IMAGE_SOURCES"]
 
 TRUSTED_PROXY_HOPS = E["WIREDESK_TRUSTED_PROXY_HOPS"]
-PUBLIC_SCHEME = E["WIREDESK_PUBLIC_SCHEME"] or ("https" if PRODUCTION else "http")
-PUBLIC_PORT = E["WIREDESK_PUBLIC_PORT"]
+# How readers reach the site, for links in emails and the addresses commands print.
+PUBLIC_SCHEME, PUBLIC_PORT = env.public_address(E)
 
 # --- Mail ----------------------------------------------------------------------------------
 _EMAIL_BACKENDS = {

@@ -95,12 +95,15 @@ class SubmissionImageInline(admin.TabularInline):
     extra = 0
     max_num = 0  # images come with the submission; moderators edit captions or remove one
 
+    class Media:
+        css = {"all": ["releases/admin.css"]}  # the admin's CSP allows no inline styles
+
     @admin.display(description="image")
     def thumbnail(self, obj: SubmissionImage):
         if not obj.file:
             return "-"
         url = image_url(obj)
-        return format_html('<a href="{}"><img src="{}" alt="" style="max-width:8rem;max-height:6rem"></a>', url, url)
+        return format_html('<a href="{}"><img src="{}" alt="" class="release-thumb"></a>', url, url)
 
 
 class AuditInline(ReadOnlyPermissions, admin.TabularInline):
@@ -292,8 +295,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         context = page_context(article, related=[], rail=[], canonical=request.build_absolute_uri())
         context.update(brand_context(brand))
         response = render(request, "web/article.html", context)
-        # The middleware leaves /admin/ alone (the admin's own pages need inline scripts);
-        # this page shows submitted text, so it gets the public site's policy, set here.
+        # The site's policy (the admin's too): stated here, as this page is the public page.
         response["Content-Security-Policy"] = content_security_policy()
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"

@@ -21,6 +21,7 @@ from wiredesk.releases import images
 from wiredesk.releases.checks import ReleaseText
 from wiredesk.releases.models import Submission
 from wiredesk.releases.tokens import read_token
+from wiredesk.text.emails import undeliverable_reason
 from wiredesk.text.sanitize import DROPPED_WITH_CONTENT, html_to_text, sanitize_html
 from wiredesk.text.urls import is_http_url
 
@@ -28,11 +29,18 @@ STAMP_SALT = "wiredesk.releases.form-stamp"
 # Nobody writes a release in three seconds; a form may stay open while it is written.
 STAMP_MIN_SECONDS = 3
 STAMP_MAX_SECONDS = 24 * 3600
+TRAP = signed.TimeTrap(salt=STAMP_SALT, min_seconds=STAMP_MIN_SECONDS, max_seconds=STAMP_MAX_SECONDS)
 HONEYPOT = "homepage"
-TRAP_MESSAGE = (
-    "Sorry, we could not take that. Please check the form and send it again "
-    "(images not yet shown below need to be chosen again)."
-)
+# What happened, and that the form shown with the message can be sent again.
+_KEPT = " Your text is kept below (images not yet shown below need to be chosen again)."
+TRAP_MESSAGES = {
+    "fast": "That came less than {min} seconds after the form was shown, quicker than we take from a "
+            "person, so nothing was sent. Please press the button again: it will go through now." + _KEPT,
+    "stale": "This form was open for more than a day, so nothing was sent. Please check it and press "
+             "the button again." + _KEPT,
+    "bad": "This form arrived without the stamp this page puts in it (or with one that was changed), so "
+           "nothing was sent. Please press the button again in a few seconds." + _KEPT,
+}
 ACTIONS = ("check", "send")
 BODY_MAX_CHARS = 20_000
 ABOUT_MAX_CHARS = 2_000
@@ -60,11 +68,11 @@ _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def stamp_make(now: dt.datetime) -> str:
-    return signed.stamp_make(now, salt=STAMP_SALT)
+    return TRAP.make(now)
 
 
 def stamp_age(stamp: str, now: dt.datetime) -> float | None:
-    return signed.stamp_age(stamp, now, salt=STAMP_SALT)
+    return TRAP.age(stamp, now)
 
 
 def body_to_html(raw: str) -> str:
@@ -223,8 +231,8 @@ class ReleaseForm(forms.Form):
 
     @property
     def fresh_stamp(self) -> str:
-        # Every rendering carries a new stamp, so a form shown again after a trap can be sent.
-        return stamp_make(self.now)
+        """The stamp to show: the one the form came with while it is good, else a new one."""
+        return TRAP.carry(self.data.get("stamp", "") if self.is_bound else "", self.now)
 
     @property
     def is_bot(self) -> bool:
@@ -232,10 +240,14 @@ class ReleaseForm(forms.Form):
         return bool(self.is_bound and str(self.data.get(HONEYPOT, "")).strip())
 
     @property
+    def trap_verdict(self) -> str:
+        """``ok``, or why the time trap did not take the post (see TimeTrap.verdict)."""
+        return TRAP.verdict(self.data.get("stamp", ""), self.now) if self.is_bound else "ok"
+
+    @property
     def trapped(self) -> bool:
-        """Sent too fast after the form was shown, or with a missing or altered stamp."""
-        age = stamp_age(self.data.get("stamp", ""), self.now) if self.is_bound else 0
-        return self.is_bound and (age is None or not STAMP_MIN_SECONDS <= age <= STAMP_MAX_SECONDS)
+        """Sent too fast after the form was shown, too late, or with a missing or altered stamp."""
+        return self.trap_verdict != "ok"
 
     @property
     def action(self) -> str:
@@ -248,7 +260,10 @@ class ReleaseForm(forms.Form):
         return " ".join(self.cleaned_data["headline"].split())
 
     def clean_contact_email(self) -> str:
-        return self.cleaned_data["contact_email"].strip().lower()
+        email = self.cleaned_data["contact_email"].strip().lower()
+        if reason := undeliverable_reason(email):
+            raise forms.ValidationError(reason, code="undeliverable")
+        return email
 
     def clean_contact_phone(self) -> str:
         phone = self.cleaned_data["contact_phone"]
@@ -270,7 +285,7 @@ class ReleaseForm(forms.Form):
 
     def clean(self):
         if self.trapped:
-            raise forms.ValidationError(TRAP_MESSAGE, code="trap")
+            raise forms.ValidationError(TRAP_MESSAGES[self.trap_verdict].format(min=STAMP_MIN_SECONDS), code="trap")
         data = super().clean()
         self._clean_embargo(data)
         self._clean_images()

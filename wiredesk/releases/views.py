@@ -20,6 +20,7 @@ from wiredesk.releases.models import Submission
 from wiredesk.releases.services import submissions as svc
 from wiredesk.core.signed import new_key as new_draft_key
 from wiredesk.releases.tokens import make_token, status_path
+from wiredesk.text.dates import retry_when
 
 Status = Submission.Status
 METHODS = ["GET", "HEAD", "POST"]
@@ -41,8 +42,9 @@ def _form_page(request, form, *, draft_key, drafts, results=None, status=200, re
     return response
 
 
-def _rate_limited(request, wait: int):
-    response = render(request, "releases/rate_limited.html", {"minutes": -(-wait // 60)}, status=429)
+def _rate_limited(request, wait: int, now):
+    retry = retry_when(wait, now=now, tz=request.brand.tz)
+    response = render(request, "releases/rate_limited.html", {"retry": retry}, status=429)
     response["Retry-After"] = str(wait)
     return response
 
@@ -55,7 +57,7 @@ def submit(request):
         return _form_page(request, _form(request, now), draft_key=new_draft_key(), drafts=[])
     wait = svc.form_wait(ip=client_ip(request), now=now)
     if wait:
-        return _rate_limited(request, wait)
+        return _rate_limited(request, wait, now)
     form = _form(request, now, request.POST, request.FILES)
     if form.is_bot:
         return render(request, "releases/sent.html", {"results": []})  # the same answer, nothing done
@@ -77,8 +79,9 @@ def submit(request):
         return _form_page(request, form, **page, status=400)
     wait = svc.send_wait(ip=client_ip(request), email=form.cleaned_data["contact_email"], now=now)
     if wait:
-        form.add_error(None, "Too many releases were sent from this address or network today. "
-                             f"Please try again in about {-(-wait // 3600)} hour(s); your text is kept below.")
+        form.add_error(None, "Too many releases were sent from this address or network today, so this one "
+                             f"was not sent. Please try again {retry_when(wait, now=now, tz=request.brand.tz)}; "
+                             "your text is kept below.")
         return _form_page(request, form, **page, status=429, retry_after=wait)
     svc.submission_create(brand=request.brand, fields=form.submission_fields(), draft_key=draft_key,
                           results=results, fingerprint=fingerprint, now=now)

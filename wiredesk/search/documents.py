@@ -31,6 +31,11 @@ def _clean(text: str, limit: int) -> str:
     return text.replace("\x00", " ").replace(MARK_START, " ").replace(MARK_STOP, " ")[:limit]
 
 
+def indexed_title(title: str | None) -> str:
+    """An article's title as its index row holds it."""
+    return _clean(title or "", TITLE_MAX_CHARS)
+
+
 def document_for(*, id: int, title: str, body_html: str = "", lead_text: str, body_text: str | None = None) -> Document:
     """The indexed text of an article: its title, and the plain text of its body with the lead.
 
@@ -40,7 +45,7 @@ def document_for(*, id: int, title: str, body_html: str = "", lead_text: str, bo
     lead = (lead_text or "").strip()
     if lead and " ".join(lead.split())[:80] not in " ".join(body.split()):
         body = f"{lead}\n{body}" if body else lead  # lead_text is usually the body's opening
-    return Document(id=id, title=_clean(title or "", TITLE_MAX_CHARS), body=_clean(body, BODY_MAX_CHARS))
+    return Document(id=id, title=indexed_title(title), body=_clean(body, BODY_MAX_CHARS))
 
 
 def marked_html(text: str | None) -> SafeString:

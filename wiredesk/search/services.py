@@ -38,10 +38,8 @@ def search_index_update(*, article_ids: Iterable[int]) -> None:
 def search_index_write(documents: Iterable[Document]) -> None:
     """Write the index rows of articles whose documents the caller built (ingest, which has
     each story's plain text at hand and so need not read the articles back)."""
-    # One row per article, its last document: a feed that carries the same story twice (one
-    # GUID, or one link, repeated) stores it and then updates it within one batch, and SQLite's
-    # full-text table refuses a second row with the same id.
-    docs = list({doc.id: doc for doc in documents}.values())
+    # One row per article, its last document, is the backends' own rule (last_per_article).
+    docs = list(documents)
     if not docs:
         return
     with transaction.atomic():

@@ -22,7 +22,8 @@ _CANDIDATE_FIELDS = ("id", "raw_hash", "fingerprint", "title", "guid_key", "url_
 
 
 def _candidate(row: dict) -> Candidate:
-    return Candidate(id=row["id"], raw_hash=row["raw_hash"], fingerprint=row["fingerprint"], title=row["title"])
+    return Candidate(id=row["id"], raw_hash=row["raw_hash"], fingerprint=row["fingerprint"], title=row["title"],
+                     guid_key=row["guid_key"])
 
 
 def _candidates(*, source_id: int, field: str, keys: Iterable[str]) -> dict[str, Candidate]:
@@ -31,8 +32,7 @@ def _candidates(*, source_id: int, field: str, keys: Iterable[str]) -> dict[str,
     for start in range(0, len(wanted), 500):  # stay under SQLite's variable limit
         rows = (
             Article.objects.filter(source_id=source_id, **{f"{field}__in": wanted[start : start + 500]})
-            .order_by("-id")  # the oldest wins when a URL is shared
-            .values(*_CANDIDATE_FIELDS)
+            .order_by().values(*_CANDIDATE_FIELDS)
         )
         found.update({row[field]: _candidate(row) for row in rows})
     return found
@@ -43,9 +43,19 @@ def candidates_by_guid(*, source_id: int, guid_keys: Iterable[str]) -> dict[str,
     return _candidates(source_id=source_id, field="guid_key", keys=guid_keys)
 
 
-def candidates_by_url(*, source_id: int, url_keys: Iterable[str]) -> dict[str, Candidate]:
-    """Stored articles of a source keyed by the sha256 of their canonical URL."""
-    return _candidates(source_id=source_id, field="url_key", keys=url_keys)
+def candidates_by_url(*, source_id: int, url_keys: Iterable[str]) -> dict[str, list[Candidate]]:
+    """Stored articles of a source keyed by the sha256 of their canonical URL, oldest first
+    (items with distinct GUIDs may share one link)."""
+    wanted = sorted({k for k in url_keys if k})
+    found: dict[str, list[Candidate]] = {}
+    for start in range(0, len(wanted), 500):  # stay under SQLite's variable limit
+        rows = (
+            Article.objects.filter(source_id=source_id, url_key__in=wanted[start : start + 500])
+            .order_by("id").values(*_CANDIDATE_FIELDS)
+        )
+        for row in rows:
+            found.setdefault(row["url_key"], []).append(_candidate(row))
+    return found
 
 
 def candidate_same_content(*, source_id: int, fingerprint: str) -> Candidate | None:

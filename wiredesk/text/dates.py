@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 UTC = dt.timezone.utc
@@ -159,3 +160,21 @@ def format_local(value: dt.datetime, tz: dt.tzinfo) -> str:
     hours, mins = divmod(abs(minutes), 60)
     zone = "GMT" if minutes == 0 else f"GMT{sign}{hours}" + (f":{mins:02d}" if mins else "")
     return f"{local.day} {local:%b %Y, %H:%M} {zone}"
+
+
+def retry_when(seconds: float, *, now: dt.datetime, tz: dt.tzinfo) -> str:
+    """When to try again, as a reader reads it: ``after 25 Nov 2021, 19:49 GMT+10 (in about 12 minutes)``.
+
+    The time is rounded up to the minute, so trying at the minute shown always works.
+    """
+    seconds = max(1, math.ceil(seconds))
+    at = now + dt.timedelta(seconds=seconds)
+    if at.second or at.microsecond:
+        at = at.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    minutes = math.ceil(seconds / 60)
+    if minutes < 120:
+        span = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    else:
+        hours = math.ceil(seconds / 3600)
+        span = f"{hours} hours"
+    return f"after {format_local(at, tz)} (in about {span})"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from wiredesk.brands.models import Brand
 from wiredesk.digest import content, schedule
 from wiredesk.digest.models import Delivery, Edition, Subscriber
+from wiredesk.text.dates import format_local
 
 log = logging.getLogger("wiredesk.digest")
 POPULATE_BATCH = 2000
@@ -56,16 +57,32 @@ def _enqueue(edition_id: int) -> None:
     transaction.on_commit(lambda: send_edition.delay(edition_id))
 
 
-def send_now(brand: Brand, *, now: dt.datetime | None = None) -> Edition | None:
-    """Open today's edition for the brand (whatever the hour) and have it sent.
+def send_now(brand: Brand, *, now: dt.datetime | None = None, enqueue: bool = True) -> tuple[Edition | None, bool]:
+    """Open today's edition for the brand (whatever the hour) and have it sent; (edition, created).
 
-    Pressing it twice gives the same edition: one per brand and local date.
+    Pressing it twice gives the same edition: one per brand and local date. With
+    ``enqueue=False`` the caller sends it itself.
     """
     now = now or timezone.now()
-    edition, _created = open_edition(brand, schedule.local_date(now, brand.tz), now=now)
-    if edition is not None and edition.status != Edition.Status.DONE:
+    edition, created = open_edition(brand, schedule.local_date(now, brand.tz), now=now)
+    if enqueue and edition is not None and edition.status != Edition.Status.DONE:
         _enqueue(edition.pk)
-    return edition
+    return edition, created
+
+
+def send_now_outcome(brand: Brand, edition: Edition | None, *, created: bool) -> str:
+    """What "send now" did, in plain words, for the admin and the command line."""
+    if edition is None:
+        return f"{brand.name}: nothing new since the last edition, so no email was opened."
+    day = f"{edition.date:%-d %b %Y}"
+    if created:
+        return f"{brand.name}: today's edition ({day}) opened and queued for sending."
+    if edition.status == Edition.Status.DONE:
+        finished = format_local(edition.finished_at or edition.created_at, brand.tz)
+        return (f"{brand.name}: today's edition ({day}) was already sent, finishing at {finished}. "
+                "The daily email goes out once a day, so it is not sent again.")
+    return (f"{brand.name}: today's edition ({day}) is already being sent (opened at "
+            f"{format_local(edition.created_at, brand.tz)}); its sending goes on, and nobody gets it twice.")
 
 
 def populate(edition: Edition) -> int:

@@ -105,12 +105,20 @@ class Transport:
     def __init__(self) -> None:
         self.backend = get_connection(fail_silently=False)
         self.smtp = isinstance(self.backend, SmtpBackend)
+        self.opened = False
 
     def open(self) -> None:
         try:
             self.backend.open()
         except (OSError, smtplib.SMTPException) as exc:
             raise TransportDown(f"cannot connect to the mail server: {type(exc).__name__}") from exc
+        self.opened = True
+
+    def ensure_open(self) -> None:
+        """Connect before the first message, not before knowing there is one: an edition with
+        nobody to send to opens no SMTP session (and the file backend writes no empty file)."""
+        if not self.opened:
+            self.open()
 
     def close(self) -> None:
         try:
@@ -407,7 +415,6 @@ def send_edition(edition_id: int, *, owner: str | None = None) -> Report:
             log.warning("edition %s: %s deliveries left mid-send marked unknown", edition_id, report.recovered_unknown)
         renderer = EditionRenderer(brand=edition.brand, date=edition.date, stories=edition.stories, subject=edition.subject)
         transport = Transport()
-        transport.open()
         retry_after = _run(edition, renderer, transport, owner, report)
     except TransportDown as exc:
         report.note = str(exc)
@@ -467,6 +474,7 @@ def _run(edition: Edition, renderer: EditionRenderer, transport: Transport, owne
                 )
                 report.failed += 1
                 continue
+            transport.ensure_open()  # a mail server that is down stops the run before any claim
             pacer.wait()  # before the claim: a kill while waiting leaves the row pending
             if not rows_sql.claim(delivery_id):
                 if not renew_lease(edition.pk, owner):

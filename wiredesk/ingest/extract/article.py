@@ -5,6 +5,7 @@ from __future__ import annotations
 import trafilatura
 from lxml.etree import XPath, _Element
 
+from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.extract.errors import ExtractError
 from wiredesk.ingest.extract.figures import place_images
 from wiredesk.ingest.extract.guards import check_depth, check_size, decode_html
@@ -66,7 +67,7 @@ def extract_article(html: bytes | str, *, url: str) -> Extracted:
         # The tree is parsed once, here; bare_extraction works on a copy of it. No url: it
         # would make trafilatura resolve every link of the page; render resolves the kept ones.
         document = trafilatura.bare_extraction(tree, **TRAFILATURA_OPTIONS)
-    except ExtractError:
+    except (ExtractError, *TIME_LIMITS):  # a time limit ends the whole refresh, not this page
         raise
     except Exception as exc:  # third-party code on hostile input: never let it crash a worker
         raise ExtractError("extractor_failed", f"{type(exc).__name__}: {exc}") from exc

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.formats import fields, mediarss
 from wiredesk.ingest.formats.errors import ParseError
 from wiredesk.ingest.formats.itemcap import limit_items
@@ -83,6 +84,8 @@ def _run_feedparser(data: bytes, url: str) -> Any:
             sanitize_html=False,  # normalize sanitizes with nh3; here the markup stays as sent
             resolve_relative_uris=True,
         )
+    except TIME_LIMITS:  # a time limit ends the refresh: it is no verdict on the feed
+        raise
     except Exception as exc:  # third-party parser on hostile input: never let it crash a worker
         raise ParseError("malformed", f"feedparser failed: {type(exc).__name__}: {exc}") from exc
 

@@ -21,6 +21,15 @@ class RawHit:
     snippet: str
 
 
+def last_per_article(docs: Iterable[Document]) -> list[Document]:
+    """One document per article, the last given winning, in first-seen order.
+
+    An index row per article is the invariant both engines rely on: FTS5 refuses a rowid
+    twice in one batch, and PostgreSQL cannot update one row twice in one statement.
+    """
+    return list({doc.id: doc for doc in docs}.values())
+
+
 class SearchBackend(ABC):
     """Writes take Documents; reads take the candidate articles as a queryset (filters applied)."""
 
@@ -34,10 +43,15 @@ class SearchBackend(ABC):
     @abstractmethod
     def drop_schema(self) -> None: ...
 
+    @abstractmethod
+    def rows_sql(self) -> str:
+        """A SELECT of every index row as (id, title): the article id and the indexed title."""
+
     # --- writes ---
     @abstractmethod
     def write(self, docs: Sequence[Document]) -> None:
-        """Insert or replace the index rows of these articles."""
+        """Insert or replace the index rows of these articles (an article given twice: the
+        last one wins)."""
 
     @abstractmethod
     def delete(self, article_ids: Iterable[int]) -> None: ...

@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import F, QuerySet, Value
 
-from wiredesk.search.backends.base import RawHit, SearchBackend
+from wiredesk.search.backends.base import RawHit, SearchBackend, last_per_article
 from wiredesk.search.documents import ELLIPSIS, MARK_START, MARK_STOP, Document
 from wiredesk.search.models import SearchDocument
 from wiredesk.search.query import ParsedQuery
@@ -51,7 +51,11 @@ class PostgresBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
+    def rows_sql(self) -> str:
+        return f"SELECT article_id AS id, title FROM {TABLE}"
+
     def write(self, docs: Sequence[Document]) -> None:
+        docs = last_per_article(docs)
         if not docs:
             return
         with self.connection.cursor() as cursor:

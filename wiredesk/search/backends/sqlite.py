@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 from django.db.models import QuerySet
 
-from wiredesk.search.backends.base import RawHit, SearchBackend
+from wiredesk.search.backends.base import RawHit, SearchBackend, last_per_article
 from wiredesk.search.documents import ELLIPSIS, MARK_START, MARK_STOP, Document
 from wiredesk.search.query import ParsedQuery
 from wiredesk.stories.models import Article
@@ -40,7 +40,11 @@ class SqliteBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
+    def rows_sql(self) -> str:
+        return f"SELECT rowid AS id, title FROM {TABLE}"
+
     def write(self, docs: Sequence[Document]) -> None:
+        docs = last_per_article(docs)
         if not docs:
             return
         with self.connection.cursor() as cursor:

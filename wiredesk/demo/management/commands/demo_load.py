@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from wiredesk.brands.selectors import host_origin
 from wiredesk.demo.services import demo_load
 
 
@@ -20,4 +21,4 @@ class Command(BaseCommand):
         for name, feed_url, action in report["sources"]:
             self.stdout.write(f"source {action:<9} {name} <{feed_url}>")
         for name, host, action in report["brands"]:
-            self.stdout.write(f"brand  {action:<9} {name} on http://{host}/")
+            self.stdout.write(f"brand  {action:<9} {name} on {host_origin(host)}/")

@@ -1,9 +1,22 @@
 """wiredesk demo_wires: serve the invented demo partner wires over HTTP."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from wiredesk.demo.server import serve
 from wiredesk.demo.stories import WIRES
+from wiredesk.sources.models import Source
+
+
+def _load_hint(root: str) -> str:
+    """Whether the site already polls these wires (`make run` loads them first), or how to."""
+    try:
+        loaded = Source.objects.filter(feed_url__in=[root + wire.feed_path for wire in WIRES.values()]).count()
+    except DatabaseError:  # no database yet: nothing is loaded
+        loaded = 0
+    if loaded == len(WIRES):
+        return "the site already polls them (their sources are loaded)"
+    return f"load them into the site with: wiredesk demo_load --wires-url {root}"
 
 
 class Command(BaseCommand):
@@ -23,7 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(f"demo wires on {root}/ (a new story per wire every ~{interval:g}s; Ctrl-C stops)")
         for wire in WIRES.values():
             self.stdout.write(f"  {wire.name:<22} {wire.format:<12} {root}{wire.feed_path}")
-        self.stdout.write(f"load them with: wiredesk demo_load --wires-url {root}")
+        self.stdout.write(_load_hint(root))
         self.stdout.flush()
         try:
             serve(host=host, port=port, interval=interval, initial=initial)

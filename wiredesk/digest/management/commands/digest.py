@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from wiredesk.brands.selectors import brand_for_host
-from wiredesk.digest import schedule
 from wiredesk.digest.content import window
 from wiredesk.digest.render import preview_parts
 
@@ -45,25 +44,19 @@ class Command(BaseCommand):
         return found
 
     def do_send(self, *, brand: str, wait: bool, **_) -> None:
+        from wiredesk.digest.models import Edition
         from wiredesk.digest.services import editions, sending
 
         found = self._brand(brand)
-        if wait:
-            edition, _created = editions.open_edition(found, schedule.local_date(timezone.now(), found.tz), now=timezone.now())
-        else:
-            edition = editions.send_now(found)
-        if edition is None:
-            self.stdout.write(f"Nothing new for {found.name}: no edition today.")
-            return
-        if wait:
+        edition, created = editions.send_now(found, enqueue=not wait)
+        self.stdout.write(editions.send_now_outcome(found, edition, created=created))
+        if wait and edition is not None and edition.status != Edition.Status.DONE:
             report = sending.send_edition(edition.pk)
             self.stdout.write(
                 f"Edition {edition.pk} ({edition.date}): sent {report.sent}, failed {report.failed}, "
                 f"unknown {report.unknown}, skipped {report.skipped}, to retry {report.retry}"
                 + (f"; {report.note}" if report.note else "")
             )
-        else:
-            self.stdout.write(f"Edition {edition.pk} ({edition.date}) for {found.name} is {edition.status}; queued.")
 
     def do_status(self, *, brand: str, limit: int, **_) -> None:
         from wiredesk.digest.models import Edition

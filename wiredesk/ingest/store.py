@@ -1,0 +1,277 @@
+"""The store end of a refresh: one article per identity in the feed, written with its index row.
+
+Identity within a source (see wiredesk.stories.dedup): an item's GUID (else its canonical
+link). An identity listed twice in one document is one item; the rest are distinct articles,
+even when they share a link. Each stored article and its search-index row are written in one
+transaction, so an article is never stored without being searchable, whatever stops a refresh.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import functools
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+
+from wiredesk.core.http import FetchError, GuardedClient
+from wiredesk.core.timelimits import TIME_LIMITS
+from wiredesk.ingest.extract import ExtractError, extract_article
+from wiredesk.ingest.extract.robots import robots_allows
+from wiredesk.ingest.normalize import item_guid, item_link, needs_page, normalize
+from wiredesk.ingest.types import Decision, NormalizedItem, RawItem, SourcePolicy
+from wiredesk.search.documents import document_for
+from wiredesk.search.services import search_index_write
+from wiredesk.sources.models import Source
+from wiredesk.stories import selectors as story_selectors
+from wiredesk.stories.dedup import classify, url_match
+from wiredesk.stories.services import article_upsert
+from wiredesk.text.fingerprint import sha256_hex
+
+if TYPE_CHECKING:
+    from wiredesk.ingest.services import RefreshReport
+
+log = logging.getLogger("wiredesk.ingest")
+
+ROBOTS_MAX_BYTES = 500 * 1024
+PREFETCH = 8  # article pages fetched ahead of the item being processed
+
+
+def policy_for(source: Source) -> SourcePolicy:
+    """The source's licence and mapping as the pure stages see them."""
+    return SourcePolicy(
+        credit=source.credit,
+        home_url=source.home_url,
+        full_text=source.licence == Source.Licence.FULL_TEXT,
+        section_map=dict(source.section_map or {}),
+        default_section=source.default_section or "world",
+        language=source.language or None,
+    )
+
+
+def _recency(raw: RawItem) -> dt.datetime | None:
+    return raw.updated or raw.published
+
+
+def distinct_items(items: tuple[RawItem, ...]) -> tuple[list[tuple[str, RawItem]], int]:
+    """One item per identity, in feed order, with its identity; and how many were repeats.
+
+    Of the items sharing an identity, the one updated (else published) last wins, as RFC 4287
+    section 4.1.1 suggests for Atom entries sharing an id; on a tie the first listed wins
+    (feeds list the newest first). So the same document always yields the same item.
+    """
+    chosen: dict[str, RawItem] = {}
+    for raw in items:
+        guid = item_guid(raw)
+        held = chosen.get(guid)
+        if held is None:
+            chosen[guid] = raw
+            continue
+        mine, theirs = _recency(raw), _recency(held)
+        if mine is not None and (theirs is None or mine > theirs):
+            chosen[guid] = raw
+    return [(guid, raw) for guid, raw in chosen.items()], len(items) - len(chosen)
+
+
+class _Robots:
+    """robots.txt per host for one refresh (RFC 9309); feeds themselves are not subject to it."""
+
+    def __init__(self, client: GuardedClient) -> None:
+        self.client = client
+        self.cache: dict[str, tuple[str | None, int | None]] = {}
+        self.lock = threading.Lock()  # page fetches run in a pool: one robots.txt per origin
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self.lock:
+            if origin not in self.cache:
+                try:
+                    got = self.client.get(f"{origin}/robots.txt", max_bytes=ROBOTS_MAX_BYTES)
+                    self.cache[origin] = (got.content.decode("utf-8", "replace"), got.status)
+                except FetchError as exc:
+                    self.cache[origin] = (None, exc.status)
+            text, status = self.cache[origin]
+        return robots_allows(robots_txt=text, status=status, url=url, user_agent=settings.FETCH["user_agent"])
+
+
+@dataclass(frozen=True)
+class _Page:
+    url: str = ""
+    content: bytes = b""
+    note: str = ""
+
+
+def _fetch_page(raw: RawItem, *, client: GuardedClient, robots: _Robots) -> _Page:
+    """Fetch an item's article page (network only; the CPU work stays on the calling thread)."""
+    url = raw.link or ""
+    try:
+        if not robots.allows(url):
+            return _Page(note="page not fetched: disallowed by robots.txt; kept the feed's content")
+        page = client.get(url, accept="text/html,application/xhtml+xml")
+        return _Page(url=page.url, content=page.content)
+    except FetchError as exc:
+        return _Page(note=f"page not fetched: {exc.code}: {exc}; kept the feed's content")
+
+
+def _prepare(raw: RawItem, page: _Page | None, *, policy: SourcePolicy, now: dt.datetime) -> NormalizedItem:
+    """Extract the page (when there is one) and normalize the item."""
+    extracted, note = None, page.note if page else ""
+    if page is not None and page.content:
+        try:
+            extracted = extract_article(page.content, url=page.url)
+        except ExtractError as exc:
+            note = f"extraction failed: {exc.code}: {exc}; kept the feed's content"
+    return normalize(raw, policy=policy, now=now, extracted=extracted, notes=(note,) if note else ())
+
+
+def _pages_ahead(todo: list[RawItem], wanted: Callable[[RawItem], bool], fetch: Callable[[RawItem], _Page]) -> Iterator[_Page | None]:
+    """Yield each item's page in order while a small pool fetches the next few in the background.
+
+    Only network waits run in the pool (bounded like the per-host limit); extraction, which is
+    CPU work, stays on the consuming thread so threads never queue for the GIL behind it.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, settings.FETCH["per_host"]))
+    try:
+        window: collections.deque = collections.deque()
+        upcoming = iter(todo)
+
+        def top_up() -> None:
+            while len(window) < PREFETCH:
+                raw = next(upcoming, None)
+                if raw is None:
+                    return
+                window.append(pool.submit(fetch, raw) if wanted(raw) else None)
+
+        top_up()
+        while window:
+            future = window.popleft()
+            top_up()
+            yield future.result() if future is not None else None
+    finally:  # a refresh that stops early (a time limit) neither waits for nor fetches pages it will not use
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """An item prepared and decided on, waiting to be written."""
+
+    raw: RawItem
+    item: NormalizedItem
+    decision: Decision
+
+
+def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> None:
+    """Store a batch of items and their index rows in one transaction: stored means searchable.
+
+    Each item has a savepoint of its own, so one bad item never stops the others; the index
+    rows are written together (FTS5 writes a segment per transaction: one per item cost ~2.5x
+    the indexing time). Should the index write fail (a full disk), none of the batch is kept
+    and the next fetch stores it again.
+    """
+    done: list[str] = []
+    failed = 0
+    try:
+        with transaction.atomic():
+            docs = []
+            for ready in batch:
+                try:
+                    with transaction.atomic():
+                        article, action = article_upsert(item=ready.item, source_id=source_id, decision=ready.decision)
+                except TIME_LIMITS:
+                    raise
+                except Exception as exc:  # one bad item never stops the others
+                    failed += 1
+                    log.exception("item failed source_id=%s guid=%r error=%s", source_id, ready.raw.guid, exc)
+                    continue
+                done.append(action)
+                if article is not None:
+                    # Indexed from the text normalize worked out, not read back and converted again.
+                    docs.append(document_for(id=article.id, title=article.title, lead_text=article.lead_text,
+                                             body_text=ready.item.text))
+            search_index_write(docs)
+    except TIME_LIMITS:
+        raise
+    except Exception as exc:
+        report.failed_items += len(batch)
+        log.exception("items not stored source_id=%s count=%s error=%s", source_id, len(batch), exc)
+        return
+    report.failed_items += failed
+    report.new += done.count("new")
+    report.updated += done.count("updated")
+    report.unchanged += done.count("unchanged")
+
+
+WRITE_BATCH = 50  # prepared items stored (and indexed) in one transaction
+WRITE_WAIT = 2.0  # seconds a prepared item waits at most for its batch to fill
+
+
+def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedClient, now: dt.datetime,
+                report: "RefreshReport") -> None:
+    """Store what is new or changed among a feed's items; count what happened in ``report``."""
+    policy = policy_for(source)
+    distinct, repeats = distinct_items(items)
+    if repeats:
+        report.notes.append(f"{repeats} items repeated an identity already listed in the feed; one of each was kept")
+    guid_keys = {sha256_hex(guid) for guid, _ in distinct}
+    known = story_selectors.candidates_by_guid(source_id=source.id, guid_keys=guid_keys)
+    todo: list[RawItem] = []
+    for guid, raw in distinct:
+        stored = known.get(sha256_hex(guid))
+        if stored is not None and stored.raw_hash == raw.raw_hash:
+            report.unchanged += 1  # same bytes as last time: no page fetch, no write
+        else:
+            todo.append(raw)
+    if not todo:
+        return
+    # The canonical link is known before normalizing, so one query finds every URL match.
+    by_url = story_selectors.candidates_by_url(
+        source_id=source.id, url_keys=[sha256_hex(link) for link in map(item_link, todo) if link]
+    )
+    robots = _Robots(client)
+    pages = _pages_ahead(
+        todo,
+        wanted=lambda raw: needs_page(raw, policy, always=source.fetch_full_text),
+        fetch=functools.partial(_fetch_page, client=client, robots=robots),
+    )
+    taken: set[int] = set()  # stored articles already claimed by an item of this document
+    pending: list[_Ready] = []
+    oldest = 0.0
+    try:
+        for raw, page in zip(todo, pages):
+            try:
+                item = _prepare(raw, page, policy=policy, now=now)
+                by_guid = known.get(sha256_hex(item.guid))
+                decision = classify(
+                    item,
+                    by_guid=by_guid,
+                    by_url=None if by_guid is not None or not item.canonical_url else url_match(
+                        by_url.get(sha256_hex(item.canonical_url), ()), guid_keys=guid_keys, taken=taken),
+                    same_content=story_selectors.candidate_same_content(source_id=source.id, fingerprint=item.fingerprint),
+                )
+            except TIME_LIMITS:
+                raise
+            except Exception as exc:  # one bad item never stops the others
+                report.failed_items += 1
+                log.exception("item failed source_id=%s guid=%r error=%s", source.id, raw.guid, exc)
+                continue
+            if decision.article_id is not None:
+                taken.add(decision.article_id)
+            if not pending:
+                oldest = time.monotonic()
+            pending.append(_Ready(raw=raw, item=item, decision=decision))
+            if len(pending) >= WRITE_BATCH or time.monotonic() - oldest >= WRITE_WAIT:
+                batch, pending = pending, []
+                _write(batch, source_id=source.id, report=report)
+    finally:
+        pages.close()
+        if pending:  # what was prepared is stored even when a time limit ends the refresh here
+            _write(pending, source_id=source.id, report=report)
