@@ -36,6 +36,15 @@ def test_demo_load_is_idempotent():
     brands = {b.hosts[0]: b for b in Brand.objects.all()}
     assert brands["harbour.localhost"].time_zone == "Australia/Sydney"
     assert brands["lakeside.localhost"].time_zone == "America/Toronto"
+    # Each brand carries its region's wires and favours its own: the brands differ.
+    carried = {
+        host: {link.source.feed_url.rsplit("/", 2)[-2]: link.weight for link in b.brandsource_set.select_related("source")}
+        for host, b in brands.items()
+    }
+    assert carried == {
+        "harbour.localhost": {"harbour": 1.5, "northlight": 1.0, "meridian": 1.0, "valley": 1.0},
+        "lakeside.localhost": {"meridian": 1.5, "northlight": 1.0, "valley": 1.0},
+    }
 
 
 @pytest.mark.django_db
@@ -45,6 +54,17 @@ def test_demo_load_repairs_edited_fields_and_rejects_bad_urls():
     report = demo_load(wires_url="http://127.0.0.1:8001")
     assert ("Valley Dispatch", "http://127.0.0.1:8001/valley/rss.xml", "updated") in report["sources"]
     assert Source.objects.get(name="Valley Dispatch").fetch_full_text is False
+    # A demo wire linked to the wrong brand is unlinked; a brand's own sources stay.
+    lakeside = Brand.objects.get(name="Lakeside Courier")
+    harbour_wire = Source.objects.get(name="Harbour Wire")
+    own = Source.objects.create(name="Lakeside releases", credit="News release", feed_url="https://lakeside.example/r",
+                                kind=Source.Kind.RELEASES)
+    lakeside.brandsource_set.create(source=harbour_wire)
+    lakeside.brandsource_set.create(source=own)
+    report = demo_load(wires_url="http://127.0.0.1:8001")
+    assert ("Lakeside Courier", "lakeside.localhost", "updated") in report["brands"]
+    assert set(lakeside.brandsource_set.values_list("source__name", flat=True)) == {
+        "Meridian News Service", "Northlight Press", "Valley Dispatch", "Lakeside releases"}
     with pytest.raises(ValueError):
         demo_load(wires_url="127.0.0.1:8001")
 

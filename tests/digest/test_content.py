@@ -92,6 +92,8 @@ def test_top_n_per_section_newest_first(brand, wire, now):
 
 
 def test_ranked_like_the_fronts_local_and_heavier_sources_first(brand, wire, now):
+    brand.sections = ["world", "business"]  # no Local section: the home place competes in World
+    brand.save()
     heavy = make_source("Big Wire", credit="BigWire.example")
     brand.brandsource_set.create(source=heavy, weight=2.0)
     newest = put(wire, "Far away, newest", seen=now - H, published=now - 2 * H)
@@ -100,6 +102,10 @@ def test_ranked_like_the_fronts_local_and_heavier_sources_first(brand, wire, now
     weighted = put(heavy, "Heavy source, four hours older", seen=now - H, published=now - 6 * H)
     # Scores in hours before now: local -5 + 6 = +1, heavy -6 + 6 = 0, newest -2.
     assert pick(brand, now) == {"world": [local.id, weighted.id, newest.id]}
+    # With a Local section the home place's story is there, as on the front, and only there.
+    brand.sections = ["world", "local"]
+    brand.save()
+    assert pick(brand, now) == {"world": [weighted.id, newest.id], "local": [local.id]}
 
 
 def test_sections_follow_the_brand_and_empty_ones_are_left_out(wire, now):
@@ -137,8 +143,8 @@ def test_constant_number_of_queries(wire, now, count):
         since, cutoff = window(brand, now)
         result = select_stories(brand, since=since, cutoff=cutoff, per_section=5)
     assert sum(len(ids) for ids in result.values()) == min(count, 15)
-    # The previous edition, the brand's sources, their weights and the candidates.
-    assert len(ctx.captured_queries) == 4
+    # The previous edition, the brand's sources with their weights, and the candidates.
+    assert len(ctx.captured_queries) == 3
 
 
 # --- subject --------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ def test_images_keep_caption_credit_and_an_absolute_path(client, site, release_m
     article = publish(submission, now=timezone.now())
     name = first.file.name.rsplit("/", 1)[1]
     assert article.images[0] == {"url": f"/media/releases/{name}", "caption": "Riders at the lighthouse",
-                                 "credit": "Photo: Saltmarsh CC"}
+                                 "credit": "Photo: Saltmarsh CC", "alt": ""}
     assert article.images[1]["url"] == f"/media/releases/{second.file.name.rsplit('/', 1)[1]}"
     doc = page(client, article_path(article))
     assert f'<figure class="lead-image"><img src="/media/releases/{name}" alt="Riders at the lighthouse">' in doc

@@ -25,10 +25,16 @@ def two_brands():
     return {"shared": shared, "south": south, "north": north, "sydney": sydney, "toronto": toronto}
 
 
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
 def _date_line(html: str) -> str:
-    match = re.search(r'<p class="date-line"><time datetime="[^"]+">([^<]+)</time></p>', html)
+    match = re.search(r'<p class="date-line"><a href="([^"]+)"><time datetime="[^"]+">([^<]+)</time></a></p>', html)
     assert match, "no date line on the article page"
-    return match[1]
+    # It links the archive of the brand's day it shows.
+    day, month, year = match[2].split(",")[0].split()
+    assert match[1] == f"/archive/{year}/{_MONTHS.index(month) + 1}/{day}/"
+    return match[2]
 
 
 def _article_path(a) -> str:

@@ -143,9 +143,11 @@ def test_every_linked_url_answers_without_a_server_error(client, settings, demo,
         # The crawl reached every kind of page, not just the front.
         kinds = {re.sub(r"\d+", "N", p.split("?")[0]).split("/")[1] for p in seen}
         assert kinds >= {"", "section", "story", "source", "feeds", "static", "brand.css", "newsletter",
-                         "sitemap.xml", "news-sitemap.xml", "search", "releases"}, kinds
+                         "sitemap.xml", "news-sitemap.xml", "search", "releases", "archive"}, kinds
         assert brand != brands[0] or "media" in kinds  # the published release's picture
-        assert any(p.startswith("/place/") for p in seen), host  # (no page links the dated archive)
+        assert any(p.startswith("/place/") for p in seen), host
+        # The archive's index, months and days are all linked.
+        assert {p.count("/") for p in seen if p.startswith("/archive/")} == {2, 4, 5}, host
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])

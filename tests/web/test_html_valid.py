@@ -72,6 +72,9 @@ def _pages(brand) -> list[tuple[str, str, int]]:
     pages.append(("place", f"/place/{slugify(placed.dateline_place)}/", 200))
     day = placed.published_at.astimezone(brand.tz)
     pages.append(("archive", f"/archive/{day.year}/{day.month}/{day.day}/", 200))
+    pages.append(("archive-month", f"/archive/{day.year}/{day.month}/", 200))
+    pages.append(("archive-index", "/archive/", 200))
+    pages.append(("section-local", "/section/local/", 200))
     # One story of each wire: full text with a lead image, a figure in the text, excerpt-only.
     for source in Source.objects.order_by("id"):
         story = visible.filter(source=source).exclude(images=[]).first() or visible.filter(source=source).first()

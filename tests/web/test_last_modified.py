@@ -26,9 +26,9 @@ from wiredesk.stories.models import Article
 HOST = "harbour.test"
 AHEAD = {"a-fraction-ahead": dt.timedelta(microseconds=999_000), "a-day-ahead": dt.timedelta(days=1)}
 # The reader site's patterns all go through the page cache, but robots.txt (it names the host asked).
-WEB_PAGES = {"home", "section", "source", "place", "archive", "article", "search", "brand-css", "feed-rss",
-             "feed-atom", "feed-json", "section-feed-rss", "section-feed-atom", "section-feed-json", "sitemap",
-             "news-sitemap"}
+WEB_PAGES = {"home", "section", "source", "place", "archive", "archive-month", "archive-day", "article", "search",
+             "brand-css", "feed-rss", "feed-atom", "feed-json", "section-feed-rss", "section-feed-atom",
+             "section-feed-json", "sitemap", "news-sitemap"}
 
 
 def make_site() -> Site:

@@ -88,6 +88,9 @@ def test_home_prefers_a_story_with_an_image_as_block_lead(client, brand, wire):
 
 
 def test_a_local_dateline_ranks_above_a_slightly_newer_story(client, brand, wire):
+    # A brand without a Local section: its home place's stories compete in their own sections.
+    brand.sections = ["world", "business"]
+    brand.save()
     now = timezone.now()
     store(wire, "Regional story from elsewhere", published=now - dt.timedelta(hours=1),
           body="<p>NORTH BAY, Ontario: The council voted to extend the ferry season by two weeks.</p>")
@@ -99,6 +102,19 @@ def test_a_local_dateline_ranks_above_a_slightly_newer_story(client, brand, wire
     assert order.index("Local story from the home port") < order.index("Regional story from elsewhere")
     # The bonus is a nudge, not a pin: a days-old local story stays below fresh news.
     assert order.index("Regional story from elsewhere") < order.index("Old local story from the home port")
+
+
+def test_a_brand_showing_local_news_gives_its_home_place_a_block_of_its_own(client, brand, wire):
+    # Every section, Local included: the home place's stories, whatever section their wire
+    # filed them in, make the Local block, and a story is shown once on the front.
+    store(wire, "Regional story from elsewhere", body="<p>NORTH BAY, Ontario: The council voted.</p>")
+    store(wire, "Port pilots agree rosters", section="business", body="<p>PORT ELLIS, Westmark: The pilots agreed.</p>")
+    store(wire, "Dredging starts", body="<p>PORT ELLIS: The dredger arrived.</p>")
+    doc = page(client, "/")
+    blocks = dict(re.findall(r'<section class="front-block" aria-labelledby="s-(\w+)">(.*?)</section>', doc, re.S))
+    assert sorted(blocks) == ["local", "world"]
+    assert sorted(teasers_in(blocks["local"])) == ["Dredging starts", "Port pilots agree rosters"]
+    assert teasers_in(blocks["world"]) == ["Regional story from elsewhere"]
 
 
 def test_a_heavier_source_moves_up_the_front(client, brand, wire):
@@ -188,12 +204,16 @@ def test_archive_days_are_the_brands_days(client, wire):
     make_brand("Lakeside Ledger", ["lake.test"], time_zone="America/Toronto", sources=[wire])
     # 02:30 UTC on 2 July: 12:30 on 2 July in Sydney, 22:30 on 1 July in Toronto.
     store(wire, "Night ferry delayed by fog", published=dt.datetime(2021, 7, 2, 2, 30, tzinfo=UTC))
+    store(wire, "Ferry back on time", published=dt.datetime(2021, 7, 5, 2, 30, tzinfo=UTC))
     assert teasers_in(page(client, "/archive/2021/7/2/")) == ["Night ferry delayed by fog"]
-    assert teasers_in(page(client, "/archive/2021/7/1/")) == []
+    page(client, "/archive/2021/7/1/", status=404)  # a day without stories has no page
     toronto = get(client, "/archive/2021/7/1/", "lake.test").content.decode()
     assert "<h1>Thursday 1 July 2021</h1>" in toronto and teasers_in(toronto) == ["Night ferry delayed by fog"]
-    assert teasers_in(get(client, "/archive/2021/7/2/", "lake.test").content.decode()) == []
-    assert 'href="/archive/2021/6/30/" rel="prev"' in toronto and 'href="/archive/2021/7/2/" rel="next"' in toronto
+    assert get(client, "/archive/2021/7/2/", "lake.test").status_code == 404
+    # Previous and next lead to the nearest days with stories; up to the month.
+    assert 'rel="prev"' not in toronto
+    assert '<a href="/archive/2021/7/4/" rel="next">Next: Sunday 4 July 2021</a>' in toronto
+    assert '<a href="/archive/2021/7/">July 2021</a>' in toronto
 
 
 def test_archive_day_on_a_daylight_saving_change_is_23_hours(client, brand, wire):
@@ -315,7 +335,14 @@ def test_rail_has_twelve_teasers_from_other_sections(client, brand, wire):
     ids = [int(t["url"].split("/")[2].split("-")[0]) for t in rail]
     sections = set(Article.objects.filter(id__in=ids).values_list("section", flat=True))
     assert "world" not in sections and sections <= set(others)
-    assert [t["title"] for t in rail] == [f"Rail story {i}" for i in range(12)]  # newest first
+    # Newest first, with the brand's home place moved up: stories 1, 6 and 11 are datelined
+    # PORT ELLIS (minutes apart: the local bonus of hours puts them first). With 4, 9 and 14
+    # (filed as local) they make six local stories, of which the rail shows four at most:
+    # 9, the fifth, gives way to the next story of another section.
+    local = [1, 6, 11]
+    others = [i for i in range(15) if i not in local]
+    expected = local + [i for i in others if i != 9][:9]
+    assert [t["title"] for t in rail] == [f"Rail story {i}" for i in expected]
 
 
 @pytest.mark.parametrize("body_index, lead", [

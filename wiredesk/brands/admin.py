@@ -16,6 +16,6 @@ class BrandAdmin(admin.ModelAdmin):
     inlines = (BrandSourceInline,)
     fieldsets = (
         (None, {"fields": ("name", "tagline", "hosts", "time_zone", "language")}),
-        ("Front pages", {"fields": ("sections", "home_place", "logo", "accent_color")}),
+        ("Front pages", {"fields": ("sections", "home_place", "home_place_aliases", "logo", "accent_color")}),
         ("Promos and daily email", {"fields": ("newsletter_promo", "releases_promo", "digest_hour", "digest_from")}),
     )

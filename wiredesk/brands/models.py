@@ -26,6 +26,13 @@ def validate_sections(value) -> None:
         raise ValidationError(f"Give a JSON list of sections from: {', '.join(SECTIONS)}.")
 
 
+def validate_place_names(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise ValidationError('Give a JSON list of place names, e.g. ["PT ELLIS", "ELLIS HARBOUR"].')
+    if len(value) > 20 or any(len(p) > 120 for p in value):
+        raise ValidationError("At most 20 names of at most 120 characters.")
+
+
 class Brand(models.Model):
     name = models.CharField(max_length=200)
     tagline = models.CharField(max_length=300, blank=True)
@@ -37,7 +44,13 @@ class Brand(models.Model):
         help_text="Sections shown, in order; empty shows them all",
     )
     home_place = models.CharField(
-        max_length=120, blank=True, help_text="Dateline place of the brand's city, e.g. PORT ELLIS (ranks higher)"
+        max_length=120, blank=True,
+        help_text="Dateline place of the brand's city, e.g. PORT ELLIS: its stories rank higher and make the Local section",
+    )
+    home_place_aliases = models.JSONField(
+        default=list, blank=True, validators=[validate_place_names],
+        help_text='Other spellings of the home place in datelines, e.g. ["PT ELLIS"] '
+                  "(case, accents and punctuation already do not matter)",
     )
     sources = models.ManyToManyField("sources.Source", through="BrandSource", related_name="brands", blank=True)
     newsletter_promo = models.BooleanField(default=True)

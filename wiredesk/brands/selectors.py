@@ -10,7 +10,7 @@ from django.core.cache import cache
 from wiredesk.brands.models import Brand, BrandSource
 from wiredesk.sources.models import Source
 
-HOSTS_KEY = "brands:table:v2"
+HOSTS_KEY = "brands:table:v3"  # v3: with the sources' weights
 HOSTS_TTL = 60  # seconds: a change made outside the admin (a raw update) shows within a minute
 
 
@@ -26,8 +26,28 @@ def linked_sources(brand) -> tuple[list[int], list[int]]:
     carries them already; any other instance reads them once and keeps them."""
     linked = getattr(brand, "_linked_sources", None)
     if linked is None:
-        linked = brand._linked_sources = _split(brand.brandsource_set.values_list("source_id", "source__kind"))
+        _read_links(brand)
+        linked = brand._linked_sources
     return linked
+
+
+def source_weights(brand) -> dict[int, float]:
+    """Source id to the brand's weight for it (linked sources only; the rest weigh 1)."""
+    weights = getattr(brand, "_source_weights", None)
+    if weights is None:
+        _read_links(brand)
+        weights = brand._source_weights
+    return weights
+
+
+def _read_links(brand) -> None:
+    rows = list(brand.brandsource_set.values_list("source_id", "source__kind", "weight"))
+    _keep_links(brand, rows)
+
+
+def _keep_links(brand, rows) -> None:
+    brand._linked_sources = _split([(source_id, kind) for source_id, kind, _ in rows])
+    brand._source_weights = {source_id: weight for source_id, _, weight in rows}
 
 
 def _brand_table() -> dict:
@@ -39,11 +59,13 @@ def _brand_table() -> dict:
     table = cache.get(HOSTS_KEY)
     if table is None:
         brands = {brand.id: brand for brand in Brand.objects.all()}
-        rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for brand_id, source_id, kind in BrandSource.objects.values_list("brand_id", "source_id", "source__kind"):
-            rows[brand_id].append((source_id, kind))
+        rows: dict[int, list[tuple[int, str, float]]] = defaultdict(list)
+        for brand_id, source_id, kind, weight in BrandSource.objects.values_list(
+            "brand_id", "source_id", "source__kind", "weight"
+        ):
+            rows[brand_id].append((source_id, kind, weight))
         for brand_id, brand in brands.items():
-            brand._linked_sources = _split(rows[brand_id])
+            _keep_links(brand, rows[brand_id])
         hosts = {host.lower(): brand.id for brand in brands.values() for host in brand.hosts}
         table = {"hosts": hosts, "brands": brands}
         cache.set(HOSTS_KEY, table, HOSTS_TTL)

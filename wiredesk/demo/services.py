@@ -1,4 +1,4 @@
-"""Load the demo: the four demo wires as Sources and two Brands, idempotently."""
+"""Load the demo: the four demo wires as Sources and two Brands carrying them, idempotently."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
-from wiredesk.brands.models import Brand
+from wiredesk.brands.models import Brand, BrandSource
 from wiredesk.demo.stories import WIRES, Wire
 from wiredesk.sources.models import Source
 
@@ -35,6 +35,14 @@ DEMO_BRANDS = (
         "sections": ["world", "business", "technology", "sports"],
     },
 )
+
+# The wires each brand carries and their weights: the Harbour Telegraph takes every wire and
+# favours its port's own; the Lakeside Courier leaves the Port Ellis wire out and favours the
+# lake country's.
+DEMO_CARRIES = {
+    "harbour.localhost": {"harbour": 1.5, "northlight": 1.0, "meridian": 1.0, "valley": 1.0},
+    "lakeside.localhost": {"meridian": 1.5, "northlight": 1.0, "valley": 1.0},
+}
 
 _DEMO_POLL_SECONDS = 30
 
@@ -82,17 +90,44 @@ def demo_load(*, wires_url: str) -> dict:
     base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
     report: dict[str, list] = {"sources": [], "brands": []}
 
-    for wire in WIRES.values():
+    sources = {}
+    for key, wire in WIRES.items():
         feed_url = base + wire.feed_path
         existing = Source.objects.filter(feed_url=feed_url).first()
         # A new source is due at once; an existing one keeps its polling state.
         source, action = _upsert(Source, existing, _source_fields(wire, base),
                                  {"feed_url": feed_url, "next_check_at": timezone.now()})
+        sources[key] = source
         report["sources"].append((source.name, feed_url, action))
 
     brands_by_host = {brand.hosts[0]: brand for brand in Brand.objects.all() if brand.hosts}
     for spec in DEMO_BRANDS:
         host = spec["hosts"][0]
         brand, action = _upsert(Brand, brands_by_host.get(host), dict(spec), {})
+        weights = {sources[key]: weight for key, weight in DEMO_CARRIES[host].items()}
+        if _link(brand, weights, list(sources.values())) and action == "unchanged":
+            action = "updated"
         report["brands"].append((brand.name, host, action))
     return report
+
+
+def _link(brand: Brand, weights: dict[Source, float], demo_sources: list[Source]) -> bool:
+    """Make the brand carry these demo wires with these weights and no other demo wire (its
+    own releases source and sources added in the admin stay); whether anything changed."""
+    current = {link.source_id: link for link in BrandSource.objects.filter(brand=brand)}
+    changed = False
+    for source, weight in weights.items():
+        link = current.get(source.id)
+        if link is None:
+            BrandSource.objects.create(brand=brand, source=source, weight=weight)
+            changed = True
+        elif link.weight != weight:
+            link.weight = weight
+            link.save(update_fields=["weight"])
+            changed = True
+    wanted = {source.id for source in weights}
+    for source in demo_sources:
+        if source.id in current and source.id not in wanted:
+            current[source.id].delete()
+            changed = True
+    return changed

@@ -11,8 +11,9 @@ import datetime as dt
 import re
 
 from wiredesk.digest.models import Edition
+from wiredesk.stories.places import front_section
 from wiredesk.stories.selectors import articles_visible
-from wiredesk.web.ranking import brand_weights, story_score
+from wiredesk.web.ranking import brand_emphasis, ranked
 
 FIRST_WINDOW = dt.timedelta(hours=24)
 # A story first seen today but published long ago (a backfilled feed, a source added late)
@@ -23,7 +24,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # Control characters (CR and LF among them) and the Unicode line and paragraph separators.
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 # The fields story_score reads: the rest of a row (the body above all) stays in the database.
-_RANK_FIELDS = ("id", "section", "source_id", "published_at", "dateline_place")
+_RANK_FIELDS = ("id", "section", "source_id", "published_at", "place_slug")
 
 
 def window(brand, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -37,8 +38,10 @@ def window(brand, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_section: int) -> dict[str, list[int]]:
     """The top ``per_section`` article ids of each of the brand's sections, in the brand's order.
 
-    Sections without a new story are left out; ``{}`` means nothing is new. Three queries
-    whatever the number of stories: the brand's sources, their weights and the candidates.
+    Sections without a new story are left out; ``{}`` means nothing is new. A story is in one
+    section, as on the front ("local" for the home place's stories when the brand shows it).
+    Two queries whatever the number of stories: the brand's sources (with their weights) and
+    the candidates.
     """
     sections = brand.section_list
     if per_section <= 0 or not sections or since >= cutoff:
@@ -46,7 +49,6 @@ def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_sectio
     candidates = list(
         articles_visible(brand=brand)
         .filter(
-            section__in=sections,
             first_seen_at__gt=since,
             first_seen_at__lte=cutoff,
             published_at__gte=cutoff - MAX_AGE,
@@ -57,20 +59,15 @@ def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_sectio
     )
     if not candidates:
         return {}
-    weights = brand_weights(brand)
+    emphasis = brand_emphasis(brand)
     by_section: dict[str, list] = {}
     for article in candidates:
-        by_section.setdefault(article.section, []).append(article)
+        by_section.setdefault(front_section(article, brand, emphasis.home), []).append(article)
     chosen: dict[str, list[int]] = {}
     for section in sections:
-        ranked = sorted(
-            by_section.get(section, ()),
-            # The id breaks ties, so the same stories always give the same edition.
-            key=lambda a: (story_score(a, home_place=brand.home_place, weights=weights), a.id),
-            reverse=True,
-        )
-        if ranked:
-            chosen[section] = [a.id for a in ranked[:per_section]]
+        best = ranked(by_section.get(section, ()), emphasis)  # the id breaks ties: the same edition
+        if best:
+            chosen[section] = [a.id for a in best[:per_section]]
     return chosen
 
 

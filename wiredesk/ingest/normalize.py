@@ -84,15 +84,23 @@ def as_html(body: str) -> str:
 
 
 def _images(raw: RawItem, extracted: Extracted | None, base: str | None) -> tuple[Image, ...]:
-    seen: set[str] = set()
-    out: list[Image] = []
+    """The feed's pictures, then the page's, one per canonical URL: a picture the feed names
+    bare (an enclosure) and the page shows in a captioned figure gets the page's texts."""
+    out: dict[str, Image] = {}
     for image in (*raw.images, *(extracted.images if extracted else ())):
         url = canonical_url(image.url, base_url=base) if image.url else ""
-        if not is_http_url(url) or url in seen:
+        if not is_http_url(url):
             continue
-        seen.add(url)
-        out.append(Image(url=url, caption=plain(image.caption)[:500], credit=plain(image.credit)[:300]))
-    return tuple(out[:20])
+        clean = Image(url=url, caption=plain(image.caption)[:500], credit=plain(image.credit)[:300],
+                      alt=plain(image.alt)[:500])
+        seen = out.get(url)
+        if seen is not None:
+            clean = Image(url=url, caption=seen.caption or clean.caption, credit=seen.credit or clean.credit,
+                          alt=seen.alt or clean.alt)
+        elif len(out) >= 20:
+            continue
+        out[url] = clean
+    return tuple(out.values())
 
 
 def _excerpt(body_html: str, base: str | None) -> str:

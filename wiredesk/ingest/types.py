@@ -22,11 +22,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Image:
-    """An image of a story with the caption and credit the source gave it."""
+    """An image of a story with the caption, credit and text alternative the source gave it."""
 
     url: str
     caption: str = ""
     credit: str = ""
+    alt: str = ""  # what the picture shows, for readers who cannot see it; "" when not given
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from wiredesk.search.documents import marked_html
 from wiredesk.search.query import ParsedQuery, parse_query
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
+from wiredesk.stories.places import in_section_q
 from wiredesk.stories.selectors import articles_visible, carried_sources
 
 ORDERS = ("relevance", "newest")
@@ -94,7 +95,7 @@ def search_articles(
 
     candidates = articles_visible(brand=brand)
     if section:
-        candidates = candidates.filter(section=section)
+        candidates = candidates.filter(in_section_q(brand, section))
     if source_id is not None:
         candidates = candidates.filter(source_id=source_id)
     if date_from is not None:

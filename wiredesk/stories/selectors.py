@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 
 from wiredesk.brands.selectors import linked_sources
 from wiredesk.sources.models import Source
 from wiredesk.stories.dedup import Candidate
 from wiredesk.stories.models import Article
+from wiredesk.stories.places import LOCAL, home_place_slugs, in_section_q, local_q, sections_of
+from wiredesk.text.fingerprint import sha256_hex
+from wiredesk.text.urls import canonical_url, is_http_url
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -104,6 +107,17 @@ def carried_source_filter(brand, field: str = "id") -> Q:
     return Q(**{f"{field}__in": carried_wires}) | Q(**{f"{field}__in": releases})
 
 
+def _shown_sections_q(brand, prefix: str = "") -> Q | None:
+    """The brand's list of sections as a filter (None: it shows every section). A brand that
+    shows "local" shows its home place's stories whatever section their wire filed them in."""
+    if not brand.sections:
+        return None
+    q = Q(**{f"{prefix}section__in": brand.sections})
+    if LOCAL in brand.sections:
+        q |= local_q(brand, prefix)
+    return q
+
+
 def brand_carries(*, brand, article: Article) -> bool:
     """articles_visible's rule for one article already loaded (with its source), without a query
     beyond the brand's own list of sources; duplicates are the caller's business."""
@@ -114,7 +128,7 @@ def brand_carries(*, brand, article: Article) -> bool:
         carried = article.source_id in wires
     else:
         carried = article.source.kind == Source.Kind.WIRE
-    return carried and (not brand.sections or article.section in brand.sections)
+    return carried and bool(sections_of(article, brand, home_place_slugs(brand)))
 
 
 def carried_sources(*, brand) -> "QuerySet[Source]":
@@ -131,15 +145,20 @@ def articles_visible(*, brand) -> "QuerySet[Article]":
     nothing.
     """
     original_shown = carried_source_filter(brand, field="duplicate_of__source_id")
-    if brand.sections:
-        original_shown &= Q(duplicate_of__section__in=brand.sections)
+    original_sections = _shown_sections_q(brand, prefix="duplicate_of__")
+    if original_sections is not None:
+        original_shown &= original_sections
     # The sources come with one query of their own (a handful of rows), not a join: see
     # carried_source_filter.
     qs = Article.objects.filter(Q(duplicate_of__isnull=True) | ~original_shown).prefetch_related("source")
     qs = qs.filter(carried_source_filter(brand, field="source_id"))
-    if brand.sections:
-        qs = qs.filter(section__in=brand.sections)
-    return qs
+    sections = _shown_sections_q(brand)
+    return qs if sections is None else qs.filter(sections)
+
+
+def articles_in_section(*, brand, section: str) -> "QuerySet[Article]":
+    """The articles of one of the brand's sections (for "local": its home place's stories too)."""
+    return articles_visible(brand=brand).filter(in_section_q(brand, section))
 
 
 # What a teaser never shows: left unread by lists (a home page reads 400 stories).
@@ -148,16 +167,64 @@ LIST_DEFERRED = ("body_html", "notes")
 
 def articles_recent(*, brand, section: str | None = None, limit: int = 20) -> list[Article]:
     """The newest articles of a brand, optionally of one section, for teasers."""
-    qs = articles_visible(brand=brand).defer(*LIST_DEFERRED)
-    if section:
-        qs = qs.filter(section=section)
+    qs = articles_in_section(brand=brand, section=section) if section else articles_visible(brand=brand)
+    return list(qs.defer(*LIST_DEFERRED).order_by("-published_at", "-id")[:limit])
+
+
+RAIL_POOL = 48  # the newest stories the rail's dozen are ranked from
+
+
+def rail_candidates(*, brand, article: Article, limit: int = RAIL_POOL) -> list[Article]:
+    """The newest stories of the brand that share no section with ``article`` (so never the
+    article itself), for the "More Information" rail to rank: one read down the
+    publication-time index."""
+    others = Q()
+    for section in sections_of(article, brand, home_place_slugs(brand)) or [article.section]:
+        others &= ~in_section_q(brand, section)
+    qs = articles_visible(brand=brand).filter(others).defer(*LIST_DEFERRED)
     return list(qs.order_by("-published_at", "-id")[:limit])
 
 
-def rail_articles(*, brand, exclude_section: str, limit: int = 12) -> list[Article]:
-    """Recent teasers from the other sections for the "More Information" rail."""
-    qs = articles_visible(brand=brand).exclude(section=exclude_section).defer(*LIST_DEFERRED)
-    return list(qs.order_by("-published_at", "-id")[:limit])
+def url_keys(url: str) -> list[str]:
+    """The url_key values of the spellings of ``url`` that name one story: its canonical form
+    (no tracking parameters, no fragment, host case and default port aside), by http or https."""
+    canonical = canonical_url(url)
+    if not is_http_url(canonical):
+        return []
+    scheme, rest = canonical.split(":", 1)
+    return [sha256_hex(f"{s}:{rest}") for s in ("https", "http")]
+
+
+def brand_copies(*, brand, urls: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """The brand's own copy of each URL whose story it shows: {url: (article id, slug)}.
+
+    A copy the brand hides as a duplicate leads to the original it shows instead; a copy only
+    another brand shows is not one. One query, two when the copy found is a duplicate; the
+    (source, url_key) index answers it, the brand's sources being listed.
+    """
+    wanted = {url: url_keys(url) for url in dict.fromkeys(urls) if url}
+    keys = sorted({key for found in wanted.values() for key in found})
+    if not keys:
+        return {}
+    qs = Article.objects.filter(url_key__in=keys).filter(carried_source_filter(brand, field="source_id"))
+    sections = _shown_sections_q(brand)
+    if sections is not None:
+        qs = qs.filter(sections)
+    rows = list(qs.order_by(F("duplicate_of_id").asc(nulls_first=True), "id")
+                .values_list("url_key", "id", "slug", "duplicate_of_id"))
+    originals = {o for *_, o in rows if o}
+    shown = dict(articles_visible(brand=brand).filter(id__in=originals).prefetch_related(None)
+                 .values_list("id", "slug")) if originals else {}
+    by_key: dict[str, tuple[int, str]] = {}
+    for key, article_id, slug, original in rows:  # originals first: a non-duplicate wins
+        copy = (original, shown[original]) if original in shown else (article_id, slug)
+        by_key.setdefault(key, copy)
+    copies = {}
+    for url, found in wanted.items():
+        copy = next((by_key[k] for k in found if k in by_key), None)  # https before http
+        if copy is not None:
+            copies[url] = copy
+    return copies
 
 
 def related_candidates(*, brand, article: Article, limit: int = 30) -> list[Article]:

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from wiredesk.core.generation import content_changed
 from wiredesk.ingest.types import Decision, NormalizedItem
 from wiredesk.stories.models import Article
+from wiredesk.stories.places import place_slug
 from wiredesk.text.fingerprint import sha256_hex
 
 log = logging.getLogger("wiredesk.stories")
@@ -36,7 +37,7 @@ def _fields(item: NormalizedItem) -> dict:
         "photo_credit": item.lead.photo_credit[:300],
         "credit_tag": item.credit_tag[:120],
         "related": [{"title": r.title, "url": r.url} for r in item.related],
-        "images": [{"url": i.url, "caption": i.caption, "credit": i.credit} for i in item.images],
+        "images": [{"url": i.url, "caption": i.caption, "credit": i.credit, "alt": i.alt} for i in item.images],
         "section": item.section,
         "language": item.language,
         "excerpt_only": item.excerpt_only,
@@ -44,11 +45,6 @@ def _fields(item: NormalizedItem) -> dict:
         "raw_hash": item.raw_hash,
         "notes": "\n".join(item.notes),
     }
-
-
-def place_slug(place: str) -> str:
-    """The address of a dateline place's page: "ST. AGNES BAY" is st-agnes-bay."""
-    return slugify(place)[:130]
 
 
 def article_slug(title: str) -> str:

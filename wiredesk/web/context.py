@@ -11,7 +11,7 @@ from wiredesk.core.sections import SECTION_NAMES
 def _site_urls() -> dict[str, str]:
     """The links every page's masthead and footer carry: the URL conf is fixed while a process
     runs, so they are reversed once instead of a dozen times per page."""
-    names = ("home", "search", "brand-css", "feed-rss", "feed-atom", "feed-json", "newsletter", "releases")
+    names = ("home", "search", "archive", "brand-css", "feed-rss", "feed-atom", "feed-json", "newsletter", "releases")
     return {name.replace("-", "_"): reverse(name) for name in names}
 
 

@@ -21,6 +21,7 @@ from django.utils.html import escape
 
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.stories.models import Article
+from wiredesk.stories.places import in_section_q
 from wiredesk.text.chars import xml_safe_all
 from wiredesk.web.caching import cached_page
 from wiredesk.web.seo import (
@@ -83,7 +84,7 @@ def feed_scope(request, section: str | None = None) -> Scope:
         raise Http404("This site has no such section.")
     qs = shown_articles(brand)
     if section is not None:
-        qs = qs.filter(section=section)
+        qs = qs.filter(in_section_q(brand, section))
     scope = Scope(request=request, brand=brand, section=section)
     scope.articles = list(qs.order_by("-published_at", "-id")[:ITEMS])
     for a in scope.articles:

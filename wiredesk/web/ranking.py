@@ -1,11 +1,13 @@
-"""Front-page ranking: newest first, with local datelines and heavier sources moved up."""
+"""Front-page ranking: newest first, with the brand's local datelines and heavier sources moved up."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from wiredesk.brands.selectors import source_weights
 from wiredesk.core.sections import SECTION_NAMES
+from wiredesk.stories.places import front_section, home_place_slugs
 
 LOCAL_BONUS = dt.timedelta(hours=6)
 WEIGHT_STEP = dt.timedelta(hours=6)
@@ -19,28 +21,42 @@ class Block:
     more: list = field(default_factory=list)
 
 
-def story_score(article, *, home_place: str, weights: dict[int, float]) -> float:
-    """Seconds since the epoch, shifted forward for a local dateline and a heavier source."""
+@dataclass(frozen=True)
+class Emphasis:
+    """What a brand moves up: its home place (all its spellings) and its heavier sources."""
+
+    home: frozenset[str]
+    weights: dict[int, float]
+
+
+def brand_emphasis(brand) -> Emphasis:
+    return Emphasis(home=home_place_slugs(brand), weights=source_weights(brand))
+
+
+def story_score(article, emphasis: Emphasis) -> float:
+    """Seconds since the epoch, shifted forward for a home-place dateline and a heavier source."""
     score = article.published_at.timestamp()
-    if home_place and article.dateline_place.casefold() == home_place.casefold():
+    if article.place_slug in emphasis.home:
         score += LOCAL_BONUS.total_seconds()
-    score += (weights.get(article.source_id, 1.0) - 1.0) * WEIGHT_STEP.total_seconds()
+    score += (emphasis.weights.get(article.source_id, 1.0) - 1.0) * WEIGHT_STEP.total_seconds()
     return score
 
 
+def ranked(articles, emphasis: Emphasis) -> list:
+    """Best first; the id breaks ties, so the same stories always come in the same order."""
+    return sorted(articles, key=lambda a: (story_score(a, emphasis), a.id), reverse=True)
+
+
 def rank_front(candidates: list, *, brand, now: dt.datetime, per_section: int = 5) -> list[Block]:
-    """One block per section of the brand, in the brand's order; the lead prefers a story with an image."""
-    weights = brand_weights(brand)
+    """One block per section of the brand, in the brand's order; the lead prefers a story with an
+    image. A story is in one block: "local" for the home place's stories when the brand shows it."""
+    emphasis = brand_emphasis(brand)
     by_section: dict[str, list] = {}
     for article in candidates:
-        by_section.setdefault(article.section, []).append(article)
+        by_section.setdefault(front_section(article, brand, emphasis.home), []).append(article)
     blocks: list[Block] = []
     for section in brand.section_list:
-        stories = sorted(
-            by_section.get(section, []),
-            key=lambda a: story_score(a, home_place=brand.home_place, weights=weights),
-            reverse=True,
-        )[:per_section]
+        stories = ranked(by_section.get(section, []), emphasis)[:per_section]
         if not stories:
             continue
         lead = next((a for a in stories[:3] if a.images), stories[0])
@@ -49,9 +65,26 @@ def rank_front(candidates: list, *, brand, now: dt.datetime, per_section: int = 
     return blocks
 
 
-def brand_weights(brand) -> dict[int, float]:
-    """Source id to weight for a brand (one query)."""
-    return dict(brand.brandsource_set.values_list("source_id", "weight"))
+RAIL_PER_SECTION = 4
+
+
+def rank_rail(candidates: list, *, brand, limit: int = 12) -> list:
+    """The rail's teasers: the brand's best of the recent stories it was given, at most
+    RAIL_PER_SECTION of one section (as the front files them) while others have stories."""
+    emphasis = brand_emphasis(brand)
+    best = ranked(candidates, emphasis)
+    chosen: set[int] = set()
+    per_section: dict[str, int] = {}
+    for article in best:
+        section = front_section(article, brand, emphasis.home)
+        if len(chosen) < limit and per_section.get(section, 0) < RAIL_PER_SECTION:
+            per_section[section] = per_section.get(section, 0) + 1
+            chosen.add(article.id)
+    for article in best:  # too few sections to fill the rail: the next best of any
+        if len(chosen) >= limit:
+            break
+        chosen.add(article.id)
+    return [a for a in best if a.id in chosen]
 
 
 _STOP = frozenset("a an the of to in on for and or at by with from as is are was were be it its after over new says said".split())

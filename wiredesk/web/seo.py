@@ -19,7 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.xmlutils import SimplerXMLGenerator
 
+from wiredesk.core.sections import SECTIONS
 from wiredesk.stories.models import Article
+from wiredesk.stories.places import in_section_q
 from wiredesk.stories.selectors import articles_visible
 from wiredesk.text.chars import xml_safe
 from wiredesk.web.caching import cached_page
@@ -72,8 +74,8 @@ def w3c(value: dt.datetime) -> str:
 
 
 def shown_articles(brand):
-    """What the brand publishes: its visible articles in the sections it shows."""
-    return articles_visible(brand=brand).filter(section__in=brand.section_list)
+    """What the brand publishes: its visible articles (filed in sections that have pages)."""
+    return articles_visible(brand=brand).filter(section__in=SECTIONS)
 
 
 # --- sitemaps -----------------------------------------------------------------------------
@@ -108,12 +110,12 @@ class W3CTime(Func):
                            template="""to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')""")
 
 
-def _section_lastmods(qs, sections: list[str], *, per_page: int) -> dict[str, dt.datetime]:
+def _section_lastmods(qs, brand, sections: list[str], *, per_page: int) -> dict[str, dt.datetime]:
     """When each section's first page last changed: the newest change among its newest
     stories. One indexed read per section, where a grouped maximum reads every story."""
     found = {}
     for section in sections:
-        changed = qs.filter(section=section).order_by("-published_at", "-id").values_list("changed_at", flat=True)
+        changed = qs.filter(in_section_q(brand, section)).order_by("-published_at", "-id").values_list("changed_at", flat=True)
         newest = max(changed[:per_page], default=None)
         if newest is not None:
             found[section] = newest
@@ -130,7 +132,7 @@ def sitemap(request):
     origin = request.build_absolute_uri("/").rstrip("/")
     sections = brand.section_list
     qs = shown_articles(brand)
-    newest_by_section = _section_lastmods(qs, sections, per_page=PER_PAGE)
+    newest_by_section = _section_lastmods(qs, brand, sections, per_page=PER_PAGE)
     rows = list(
         qs.order_by("-published_at", "-id").annotate(stamp=W3CTime("changed_at")).values_list("id", "slug", "stamp")[
             : SITEMAP_MAX_URLS - 1 - len(sections)

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from wiredesk.web import feeds, seo
-from wiredesk.web.views import article, fronts, promos, search
+from wiredesk.web.views import archive, article, fronts, promos, search
 
 
 class SectionConverter:
@@ -21,7 +21,9 @@ urlpatterns = [
     path("section/<section:section>/", fronts.section, name="section"),
     path("source/<int:source_id>/", fronts.source, name="source"),
     path("place/<slug:place>/", fronts.place, name="place"),
-    path("archive/<int:year>/<int:month>/<int:day>/", fronts.archive, name="archive"),
+    path("archive/", archive.archive_index, name="archive"),
+    path("archive/<int:year>/<int:month>/", archive.archive_month, name="archive-month"),
+    path("archive/<int:year>/<int:month>/<int:day>/", archive.archive_day, name="archive-day"),
     path("story/<int:article_id>-<slug:slug>/", article.article, name="article"),
     path("search/", search.search, name="search"),
     path("brand.css", promos.brand_css, name="brand-css"),

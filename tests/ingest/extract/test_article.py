@@ -42,6 +42,7 @@ def test_figure_caption_and_credit(courier):
             url="https://courier.example/img/bridge.jpg",
             caption="Commuters cross the rebuilt span on Saturday morning.",
             credit="Tomas Eklind / Kessan Courier",
+            alt="The Veltmoor harbour bridge at dawn",  # the page's own text alternative
         ),
     )
     assert (

@@ -212,9 +212,9 @@ def place_images(tree: HtmlElement, body: _Element, *, base: str) -> tuple[Image
         if not urls or urls[0] in {i.url for i in images}:
             continue
         caption = _figure_caption(img, container) or Caption("", "", "")
-        image = Image(url=urls[0], caption=caption.caption, credit=caption.credit)
+        image = Image(url=urls[0], caption=caption.caption, credit=caption.credit, alt=squash(img.get("alt")))
         images.append(image)
-        graphic = SubElement(body, "graphic", src=image.url, alt=squash(img.get("alt")))
+        graphic = SubElement(body, "graphic", src=image.url, alt=image.alt)
         graphic.set("caption", image.caption)
         graphic.set("credit", image.credit)
         if following is not None:

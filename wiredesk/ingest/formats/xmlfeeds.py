@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 import io
 import re
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from wiredesk.core.timelimits import TIME_LIMITS
-from wiredesk.ingest.formats import fields
+from wiredesk.ingest.formats import fields, mediarss
 from wiredesk.ingest.formats.errors import ParseError
 from wiredesk.ingest.formats.itemcap import limit_items
 from wiredesk.ingest.formats.xmlsafety import decode_xml, strip_prolog
@@ -25,13 +26,15 @@ _FORMAT_BY_VERSION = {
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
 _SY_PERIODS = {"hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000, "yearly": 31536000}
 _MAX_TTL_SECONDS = 31536000
-_MAX_IMAGES = 20
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml\s[^>]{0,300}\?>")
 _MRSS_PREFIX_RE = re.compile(r"""xmlns:([A-Za-z_][\w.-]{0,40})\s*=\s*["']http://search\.yahoo\.com/mrss/?["']""")
-# feedparser files media:description under "summary" and loses it; renamed, it comes back
-# as its own key. The prefix is the one the document binds to the Media RSS namespace.
-_CAPTION_TAG = "wdcaption"
+# feedparser files media:description as the entry's summary or content (where it can replace
+# the body) and media:title as the headline of an entry without one. Renamed, they are
+# elements feedparser does not know; their text is read by mediarss instead. The prefix is
+# the one the document binds to the Media RSS namespace.
+_HIDDEN_PREFIX = "wdhidden"
+_UTF8_DECL = '<?xml version="1.0" encoding="utf-8"?>\n'
 # feedparser resolves a guid without isPermaLink against the feed URL ("ledger-1" becomes
 # "https://host/ledger-1"), so an item's identity would depend on where the feed lives.
 # Marked as not a permalink, it stays as written; the link fallback is done here instead.
@@ -60,14 +63,16 @@ def _is_html(detail: Any) -> bool:
     return _get(detail, "type") in _HTML_TYPES
 
 
-def _prepare(text: str) -> tuple[bytes, frozenset[str]]:
-    """UTF-8 bytes for feedparser, and the guids the feed itself marked as not permalinks."""
+def _prepare(text: str) -> tuple[bytes, bytes, frozenset[str]]:
+    """UTF-8 bytes for feedparser, the document as written (for its pictures), and the guids
+    the feed itself marked as not permalinks."""
     text = _XML_DECL_RE.sub("", text, count=1)
+    as_written = (_UTF8_DECL + text).encode("utf-8", "replace")
     not_permalinks = frozenset(html.unescape(g).strip() for g in _NOT_PERMALINK_RE.findall(text))
     text = _BARE_GUID_RE.sub(r'<guid isPermaLink="false"\1>', text)
     for prefix in set(_MRSS_PREFIX_RE.findall(text)):
-        text = re.sub(rf"<(/?){re.escape(prefix)}:description\b", rf"<\1{prefix}:{_CAPTION_TAG}", text)
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + text).encode("utf-8", "replace"), not_permalinks
+        text = re.sub(rf"<(/?){re.escape(prefix)}:(description|title)\b", rf"<\1{prefix}:{_HIDDEN_PREFIX}\2", text)
+    return (_UTF8_DECL + text).encode("utf-8", "replace"), as_written, not_permalinks
 
 
 def _run_feedparser(data: bytes, url: str) -> Any:
@@ -129,7 +134,10 @@ def _http_url(base: str, value: Any) -> str | None:
     return absolute if scheme in ("http", "https") else None
 
 
-def _images(entry: Any, base: str) -> tuple[Image, ...]:
+def _flat_images(entry: Any, base: str) -> tuple[Image, ...]:
+    """The picture URLs feedparser kept, without their texts: for an entry the document read
+    by mediarss did not line up with (a broken document that the two parsers recovered
+    differently)."""
     urls: list[str] = []
     for media in _get(entry, "media_content") or []:
         medium, mime = _str(_get(media, "medium")), _str(_get(media, "type"))
@@ -141,18 +149,14 @@ def _images(entry: Any, base: str) -> tuple[Image, ...]:
             urls.append(_str(_get(link, "href")))
     if not urls:
         urls = [_str(_get(thumb, "url")) for thumb in _get(entry, "media_thumbnail") or []]
-    absolute = list(dict.fromkeys(u for u in (_http_url(base, url) for url in urls) if u))[:_MAX_IMAGES]
-    if not absolute:
-        return ()
-    caption = fields.plain_text(_str(_get(entry, f"media_{_CAPTION_TAG}")), is_html=True)
-    credits = [_str(_get(c, "content")) for c in _get(entry, "media_credit") or []]
-    credit = fields.plain_text(next((c for c in credits if c), ""), is_html=True)
-    # feedparser flattens media:group, so the caption and credit go with the first image.
-    first = Image(url=absolute[0], caption=fields.clip(caption, 1000), credit=fields.clip(credit, 200))
-    return (first, *(Image(url=u) for u in absolute[1:]))
+    absolute = dict.fromkeys(u for u in (_http_url(base, url) for url in urls) if u)
+    return tuple(Image(url=u) for u in list(absolute)[:mediarss.MAX_IMAGES])
 
 
-def _item(entry: Any, *, url: str, feed_language: str | None, not_permalinks: frozenset[str]) -> RawItem:
+def _item(
+    entry: Any, *, url: str, feed_language: str | None, not_permalinks: frozenset[str],
+    pictures: tuple[Image, ...] | None,
+) -> RawItem:
     content_html, content = _content_html(entry)
     title_detail = _get(entry, "title_detail")
     summary_detail = _get(entry, "summary_detail")
@@ -165,6 +169,7 @@ def _item(entry: Any, *, url: str, feed_language: str | None, not_permalinks: fr
     link = _http_url(base, _get(entry, "link"))
     if link is None and guid and guid.startswith(("http://", "https://")) and guid not in not_permalinks:
         link = _http_url(base, guid)  # RSS 2.0: a guid is a permalink unless it says otherwise
+    images = _flat_images(entry, base) if pictures is None else pictures
     return RawItem(
         guid=guid,
         link=link,
@@ -177,11 +182,23 @@ def _item(entry: Any, *, url: str, feed_language: str | None, not_permalinks: fr
         published=published or updated,
         updated=updated,
         categories=fields.categories([_get(tag, "term") for tag in _get(entry, "tags") or []]),
-        images=_images(entry, base),
+        images=images,
         language=language or feed_language,
         base_url=base,
-        raw_hash=fields.raw_hash(entry),
+        # The pictures' texts are not in feedparser's entry: a changed caption is a change.
+        raw_hash=fields.raw_hash({**entry, "_pictures": [asdict(i) for i in images]} if images else entry),
     )
+
+
+def _pictures(as_written: bytes, *, url: str, entries: int) -> list[tuple[Image, ...] | None]:
+    """Each entry's pictures as mediarss reads them, or None for each when its reading of the
+    document does not line up with feedparser's (then feedparser's URLs are used)."""
+    if not entries:
+        return []
+    found = mediarss.document_images(as_written, url=url)
+    if found is None or len(found) < entries:
+        return [None] * entries
+    return found[:entries]  # feedparser keeps at most MAX_ITEMS: the first ones
 
 
 def _ttl_seconds(feed: Any) -> int | None:
@@ -210,7 +227,7 @@ def parse_xml(
     text, root = strip_prolog(decoded.text)
     if root.lower() == "html":
         raise ParseError("not_a_feed", "an HTML document, not a feed")
-    data, not_permalinks = _prepare(text)
+    data, as_written, not_permalinks = _prepare(text)
     result = _run_feedparser(data, url)
     warnings = list(decoded.warnings)
     if _get(result, "bozo"):
@@ -228,7 +245,11 @@ def parse_xml(
         entries = entries[: fields.MAX_ITEMS]
     feed = _get(result, "feed") or {}
     language = _str(_get(feed, "language")) or None
-    items = [_item(e, url=url, feed_language=language, not_permalinks=not_permalinks) for e in entries]
+    pictures = _pictures(as_written, url=url, entries=len(entries))
+    items = [
+        _item(e, url=url, feed_language=language, not_permalinks=not_permalinks, pictures=pictures[n])
+        for n, e in enumerate(entries)
+    ]
     usable = [i for i in items if i.title or i.link or i.guid or i.content_html or i.summary_html]
     if len(usable) < len(items):
         warnings.append(f"{len(items) - len(usable)} empty items skipped")

@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 
 from wiredesk.text.dates import format_local
 from wiredesk.web.teasers import teaser_text
@@ -12,6 +13,13 @@ def brandtime(value, brand) -> str:
     if not value:
         return ""
     return format_local(value, brand.tz)
+
+
+@register.filter
+def archive_day_url(value, brand) -> str:
+    """The archive page of the brand's day that holds this instant."""
+    local = value.astimezone(brand.tz)
+    return reverse("archive-day", args=[local.year, local.month, local.day])
 
 
 @register.filter

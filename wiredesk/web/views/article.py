@@ -11,14 +11,19 @@ from django.urls import reverse
 from wiredesk.core.generation import content_generation
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
-from wiredesk.stories.selectors import brand_carries, rail_articles, related_candidates
+from wiredesk.stories.places import home_place_slugs, sections_of
+from wiredesk.stories.selectors import brand_carries, brand_copies, rail_candidates, related_candidates
 from wiredesk.web.caching import cached_page
-from wiredesk.web.ranking import pick_related
+from wiredesk.web.ranking import pick_related, rank_rail
 from wiredesk.web.teasers import rail_teasers
 
 
 def article_url(article: Article) -> str:
-    return reverse("article", args=[article.id, article.slug])
+    return article_url_of(article.id, article.slug)
+
+
+def article_url_of(article_id: int, slug: str) -> str:
+    return reverse("article", args=[article_id, slug])
 
 
 def _briefly(request, key: str, compute):
@@ -30,11 +35,14 @@ def _briefly(request, key: str, compute):
 
 
 def _rail(request, article: Article) -> list[dict]:
-    # Built from what is recent when the page is asked for, not frozen into the article;
-    # other sections only, so never the article itself.
+    # Built from what is recent when the page is asked for, not frozen into the article: the
+    # brand's own stories (its sources, its sections) that share no section with this one,
+    # ranked with its home place and source weights. The same for every story of the same
+    # sections of the brand (a home-place story is also in its local section).
     brand = request.brand
-    return _briefly(request, f"rail:{brand.id}:{article.section}",
-                    lambda: rail_teasers(rail_articles(brand=brand, exclude_section=article.section, limit=12)))
+    sections = ",".join(sections_of(article, brand, home_place_slugs(brand)))
+    return _briefly(request, f"rail:{brand.id}:{sections}",
+                    lambda: rail_teasers(rank_rail(rail_candidates(brand=brand, article=article), brand=brand)))
 
 
 def is_release(article: Article) -> bool:
@@ -42,8 +50,12 @@ def is_release(article: Article) -> bool:
     return article.source.kind == Source.Kind.RELEASES
 
 
-def page_context(item: Article, *, related: list, rail: list, canonical: str) -> dict:
-    """What web/article.html needs (the moderator's preview of a release builds it too)."""
+def page_context(item: Article, *, related: list, rail: list, canonical: str, section: str | None = None) -> dict:
+    """What web/article.html needs (the moderator's preview of a release builds it too).
+
+    ``section`` is the brand's section the page links: the story's own, or "local" when the
+    brand shows its home place's stories but not the story's own section.
+    """
     if is_release(item):
         # Labelled and credited to the organisation instead of a wire's credit line.
         closing = f"News release from {item.author}" if item.author else "News release"
@@ -52,14 +64,23 @@ def page_context(item: Article, *, related: list, rail: list, canonical: str) ->
         closing = item.source.closing_credit or f"({tag})"
     return {
         "a": item, "related": related, "closing_credit": closing, "rail": rail, "canonical": canonical,
-        "is_release": is_release(item),
+        "is_release": is_release(item), "shown_section": item.section if section is None else section,
     }
 
 
 def _related(request, item: Article) -> list[dict]:
-    """The READ MORE link: the source's own, else one chosen from the section's recent stories."""
+    """The READ MORE link: the source's own (to the brand's copy of that story when it shows
+    one), else one chosen from the section's recent stories."""
     if item.related:
-        return item.related
+        def own() -> list[dict]:
+            copies = brand_copies(brand=request.brand, urls=[r.get("url", "") for r in item.related])
+            return [
+                {"title": r.get("title", ""), "url": article_url_of(*copies[r["url"]]), "internal": True}
+                if r.get("url") in copies else r
+                for r in item.related
+            ]
+
+        return _briefly(request, f"read-more:{request.brand.id}:{item.id}", own)
 
     def choose() -> list[dict]:
         chosen = pick_related(item, related_candidates(brand=request.brand, article=item))
@@ -84,7 +105,9 @@ def article(request, article_id: int, slug: str):
         return redirect(article_url(item), permanent=True)
     canonical = (item.canonical_url if item.source.canonical_to_original and item.canonical_url else
                  request.build_absolute_uri(article_url(item)))
-    context = page_context(item, related=_related(request, item), rail=_rail(request, item), canonical=canonical)
+    shown = sections_of(item, brand, home_place_slugs(brand))  # not empty: brand_carries said so
+    context = page_context(item, related=_related(request, item), rail=_rail(request, item), canonical=canonical,
+                           section=shown[0])
     response = render(request, "web/article.html", context)
     response.last_modified_ts = item.changed_at.timestamp()
     return response

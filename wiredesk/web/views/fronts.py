@@ -1,4 +1,4 @@
-"""Fronts and lists: home, section, source, place and dated archive pages."""
+"""Fronts and lists: home, section, source and place pages (the dated archive is in archive.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from wiredesk.core.sections import SECTION_NAMES
-from wiredesk.stories.selectors import LIST_DEFERRED, articles_recent, articles_visible, carried_sources
-from wiredesk.text.dates import MIN_YEAR
+from wiredesk.stories.selectors import (
+    LIST_DEFERRED, articles_in_section, articles_recent, articles_visible, carried_sources,
+)
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import rank_front
 
@@ -60,13 +61,15 @@ def page_number(value: str | None) -> int:
         return 1
 
 
-def _list_page(request, qs, *, title: str, kind: str, extra: dict | None = None):
+def list_page(request, qs, *, title: str, kind: str, extra: dict | None = None, empty_is_missing: bool = False):
+    """Render one page of a list of teasers, newest first (404 past its end, and on an empty
+    list when ``empty_is_missing``)."""
     number = page_number(request.GET.get("page"))
     if number > MAX_PAGE:
         raise Http404("Lists go back %d pages; the archive by date goes further." % MAX_PAGE)
     start = (number - 1) * PER_PAGE
     rows = list(qs.defer(*LIST_DEFERRED).order_by("-published_at", "-id")[start : start + PER_PAGE + 1])
-    if not rows and number > 1:
+    if not rows and (number > 1 or empty_is_missing):
         raise Http404("This list has no page %d." % number)
     page = ListPage(number=number, object_list=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE)
     context = {"title": title, "kind": kind, "page": page, "articles": page.object_list, **(extra or {})}
@@ -98,8 +101,8 @@ def home(request):
 def section(request, section: str):
     if section not in request.brand.section_list:
         raise Http404("This site has no such section.")
-    qs = articles_visible(brand=request.brand).filter(section=section)
-    return _list_page(request, qs, title=SECTION_NAMES.get(section, section.title()), kind="section",
+    qs = articles_in_section(brand=request.brand, section=section)
+    return list_page(request, qs, title=SECTION_NAMES.get(section, section.title()), kind="section",
                       extra={"section": section})
 
 
@@ -107,7 +110,7 @@ def section(request, section: str):
 def source(request, source_id: int):
     src = get_object_or_404(carried_sources(brand=request.brand), id=source_id)
     qs = articles_visible(brand=request.brand).filter(source=src)
-    return _list_page(request, qs, title=f"From {src.credit}", kind="source", extra={"source": src})
+    return list_page(request, qs, title=f"From {src.credit}", kind="source", extra={"source": src})
 
 
 @cached_page
@@ -117,20 +120,4 @@ def place(request, place: str):
     name = qs.prefetch_related(None).order_by("-published_at", "-id").values_list("dateline_place", flat=True).first()
     if name is None:
         raise Http404("No stories from that place.")
-    return _list_page(request, qs, title=name.title(), kind="place", extra={"place": name})
-
-
-@cached_page
-def archive(request, year: int, month: int, day: int):
-    if not MIN_YEAR <= year <= 9998:  # nothing is dated earlier; later would overflow
-        raise Http404("No such date.")
-    try:
-        day_start = dt.datetime(year, month, day, tzinfo=request.brand.tz)
-        day_end = day_start + dt.timedelta(days=1)
-    except ValueError:
-        raise Http404("No such date.") from None
-    qs = articles_visible(brand=request.brand).filter(
-        published_at__gte=day_start, published_at__lt=day_end
-    )
-    nav = {"prev_day": day_start - dt.timedelta(days=1), "next_day": day_end, "day": day_start}
-    return _list_page(request, qs, title=f"{day_start:%A} {day_start.day} {day_start:%B %Y}", kind="archive", extra=nav)
+    return list_page(request, qs, title=name.title(), kind="place", extra={"place": name})
