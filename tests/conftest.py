@@ -1,9 +1,18 @@
 """Fixtures every test gets."""
 
+import os
+
 import pytest
 from django.core.cache import caches
+from hypothesis import settings as hypothesis_settings
 
 from tests.mailsink import MailSink
+
+# CI (.ci/run) replays the same generated examples on every run, so a result never depends on
+# the draw; `HYPOTHESIS_PROFILE=explore make test` searches wider and at random.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

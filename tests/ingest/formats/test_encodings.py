@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from wiredesk.ingest.formats import ParseError, parse_feed
 
@@ -68,6 +68,10 @@ SPECS = _specs()
 
 def encoded(title: str, spec, *, lead: str = "", doctype: str = "") -> bytes:
     codec, with_bom, declared, _http = spec
+    # What a producer in a legacy encoding must do: a character the codec cannot hold becomes a
+    # reference. That includes characters it maps lossily without an error (EUC-JP writes the
+    # yen sign as a backslash, which reads back as a backslash).
+    title = "".join(c if c.encode(codec, "ignore").decode(codec, "ignore") == c else f"&#{ord(c)};" for c in title)
     data = document(title, declared=declared, lead=lead, doctype=doctype).encode(codec, "xmlcharrefreplace")
     return (BOMS[codec] if with_bom else b"") + data
 
@@ -97,7 +101,16 @@ def test_every_encoding_and_prologue_with_a_hard_title():
     doctype=st.sampled_from(["", "<!DOCTYPE html>\n", "<!DOCTYPE rss>\n"]),
 )
 def test_any_title_round_trips_in_any_encoding(title, spec, lead, doctype):
+    assume(not looks_like_mojibake(title))
     assert_round_trip(title, spec, lead=lead, doctype=doctype)
+
+
+def looks_like_mojibake(text: str) -> bool:
+    """Text that is UTF-8 read as Latin-1 ("Â¡" for "¡"): feedparser repairs it on purpose."""
+    try:
+        return text.encode("latin-1").decode("utf-8") != text
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
 
 
 @settings(max_examples=40, deadline=None)
