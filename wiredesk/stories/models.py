@@ -41,6 +41,21 @@ class Article(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
     notes = models.TextField(blank=True, help_text="Pipeline notes, e.g. why extraction failed")
+    editor_notes = models.CharField(
+        max_length=500, blank=True,
+        help_text='The wire\'s own notes lifted out of the body ("Corrects spelling of the mayor\'s name")',
+    )
+    body_chars = models.PositiveIntegerField(default=0, help_text="Length of the body's text: how complete a copy is")
+    copy_signature = models.BinaryField(
+        blank=True, default=b"", help_text="MinHash of the body's shingles: near-identical copies share most values",
+    )
+    story = models.ForeignKey(
+        "stories.Story", null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+        help_text="The event this article reports, with other sources' coverage",
+    )
+    story_pinned = models.BooleanField(
+        default=False, help_text="An editor put the article in its story (or split it out): clustering leaves it there",
+    )
     revision = models.PositiveIntegerField(default=1)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(auto_now=True)
@@ -57,6 +72,7 @@ class Article(models.Model):
             # (ascending, so a backward walk gives published_at and id both descending).
             models.Index(fields=["source", "published_at"], name="article_source_recent"),
             models.Index(fields=["place_slug", "published_at"], name="article_place_recent"),
+            models.Index(fields=["story", "published_at"], name="article_story_members"),
         ]
 
     def __str__(self) -> str:
@@ -65,3 +81,67 @@ class Article(models.Model):
     @property
     def is_duplicate(self) -> bool:
         return self.duplicate_of_id is not None
+
+
+class Story(models.Model):
+    """One event as several sources reported it: its members are the articles about it.
+
+    Written by the clustering stage (wiredesk.stories.services.placing) and by editors; its term
+    postings (StoryPosting) are how a new article finds its candidate stories without a scan.
+    """
+
+    language = models.CharField(max_length=12, blank=True)
+    first_seen_at = models.DateTimeField(help_text="Publication time of its earliest member")
+    last_updated_at = models.DateTimeField(db_index=True, help_text="Publication time of its newest member")
+    first_day = models.IntegerField(default=0, help_text="Days since the epoch of its earliest member (UTC)")
+    last_day = models.IntegerField(default=0, help_text="Days since the epoch of its newest member (UTC)")
+    size = models.PositiveIntegerField(default=0)
+    centroid = models.JSONField(default=dict, blank=True, help_text="Its members' strongest terms and weights")
+    lead = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The member shown for the story where no brand preference applies",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged",
+        help_text="Set when the story was found to be the same event as another",
+    )
+    apart = models.JSONField(default=list, blank=True, help_text="Stories an editor keeps apart from this one")
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_updated_at", "-id"]
+        verbose_name_plural = "stories"
+
+    def __str__(self) -> str:
+        return f"Story {self.id}"
+
+
+class StoryPosting(models.Model):
+    """A term of a story on one of its days: the index that candidate stories come from."""
+
+    term = models.BigIntegerField()
+    day = models.IntegerField()
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="postings")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["term", "day", "story"], name="posting_unique")]
+
+
+class TermCount(models.Model):
+    """How many stored articles of a language carry a term (its document frequency)."""
+
+    term = models.BigIntegerField(unique=True, help_text="Hash of language and term")
+    count = models.PositiveIntegerField(default=0)
+
+
+class CopyBand(models.Model):
+    """One locality-sensitive-hashing band of an article's body signature, as a row: articles
+    sharing a band on nearby days are candidate copies of each other."""
+
+    band = models.BigIntegerField()
+    day = models.IntegerField()
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="copy_bands")
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "day"], name="copyband_lookup")]

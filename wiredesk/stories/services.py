@@ -44,6 +44,7 @@ def _fields(item: NormalizedItem) -> dict:
         "fingerprint": item.fingerprint,
         "raw_hash": item.raw_hash,
         "notes": "\n".join(item.notes),
+        "body_chars": len(item.text),
     }
 
 
