@@ -85,7 +85,7 @@ def generate(n: int) -> str:
     from wiredesk.brands.models import Brand, BrandSource
     from wiredesk.search.services import search_index_rebuild
     from wiredesk.sources.models import Source
-    from wiredesk.stories.services import place_slug
+    from wiredesk.stories.places import place_slug
     from wiredesk.stories.models import Article
 
     def sha(text: str) -> str:

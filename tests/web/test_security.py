@@ -24,7 +24,8 @@ from wiredesk.ingest.normalize import normalize
 from wiredesk.ingest.types import Decision, Image, RawItem, SourcePolicy
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
-from wiredesk.stories.services import article_upsert, place_slug
+from wiredesk.stories.places import place_slug
+from wiredesk.stories.services import article_upsert
 from wiredesk.text.sanitize import sanitize_html
 
 pytestmark = pytest.mark.django_db

@@ -295,7 +295,7 @@ def publish(submission: Submission, *, now: dt.datetime) -> Article:
 
 def preview_article(submission: Submission, *, now: dt.datetime) -> Article:
     """An unsaved Article built by the publishing path, for the moderator's preview."""
-    from wiredesk.stories.services import _fields, article_slug  # the same field mapping as storing
+    from wiredesk.stories.services.articles import _fields, article_slug  # the same field mapping as storing
 
     source = releases_source(brand=submission.brand, create=False)
     if source is None:  # not made until the first publication; a preview writes nothing
