@@ -11,7 +11,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from wiredesk.demo import images
-from wiredesk.demo.render import article_url, body_html, image_url, summary_text, utc
+from wiredesk.demo.render import article_url, body_html, headline, image_url, summary_text, utc
 from wiredesk.demo.stories import Wire
 from wiredesk.demo.timeline import Issue
 
@@ -79,7 +79,7 @@ def _channel(wire: Wire, issues: list[Issue], base: str) -> tuple[ET.Element, ET
 
 def _rss_item(channel: ET.Element, base: str, issue: Issue) -> ET.Element:
     item = _sub(channel, "item")
-    _sub(item, "title", issue.story.title)
+    _sub(item, "title", headline(issue))
     _sub(item, "link", article_url(base, issue))
     _sub(item, "guid", issue.guid, isPermaLink="false")
     _sub(item, "pubDate", _rfc822(issue.published))
@@ -120,7 +120,7 @@ def atom(wire: Wire, issues: list[Issue], base: str) -> bytes:
     for issue in issues:
         entry = _sub(feed, "entry")
         _sub(entry, "id", issue.guid)
-        _sub(entry, "title", issue.story.title, type="text")
+        _sub(entry, "title", headline(issue), type="text")
         _sub(entry, "link", rel="alternate", type="text/html", href=article_url(base, issue))
         _sub(entry, "published", _rfc3339(issue.published))
         _sub(entry, "updated", _rfc3339(issue.published))
@@ -142,7 +142,7 @@ def json_feed(wire: Wire, issues: list[Issue], base: str) -> bytes:
         item = {
             "id": issue.guid,
             "url": article_url(base, issue),
-            "title": issue.story.title,
+            "title": headline(issue),
             "content_html": body_html(base, issue, figure=True),
             "summary": summary_text(issue),
             "date_published": _rfc3339(issue.published),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from wiredesk.demo.feeds import CONTENT_TYPES
-from wiredesk.demo.render import article_url, body_html, figure_html, summary_text, utc
+from wiredesk.demo.render import article_url, body_html, figure_html, headline, summary_text, utc
 from wiredesk.demo.stories import WIRES, Wire
 from wiredesk.demo.timeline import Issue
 
@@ -65,7 +65,7 @@ def _footer(wire: Wire) -> str:
 
 def _teasers(base: str, issues: list[Issue]) -> str:
     return "".join(
-        f'<li><a href="{escape(article_url(base, i))}">{escape(i.story.title)}</a></li>' for i in issues
+        f'<li><a href="{escape(article_url(base, i))}">{escape(headline(i))}</a></li>' for i in issues
     )
 
 
@@ -84,7 +84,7 @@ def index_page(base: str) -> str:
 def home_page(base: str, wire: Wire, issues: list[Issue]) -> str:
     """A wire's home page: latest stories and the feed autodiscovery link."""
     items = "".join(
-        f'<li><h2><a href="{escape(article_url(base, i))}">{escape(i.story.title)}</a></h2>'
+        f'<li><h2><a href="{escape(article_url(base, i))}">{escape(headline(i))}</a></h2>'
         f'<p><time datetime="{utc(i.published).isoformat()}">{utc(i.published):%d %b %Y %H:%M} UTC</time> '
         f"{escape(summary_text(i))}</p></li>"
         for i in issues
@@ -104,7 +104,7 @@ def article_page(base: str, issue: Issue, related: list[Issue]) -> str:
             _alternate(base, wire),
             f'<meta name="author" content="{escape(story.author)}">',
             f'<meta name="description" content="{escape(summary_text(issue))}">',
-            f'<meta property="og:title" content="{escape(story.title)}">',
+            f'<meta property="og:title" content="{escape(headline(issue))}">',
             '<meta property="og:type" content="article">',
             f'<meta property="og:url" content="{escape(url)}">',
             f'<meta property="article:published_time" content="{published}">',
@@ -114,7 +114,7 @@ def article_page(base: str, issue: Issue, related: list[Issue]) -> str:
     )
     body = (
         f"{_masthead(wire)}\n<main>\n<article>\n"
-        f'<p class="kicker">{escape(story.category)}</p>\n<h1>{escape(story.title)}</h1>\n'
+        f'<p class="kicker">{escape(story.category)}</p>\n<h1>{escape(headline(issue))}</h1>\n'
         f'<p class="byline">By <span class="author">{escape(story.author)}</span>, {escape(wire.name)} &middot; '
         f'<time datetime="{published}">{utc(issue.published):%d %B %Y, %H:%M} UTC</time></p>\n'
         f'<div class="article-body">\n{figure_html(base, issue)}\n{body_html(base, issue)}\n</div>\n</article>\n'
@@ -123,7 +123,7 @@ def article_page(base: str, issue: Issue, related: list[Issue]) -> str:
         f'<button>Sign up</button></form></section><section class="related"><h2>More from {escape(wire.name)}</h2>'
         f"<ul>{_teasers(base, related)}</ul></section></aside>\n</main>\n{_footer(wire)}"
     )
-    return _page(f"{story.title} | {wire.name}", head, body)
+    return _page(f"{headline(issue)} | {wire.name}", head, body)
 
 
 def not_found_page() -> str:
