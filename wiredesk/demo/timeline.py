@@ -5,6 +5,15 @@ the stories come round again as reissues ("-r1", "-r2" slugs) with new GUIDs and
 times. The first ``initial`` issues are backdated before the server's start; after that one
 issue follows every ``interval`` seconds (+-15 %), each wire shifted by its own phase.
 Publication times are whole seconds, so "visible" (published <= now) never splits a second.
+
+The pools are laid out for issue 11's desk (``wiredesk.demo.stories``): positions 0-5 are
+single-wire stories (the backdated issues), positions 6 to 15 hold the events several wires
+cover, each write-up at about the same position on every wire, an agency copy one position
+after its original. At ``make run``'s pace (``demo_wires --interval 30``, wires a fifth of an
+interval apart) that is a dense stretch in the first five minutes: every write-up of an event
+within about two minutes of the others and all twelve events open at once. The pools hold 18
+to 22 stories, so the first reissues (with their editor's notes, ``wiredesk.demo.render``)
+follow 6 to 8 minutes after the start, and an hour brings each story round several times.
 """
 
 from __future__ import annotations
