@@ -5,7 +5,15 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run a management command (``wiredesk migrate``, ``wiredesk fetch --all``, ...)."""
+    """Run a management command (``wiredesk migrate``, ``wiredesk fetch --all``, ...).
+
+    ``wiredesk cluster FILE`` runs without Django: it reads a file and writes standard output.
+    """
+    args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] == "cluster":
+        from wiredesk.stories.cluster_file import main as cluster_main
+
+        sys.exit(cluster_main(args[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiredesk.project.settings")
     from django.core.management import execute_from_command_line
 

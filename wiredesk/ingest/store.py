@@ -34,6 +34,7 @@ from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.dedup import classify, url_match
 from wiredesk.stories.services import article_upsert
+from wiredesk.stories.services.placing import story_place
 from wiredesk.text.fingerprint import sha256_hex
 
 if TYPE_CHECKING:
@@ -193,6 +194,8 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
                     log.exception("item failed source_id=%s guid=%r error=%s", source_id, ready.raw.guid, exc)
                     continue
                 done.append(action)
+                if article is not None and article.story_id is None:
+                    _place(article, ready.item)
                 if article is not None:
                     # Indexed from the text normalize worked out, not read back and converted again.
                     docs.append(document_for(id=article.id, title=article.title, lead_text=article.lead_text,
@@ -208,6 +211,18 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
     report.new += done.count("new")
     report.updated += done.count("updated")
     report.unchanged += done.count("unchanged")
+
+
+def _place(article, item: NormalizedItem) -> None:
+    """The clustering stage, in a savepoint of its own: an article whose placement fails stays
+    stored (without a story until ``wiredesk stories_backfill``)."""
+    try:
+        with transaction.atomic():
+            story_place(article=article, text=item.lead_text)
+    except TIME_LIMITS:
+        raise
+    except Exception as exc:
+        log.exception("story placement failed article_id=%s error=%s", article.id, exc)
 
 
 WRITE_BATCH = 50  # prepared items stored (and indexed) in one transaction

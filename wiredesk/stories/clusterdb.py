@@ -1,0 +1,171 @@
+"""The clustering state in the database: the ``Store`` that wiredesk.stories.clustering runs on
+in the pipeline, so that every worker on every machine files articles into the same stories.
+
+- Document frequencies: one ``TermCount`` row per (language, term), keyed by a 64-bit hash, plus
+  one row per language counting its documents; incremented with one upsert per article.
+- Postings: ``StoryPosting(term, day, story)``: a story's terms on each day it gained a member.
+  Candidates are read through the (term, day, story) unique index for the article's strongest
+  terms on the days of the window: the cost depends on those rows, never on how many articles
+  are stored.
+- Placement is serialised per language: a transaction-scoped advisory lock on PostgreSQL; on
+  SQLite every write transaction already takes the database's write lock at its start
+  (``transaction_mode`` IMMEDIATE). Two workers storing two write-ups of one event at the same
+  moment thus see each other's story; a story that only later turns out to be the same event
+  is merged by the clustering stage itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from contextlib import contextmanager
+from typing import Iterable
+
+from django.db import connection
+from django.db.models import Count
+
+from wiredesk.stories.clustering import StoryState, add_to_centroid, combine_centroids
+from wiredesk.stories.models import Article, Story, StoryPosting, TermCount
+
+DOCS = "\x00documents"  # the pseudo-term counting a language's documents
+CENTROID_TERMS = 200
+
+
+def term_key(language: str, term: str) -> int:
+    """A signed 64-bit key for (language, term): what the index rows store."""
+    digest = hashlib.blake2b(f"{language}\x1f{term}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def as_day(moment: dt.datetime) -> int:
+    """Days since the epoch, UTC."""
+    return int(moment.timestamp() // 86400)
+
+
+def as_moment(day: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(day * 86400, tz=dt.timezone.utc)
+
+
+@contextmanager
+def cluster_lock(language: str):
+    """Hold the clustering lock of ``language`` for the rest of the current transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [term_key("\x00lock", language)])
+    yield
+
+
+def _state(story: Story) -> StoryState:
+    return StoryState(
+        id=story.id, language=story.language, centroid=dict(story.centroid or {}), size=story.size,
+        first_day=story.first_day, last_day=story.last_day, apart=frozenset(int(i) for i in story.apart or ()),
+    )
+
+
+def final_story_id(story_id: int) -> int:
+    """The story a merged story now lives in (merges chain only through the clustering stage)."""
+    seen = {story_id}
+    while True:
+        into = Story.objects.filter(id=story_id).values_list("merged_into_id", flat=True).first()
+        if into is None or into in seen:
+            return story_id
+        seen.add(into)
+        story_id = into
+
+
+class DatabaseStore:
+    """clustering.Store over the ORM. Call inside a transaction holding ``cluster_lock``."""
+
+    def __init__(self, *, moment: dt.datetime):
+        self.moment = moment  # the article's publication time: the story's first/last seen
+        self.created_id: int | None = None
+
+    # --- document frequencies -----------------------------------------------------------
+    def frequencies(self, language: str, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        keys = {term_key(language, t): t for t in terms}
+        docs_key = term_key(language, DOCS)
+        rows = dict(TermCount.objects.filter(term__in=[*keys, docs_key]).values_list("term", "count"))
+        return rows.pop(docs_key, 0), {keys[k]: n for k, n in rows.items() if k in keys}
+
+    def count(self, language: str, terms: Iterable[str]) -> None:
+        keys = sorted({term_key(language, t) for t in terms} | {term_key(language, DOCS)})
+        table = TermCount._meta.db_table
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            values = ", ".join(["(%s, 1)"] * len(chunk))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (term, count) VALUES {values} "
+                    f"ON CONFLICT (term) DO UPDATE SET count = {table}.count + 1",
+                    chunk,
+                )
+
+    # --- candidates -----------------------------------------------------------------------
+    def candidates(self, language: str, terms: list[str], days: range, limit: int) -> list[StoryState]:
+        keys = [term_key(language, t) for t in terms]
+        hits = (
+            StoryPosting.objects.filter(term__in=keys, day__gte=days.start, day__lt=days.stop)
+            .values("story_id").annotate(shared=Count("id")).order_by("-shared", "-story_id")[: limit * 2]
+        )
+        ids = []
+        for row in hits:
+            story_id = final_story_id(row["story_id"])
+            if story_id not in ids:
+                ids.append(story_id)
+        stories = Story.objects.in_bulk(ids[:limit])
+        return [_state(stories[i]) for i in ids[:limit] if i in stories and stories[i].language == language]
+
+    # --- writes ---------------------------------------------------------------------------
+    def _post(self, story_id: int, language: str, terms: Iterable[str], day: int) -> None:
+        StoryPosting.objects.bulk_create(
+            [StoryPosting(term=term_key(language, t), day=day, story_id=story_id) for t in terms],
+            ignore_conflicts=True,
+        )
+
+    def create(self, language: str, vector: dict[str, float], day: int) -> int:
+        story = Story.objects.create(
+            language=language, first_seen_at=self.moment, last_updated_at=self.moment, first_day=day,
+            last_day=day, size=0, centroid={t: round(w, 5) for t, w in vector.items()},
+        )
+        self._post(story.id, language, vector, day)
+        self.created_id = story.id
+        return story.id
+
+    def join(self, story: StoryState, vector: dict[str, float], day: int, centroid_terms: int) -> None:
+        centroid = add_to_centroid(story.centroid, vector, centroid_terms)
+        story.centroid = {t: round(w, 5) for t, w in centroid.items()}
+        story.first_day, story.last_day = min(story.first_day, day), max(story.last_day, day)
+        Story.objects.filter(id=story.id).update(
+            centroid=story.centroid, first_day=story.first_day, last_day=story.last_day,
+        )
+        self._post(story.id, story.language, vector, day)
+
+    def merge(self, into: StoryState, other: StoryState) -> None:
+        merge_stories(into_id=into.id, other_id=other.id)
+        into.centroid = combine_centroids(into.centroid, other.centroid, CENTROID_TERMS)
+        into.first_day, into.last_day = min(into.first_day, other.first_day), max(into.last_day, other.last_day)
+        into.apart = into.apart | other.apart
+        into.size += other.size
+
+
+def merge_stories(*, into_id: int, other_id: int) -> None:
+    """File one story's members and postings under another (the caller holds the lock and
+    refreshes ``into``'s summary fields afterwards)."""
+    into = Story.objects.select_for_update().get(id=into_id)
+    other = Story.objects.select_for_update().get(id=other_id)
+    Article.objects.filter(story_id=other_id).update(story_id=into_id)
+    # Postings: move what ``into`` does not already have, drop the rest.
+    table = StoryPosting._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE story_id = %s AND EXISTS (SELECT 1 FROM {table} mine "
+            f"WHERE mine.story_id = %s AND mine.term = {table}.term AND mine.day = {table}.day)",
+            [other_id, into_id],
+        )
+    StoryPosting.objects.filter(story_id=other_id).update(story_id=into_id)
+    into.centroid = {t: round(w, 5) for t, w in
+                     combine_centroids(into.centroid or {}, other.centroid or {}, CENTROID_TERMS).items()}
+    into.first_day, into.last_day = min(into.first_day, other.first_day), max(into.last_day, other.last_day)
+    into.apart = sorted({*map(int, into.apart or ()), *map(int, other.apart or ())} - {into_id})
+    into.save(update_fields=["centroid", "first_day", "last_day", "apart", "changed_at"])
+    Story.objects.filter(id=other_id).update(merged_into_id=into_id, size=0, lead=None)

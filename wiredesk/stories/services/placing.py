@@ -1,0 +1,110 @@
+"""The clustering stage: file each newly stored article in the story of its event.
+
+Runs in the store stage's transaction, in a savepoint of its own (an article whose placement
+fails stays stored, without a story, and ``wiredesk stories_backfill`` places it later). A copy
+of another article (``duplicate_of``: the same text through another wire, or a reissue) joins
+its original's story without a vote; everything else goes through
+wiredesk.stories.clustering over the database store. An article an editor pinned is never
+moved, and stories an editor split apart are never merged again (clustering.place honours the
+stories' ``apart`` lists).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import Max, Min
+
+from wiredesk.stories import clustering
+from wiredesk.stories.clusterdb import DatabaseStore, as_day, cluster_lock, final_story_id
+from wiredesk.sources.models import Source
+from wiredesk.stories.models import Article, Story
+
+log = logging.getLogger("wiredesk.stories")
+
+# Leads are the first 600 characters of the story; the opening 300 carry its who, where and
+# how many (more words dilute the vector with a write-up's own colour).
+TEXT_CHARS = 300
+
+
+def _language(article: Article) -> str:
+    language = (article.language or "").split("-")[0].lower()
+    return "" if language in ("und", "") else language
+
+
+def item_for(article: Article, *, text: str | None = None) -> clustering.Item:
+    """What clustering sees of an article: headline, link, language, day and opening text."""
+    opening = (article.lead_text if text is None else text)[:TEXT_CHARS]
+    return clustering.Item.of(title=article.title, url=article.canonical_url, language=_language(article),
+                              day=as_day(article.published_at), text=opening)
+
+
+def story_refresh(story_id: int) -> None:
+    """Recompute a story's size, first and last times and lead from its members."""
+    members = Article.objects.filter(story_id=story_id)
+    summary = members.aggregate(first=Min("published_at"), last=Max("published_at"))
+    size = members.count()
+    lead = members.order_by("-body_chars", "published_at", "id").values_list("id", flat=True).first()
+    fields = {"size": size, "lead_id": lead}
+    if summary["first"] is not None:
+        fields.update(first_seen_at=summary["first"], last_updated_at=summary["last"])
+    Story.objects.filter(id=story_id).update(**fields)
+
+
+def story_place(*, article: Article, text: str | None = None,
+                params: clustering.Params = clustering.DEFAULT) -> int | None:
+    """File ``article`` in a story (new or existing); return the story's id.
+
+    ``text``: the article's opening text when the caller has it at hand (else its lead_text).
+    """
+    if article.story_id is not None or article.story_pinned:
+        return article.story_id
+    item = item_for(article, text=text)
+    with transaction.atomic(), cluster_lock(item.language):
+        store = DatabaseStore(moment=article.published_at)
+        original = _original_story(article)
+        if original is not None:
+            story = Story.objects.get(id=original)
+            total, df = store.frequencies(item.language, item.weights)
+            vector = clustering.vectorize(item, total, df)
+            store.count(item.language, item.weights)
+            state = clustering.StoryState(story.id, story.language, dict(story.centroid or {}), story.size,
+                                          story.first_day, story.last_day)
+            store.join(state, vector, item.day, params.centroid_terms)
+            story_id, merged = story.id, ()
+        else:
+            placement = clustering.place(item, store, params)
+            story_id, merged = placement.story_id, placement.merged
+        Article.objects.filter(id=article.id).update(story_id=story_id)
+        article.story_id = story_id
+        story_refresh(story_id)
+    if merged:
+        log.info("stories merged into=%s merged=%s article_id=%s", story_id, list(merged), article.id)
+    return story_id
+
+
+def _original_story(article: Article) -> int | None:
+    """The story of the article this one is a copy of, if it has one."""
+    if article.duplicate_of_id is None:
+        return None
+    story_id = Article.objects.filter(id=article.duplicate_of_id).values_list("story_id", flat=True).first()
+    return final_story_id(story_id) if story_id is not None else None
+
+
+def stories_backfill(*, batch: int = 500) -> int:
+    """Place every article without a story, oldest first (after an upgrade, or a failed
+    placement); returns how many were placed."""
+    placed = 0
+    last = None
+    while True:
+        qs = Article.objects.filter(story__isnull=True, story_pinned=False).exclude(source__kind=Source.Kind.RELEASES)
+        if last is not None:
+            qs = qs.filter(id__gt=last)
+        rows = list(qs.order_by("id")[:batch])
+        if not rows:
+            return placed
+        for article in sorted(rows, key=lambda a: (a.published_at, a.id)):
+            story_place(article=article)
+            placed += 1
+        last = rows[-1].id
