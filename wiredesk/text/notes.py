@@ -140,6 +140,8 @@ def _short_edit_line(text: str) -> bool:
     if first.endswith(("ed", "en", "ew", "awn", "ent", "ran")) or first in {"rpt", "resent"}:
         # "Corrected to show ...", "Refiled to fix typo"; not "Revised figures show ..."
         return second in _AFTER_PARTICIPLE or _is_stamp(text.split(None, 1)[1])
+    if not first.endswith("s"):  # "Repeat offenders ...": a bare form opens no note but a marker
+        return False
     if first not in _AMBIGUOUS:
         return True
     if any(w.casefold() in _FINITE for w in words[1:]):
