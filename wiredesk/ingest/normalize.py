@@ -12,10 +12,12 @@ import re
 from wiredesk.core.sections import SECTIONS
 from wiredesk.ingest.types import Extracted, Image, NormalizedItem, RawItem, SourcePolicy
 from wiredesk.text.chars import xml_safe_all
+from wiredesk.text.copies import signature as copy_signature
 from wiredesk.text.dates import to_utc
 from wiredesk.text.fingerprint import content_fingerprint, sha256_hex
 from wiredesk.text.language import detect_language
 from wiredesk.text.leads import parse_lead, split_story
+from wiredesk.text.notes import join_notes, lift_html_notes, may_hold_notes, split_title
 from wiredesk.text.sanitize import html_to_text, sanitize_html
 from wiredesk.text.urls import canonical_url, is_http_url
 
@@ -139,11 +141,22 @@ def normalize(
         body_html = _excerpt(raw.summary_html or body, base)
     # split_related, split_credit_tag and html_to_text, parsing the body once. The lead is
     # the story's first paragraph, not the caption of a photo placed above it: story_text.
-    body_html, related, credit_tag, text, story_text = split_story(body_html, base_url=base)
+    sanitized = body_html
+    body_html, related, credit_tag, text, story_text = split_story(sanitized, base_url=base)
+    # The wire's notes ("REPEAT", "(Corrects ...)") at either end of the body are lifted out
+    # before anything reads the body: the lead is the first paragraph of the story proper,
+    # and a trailing "(Adds quote)" is no credit tag. Looked for in the text first, so a body
+    # without notes (nearly all) is parsed once.
+    notes_found: list[str] = []
+    if may_hold_notes(text) or (credit_tag and may_hold_notes(f"({credit_tag})")):
+        lifted, notes_found = lift_html_notes(sanitized)
+        if notes_found:
+            body_html, related, credit_tag, text, story_text = split_story(lifted, base_url=base)
     first, _, _ = story_text.partition("\n")
     published = to_utc(raw.published or raw.updated or (extracted.published if extracted else None), now=now)
     lead, _rest = parse_lead(first, default_year=published.year)
-    title = plain(raw.title) or (plain(extracted.title) if extracted else "") or plain(first)[:120] or "(untitled)"
+    title, title_notes = split_title(plain(raw.title) or (plain(extracted.title) if extracted else ""))
+    title = title or plain(first)[:120] or "(untitled)"
     updated = to_utc(raw.updated, now=now) if raw.updated else None
     lead_text = story_text[:LEAD_TEXT_CHARS]
     return xml_safe_all(NormalizedItem(
@@ -166,4 +179,6 @@ def normalize(
         excerpt_only=not policy.full_text,
         notes=notes,
         text=text,
+        editor_notes=join_notes(title_notes + notes_found),
+        copy_signature=copy_signature(title, text),
     ))

@@ -110,6 +110,8 @@ class NormalizedItem:
     excerpt_only: bool = False
     notes: tuple[str, ...] = ()  # e.g. "extraction failed: ...; kept the feed's content"
     text: str = ""  # plain text of body_html (what the search index holds), worked out once
+    editor_notes: str = ""  # the wire's notes lifted out of the body and title ("Corrects ...")
+    copy_signature: bytes = b""  # MinHash of the body's shingles (text.copies); b"" when too short
 
 
 @dataclass(frozen=True)

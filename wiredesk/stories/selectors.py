@@ -10,8 +10,9 @@ from django.db.models import F, Q
 from wiredesk.brands.selectors import linked_sources
 from wiredesk.sources.models import Source
 from wiredesk.stories.dedup import Candidate
-from wiredesk.stories.models import Article
+from wiredesk.stories.models import Article, CopyBand
 from wiredesk.stories.places import LOCAL, home_place_slugs, in_section_q, local_q, sections_of
+from wiredesk.text import copies
 from wiredesk.text.fingerprint import sha256_hex
 from wiredesk.text.urls import canonical_url, is_http_url
 
@@ -233,3 +234,55 @@ def related_candidates(*, brand, article: Article, limit: int = 30) -> list[Arti
         articles_visible(brand=brand).filter(section=article.section).exclude(id=article.id)
         .prefetch_related(None).only("id", "slug", "title", "published_at").order_by("-published_at", "-id")[:limit]
     )
+
+
+# --- near-duplicate copies ---------------------------------------------------------------
+
+COPY_CANDIDATES = 50  # stored articles sharing the most bands that are compared in full
+
+
+def copy_original(*, signature: bytes, day: int, exclude_id: int | None = None) -> int | None:
+    """The stored original of which a body with this signature is a copy, if any.
+
+    A copy is a stored article published within copies.WINDOW_DAYS days of ``day`` (days
+    since the epoch, UTC) whose signature's estimated similarity reaches copies.THRESHOLD,
+    from any source, the same one included (a reissue under a new GUID). Candidates come from
+    the indexed CopyBand rows, never a scan of articles. The answer is the group's original:
+    a candidate that is itself a duplicate stands for the article it duplicates (chains never
+    form), and of several the earliest stored wins. News releases are never the original (see
+    candidate_same_content); a release linked to a wire copy leads to that copy.
+    """
+    keys = copies.band_keys(signature)
+    if not keys:
+        return None
+    marks = ", ".join(["%s"] * len(keys))
+    params: list = [*keys, day - copies.WINDOW_DAYS, day + copies.WINDOW_DAYS]
+    sql = (
+        f"SELECT a.id, a.duplicate_of_id, a.copy_signature, s.kind FROM "
+        f"(SELECT article_id, COUNT(*) AS shared FROM {CopyBand._meta.db_table} "
+        f" WHERE band IN ({marks}) AND day BETWEEN %s AND %s GROUP BY article_id "
+        f" ORDER BY shared DESC, article_id LIMIT {COPY_CANDIDATES}) c "
+        f"JOIN {Article._meta.db_table} a ON a.id = c.article_id "
+        f"JOIN {Source._meta.db_table} s ON s.id = a.source_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    roots = []
+    for article_id, duplicate_of_id, stored, kind in rows:
+        if article_id == exclude_id or not copies.is_copy(signature, bytes(stored or b"")):
+            continue
+        if duplicate_of_id is not None:
+            roots.append(duplicate_of_id)
+        elif kind != Source.Kind.RELEASES.value:
+            roots.append(article_id)
+    return min(roots) if roots else None
+
+
+def copy_group(*, article_id: int) -> list[int]:
+    """Ids of every stored copy of an article's story, its original first, then in the order
+    they were stored (the original and the articles that are its duplicates)."""
+    row = Article.objects.filter(id=article_id).values_list("duplicate_of_id", flat=True).first()
+    root = row or article_id
+    members = Article.objects.filter(Q(id=root) | Q(duplicate_of_id=root)).order_by("id").values_list("id", flat=True)
+    return sorted(members, key=lambda i: (i != root, i))

@@ -9,8 +9,10 @@ from django.utils.text import slugify
 
 from wiredesk.core.generation import content_changed
 from wiredesk.ingest.types import Decision, NormalizedItem
-from wiredesk.stories.models import Article
+from wiredesk.stories.models import Article, CopyBand
 from wiredesk.stories.places import place_slug
+from wiredesk.stories.selectors import copy_original
+from wiredesk.text.copies import band_keys, day_number
 from wiredesk.text.fingerprint import sha256_hex
 
 log = logging.getLogger("wiredesk.stories")
@@ -45,7 +47,19 @@ def _fields(item: NormalizedItem) -> dict:
         "raw_hash": item.raw_hash,
         "notes": "\n".join(item.notes),
         "body_chars": len(item.text),
+        "editor_notes": item.editor_notes[:500],
+        "copy_signature": item.copy_signature,
     }
+
+
+def _write_copy_bands(article: Article, *, replace: bool) -> None:
+    """The article's LSH bands as indexed rows, on the day it was published (text.copies)."""
+    if replace:
+        CopyBand.objects.filter(article_id=article.id).delete()
+    signature = bytes(article.copy_signature or b"")
+    if signature:
+        day = day_number(article.published_at)
+        CopyBand.objects.bulk_create(CopyBand(band=key, day=day, article_id=article.id) for key in band_keys(signature))
 
 
 def article_slug(title: str) -> str:
@@ -66,9 +80,18 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision) 
         try:
             with transaction.atomic():
                 transaction.on_commit(content_changed)
-                article = Article.objects.create(
-                    source_id=source_id, slug=article_slug(item.title), duplicate_of_id=decision.duplicate_of_id, **fields
+                # Identical content from another source (dedup's exact rule), else the same copy
+                # sent again or through another wire: a near-duplicate body published nearby.
+                # Looked up here, in the write's transaction, so an item sees the copies stored
+                # just before it in the same batch.
+                duplicate_of_id = decision.duplicate_of_id or (
+                    copy_original(signature=item.copy_signature, day=day_number(item.published))
+                    if item.copy_signature else None
                 )
+                article = Article.objects.create(
+                    source_id=source_id, slug=article_slug(item.title), duplicate_of_id=duplicate_of_id, **fields
+                )
+                _write_copy_bands(article, replace=False)
             return article, "new"
         except IntegrityError:
             # Another worker stored the same item a moment ago: ours becomes an update of it.
@@ -84,4 +107,5 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision) 
             setattr(article, name, value)
         article.revision += 1
         article.save()
+        _write_copy_bands(article, replace=True)
         return article, "updated"
