@@ -8,10 +8,12 @@ the same moment (SQLite's write lock, PostgreSQL's advisory lock).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from xml.sax.saxutils import escape
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 
 from tests.loopback import LoopbackServer
@@ -115,6 +117,9 @@ def test_backfill_places_what_has_no_story_oldest_first():
     event = Article.objects.filter(title__in=[t for t, _ in EVENT])
     assert len({a.story_id for a in event}) == 1
     assert stories_backfill() == 0
+    out = io.StringIO()
+    call_command("stories_backfill", stdout=out)
+    assert out.getvalue().strip() == "stories: 0 articles placed"
 
 
 @pytest.mark.django_db

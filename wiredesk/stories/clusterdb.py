@@ -107,13 +107,18 @@ class DatabaseStore:
             StoryPosting.objects.filter(term__in=keys, day__gte=days.start, day__lt=days.stop)
             .values("story_id").annotate(shared=Count("id")).order_by("-shared", "-story_id")[: limit * 2]
         )
-        ids = []
-        for row in hits:
-            story_id = final_story_id(row["story_id"])
-            if story_id not in ids:
+        order = [row["story_id"] for row in hits]
+        stories = Story.objects.in_bulk(order)
+        ids: list[int] = []
+        for story_id in order:
+            story = stories.get(story_id)
+            if story is not None and story.merged_into_id is not None:  # rare: follow the merge
+                story_id = final_story_id(story_id)
+                if story_id not in stories:
+                    stories.update(Story.objects.in_bulk([story_id]))
+            if story_id not in ids and story_id in stories:
                 ids.append(story_id)
-        stories = Story.objects.in_bulk(ids[:limit])
-        return [_state(stories[i]) for i in ids[:limit] if i in stories and stories[i].language == language]
+        return [_state(stories[i]) for i in ids[:limit] if stories[i].language == language]
 
     # --- writes ---------------------------------------------------------------------------
     def _post(self, story_id: int, language: str, terms: Iterable[str], day: int) -> None:
