@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from wiredesk.ingest.normalize import normalize
 from wiredesk.ingest.types import RawItem, SourcePolicy
 from wiredesk.text import copies
-from wiredesk.text.notes import NOTES_MAX_CHARS, is_note, join_notes, lift_html_notes, lift_paragraphs, split_title
+from wiredesk.text.notes import (
+    NOTES_MAX_CHARS, is_note, join_notes, lift_html_notes, lift_paragraphs, split_inline, split_title,
+)
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone.utc)
 
@@ -193,3 +195,41 @@ def test_unrelated_texts_are_not_copies(a, b):
     grams_a, grams_b = copies.shingles(a), copies.shingles(b)
     if len(grams_a & grams_b) / len(grams_a | grams_b) < 0.2:
         assert not copies.is_copy(sa, sb)
+
+
+# --- notes run into a paragraph of story (one-paragraph summaries), and a closing credit tag ---
+
+STORY_SENTENCE = "SELVARA, Tarnia: Unemployment in Tarnia fell to 4.1 per cent in October, its lowest in ten years."
+
+
+@pytest.mark.parametrize("note, before", [
+    ("Editor's note: refiled to add a missing category code. The text is unchanged.", True),
+    ("Editor's note: this story was first sent on Jan. 15, 2027 at 06:28 UTC and is sent again for clients.", True),
+    ("(Corrects spelling of the minister's name in paragraph 2)", True),
+    ("(Repeats story first sent on Jan. 15, 2027 at 05:29 UTC; no change to text)", False),
+    ("(Adds comment from the fire service)", False),
+])
+def test_a_note_run_into_story_text_is_split_off(note, before):
+    paragraph = f"{note} {STORY_SENTENCE}" if before else f"{STORY_SENTENCE} {note}"
+    lead, rest, trail = split_inline(paragraph)
+    assert rest == STORY_SENTENCE
+    assert (lead if before else trail) == note
+    html, notes = lift_html_notes(f"<p>{paragraph}</p>")
+    assert notes == [note] and html == f"<p>{STORY_SENTENCE}</p>"
+
+
+@pytest.mark.parametrize("paragraph", [
+    STORY_SENTENCE,
+    "The mayor (who corrects everyone) spoke at length about the harbour plan on Monday evening.",
+    "Editor's note: this story was refiled. It corrects the name.",  # all note: lifted whole elsewhere
+    "Prices rose again in October (see chart), the statistics office said.",
+])
+def test_paragraphs_without_a_note_run_into_story_are_left_whole(paragraph):
+    assert split_inline(paragraph) == ("", paragraph, "")
+
+
+def test_a_note_before_the_closing_credit_tag_is_lifted_and_the_tag_kept():
+    html, notes = lift_html_notes(
+        f"<p>{STORY_SENTENCE}</p><p>(Repeats story first sent on May 4; no change to text)</p><p>(Harbour Wire)</p>")
+    assert notes == ["(Repeats story first sent on May 4; no change to text)"]
+    assert html == f"<p>{STORY_SENTENCE}</p><p>(Harbour Wire)</p>"

@@ -138,7 +138,11 @@ def normalize(
     if policy.full_text:
         body_html = sanitize_html(as_html(body), base_url=base, link_rel=policy.link_rel)
     else:
-        body_html = _excerpt(raw.summary_html or body, base)
+        # An excerpt is cut to length: a note at either end is lifted before the cut, or a
+        # trailing one would be cut in half and read as story text.
+        summary = sanitize_html(as_html(raw.summary_html or body), base_url=base)
+        summary, excerpt_notes = lift_html_notes(summary) if may_hold_notes(html_to_text(summary)) else (summary, [])
+        body_html = _excerpt(summary, base)
     # split_related, split_credit_tag and html_to_text, parsing the body once. The lead is
     # the story's first paragraph, not the caption of a photo placed above it: story_text.
     sanitized = body_html
@@ -147,10 +151,11 @@ def normalize(
     # before anything reads the body: the lead is the first paragraph of the story proper,
     # and a trailing "(Adds quote)" is no credit tag. Looked for in the text first, so a body
     # without notes (nearly all) is parsed once.
-    notes_found: list[str] = []
+    notes_found: list[str] = [] if policy.full_text else excerpt_notes
     if may_hold_notes(text) or (credit_tag and may_hold_notes(f"({credit_tag})")):
-        lifted, notes_found = lift_html_notes(sanitized)
-        if notes_found:
+        lifted, more_notes = lift_html_notes(sanitized)
+        notes_found = notes_found + more_notes
+        if more_notes:
             body_html, related, credit_tag, text, story_text = split_story(lifted, base_url=base)
     first, _, _ = story_text.partition("\n")
     published = to_utc(raw.published or raw.updated or (extracted.published if extracted else None), now=now)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from contextlib import contextmanager
 from typing import Iterable
 
@@ -55,10 +56,16 @@ def cluster_lock(language: str):
     yield
 
 
+def as_days(moment: dt.datetime) -> float:
+    """Days since the epoch, with the time of day as a fraction."""
+    return moment.timestamp() / 86400
+
+
 def _state(story: Story) -> StoryState:
     return StoryState(
         id=story.id, language=story.language, centroid=dict(story.centroid or {}), size=story.size,
-        first_day=story.first_day, last_day=story.last_day, apart=frozenset(int(i) for i in story.apart or ()),
+        first_day=as_days(story.first_seen_at), last_day=as_days(story.last_updated_at),
+        apart=frozenset(int(i) for i in story.apart or ()),
     )
 
 
@@ -127,7 +134,8 @@ class DatabaseStore:
             ignore_conflicts=True,
         )
 
-    def create(self, language: str, vector: dict[str, float], day: int) -> int:
+    def create(self, language: str, vector: dict[str, float], at: float) -> int:
+        day = math.floor(at)
         story = Story.objects.create(
             language=language, first_seen_at=self.moment, last_updated_at=self.moment, first_day=day,
             last_day=day, size=0, centroid={t: round(w, 5) for t, w in vector.items()},
@@ -136,12 +144,13 @@ class DatabaseStore:
         self.created_id = story.id
         return story.id
 
-    def join(self, story: StoryState, vector: dict[str, float], day: int, centroid_terms: int) -> None:
+    def join(self, story: StoryState, vector: dict[str, float], at: float, centroid_terms: int) -> None:
+        day = math.floor(at)
         centroid = add_to_centroid(story.centroid, vector, centroid_terms)
         story.centroid = {t: round(w, 5) for t, w in centroid.items()}
-        story.first_day, story.last_day = min(story.first_day, day), max(story.last_day, day)
+        story.first_day, story.last_day = min(story.first_day, at), max(story.last_day, at)
         Story.objects.filter(id=story.id).update(
-            centroid=story.centroid, first_day=story.first_day, last_day=story.last_day,
+            centroid=story.centroid, first_day=math.floor(story.first_day), last_day=math.floor(story.last_day),
         )
         self._post(story.id, story.language, vector, day)
 

@@ -12,7 +12,10 @@ the postings of the article's strongest terms on days within the window around i
 cost of placing an article depends on how many stories share its terms in those days, not on
 how many are stored. The score of a candidate is the cosine of the article's vector with the
 story's centroid, less ``day_penalty`` per day the article falls outside the story's span. Time
-counts only in days: two write-ups of one event are not assumed to arrive together.
+counts in days: two write-ups of one event are not assumed to arrive together. An item's time
+is its day (``wiredesk cluster``: the evaluation data's times mean nothing finer) or, in the
+pipeline, its publication time in fractional days, so that two write-ups either side of
+midnight are minutes apart, not a day.
 
 The best candidate at or above ``threshold`` takes the article. Other candidates the article
 also fits whose centroids are close to the chosen one (``merge_threshold``) are the same event
@@ -39,7 +42,9 @@ class Params:
     max_candidates: int = 20
     lookup_terms: int = 8
     centroid_terms: int = 200
-    number_penalty: float = 0.1  # the article has numbers, the story has others and none of these
+    # Headlines alone: the article's numbers are all different from the story's ("3-1", "2-0").
+    # Not with opening text, where write-ups of one event quote different figures.
+    number_penalty: float = 0.1
 
 
 DEFAULT = Params()
@@ -53,25 +58,32 @@ class StoryState:
     language: str
     centroid: dict[str, float]
     size: int
-    first_day: int
-    last_day: int
+    first_day: float  # time of its first and last member, in days since the epoch
+    last_day: float
     apart: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
 class Item:
-    """One article to place: its language, UTC day and raw term weights."""
+    """One article to place: its language, UTC day and raw term weights; ``at``, its time in
+    fractional days when known (else its day)."""
 
     language: str
     day: int
     weights: dict[str, float]
     has_text: bool = False
+    at: float | None = None
+
+    @property
+    def when(self) -> float:
+        return float(self.day) if self.at is None else self.at
 
     @classmethod
-    def of(cls, *, title: str, url: str = "", language: str = "", day: int, text: str = "") -> "Item":
+    def of(cls, *, title: str, url: str = "", language: str = "", day: int, text: str = "",
+           at: float | None = None) -> "Item":
         language = (language or "").split("-")[0].lower()
         weights = term_weights(title, url=url, language=language, text=text)
-        return cls(language=language, day=day, weights=weights, has_text=bool(text.strip()))
+        return cls(language=language, day=day, weights=weights, has_text=bool(text.strip()), at=at)
 
 
 @dataclass(frozen=True)
@@ -92,11 +104,11 @@ class Store(Protocol):
     def candidates(self, language: str, terms: list[str], days: range, limit: int) -> list[StoryState]:
         """Live stories posted under any of ``terms`` on ``days``, most shared terms first."""
 
-    def create(self, language: str, vector: dict[str, float], day: int) -> int:
-        """A new story of one member; returns its id."""
+    def create(self, language: str, vector: dict[str, float], at: float) -> int:
+        """A new story of one member at time ``at`` (days); returns its id."""
 
-    def join(self, story: StoryState, vector: dict[str, float], day: int, centroid_terms: int) -> None:
-        """Add a member's vector to a story and post its terms on ``day``."""
+    def join(self, story: StoryState, vector: dict[str, float], at: float, centroid_terms: int) -> None:
+        """Add a member's vector to a story and post its terms on the day of ``at``."""
 
     def merge(self, into: StoryState, other: StoryState) -> None:
         """File ``other``'s members and postings under ``into``."""
@@ -113,13 +125,14 @@ def vectorize(item: Item, total: int, df: dict[str, int]) -> dict[str, float]:
     return {t: v / norm for t, v in raw.items()}
 
 
-def score(vector: dict[str, float], story: StoryState, day: int, params: Params = DEFAULT) -> float:
+def score(vector: dict[str, float], story: StoryState, at: float, params: Params = DEFAULT, *,
+          numbers: bool = True) -> float:
     centroid = story.centroid
     dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
-    outside = max(0, story.first_day - day, day - story.last_day)
+    outside = max(0.0, story.first_day - at, at - story.last_day)
     norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
     value = dot / norm - params.day_penalty * outside
-    if params.number_penalty:
+    if numbers and params.number_penalty:
         mine = {t for t in vector if t[0] == "#"}
         if mine:
             theirs = {t for t in centroid if t[0] == "#"}
@@ -164,14 +177,14 @@ def place(item: Item, store: Store, params: Params = DEFAULT, *, fits=None) -> P
     vector = vectorize(item, total, df)
     store.count(item.language, item.weights)
     if not vector:
-        return Placement(store.create(item.language, vector, item.day), created=True)
+        return Placement(store.create(item.language, vector, item.when), created=True)
     days = range(item.day - params.window_days, item.day + params.window_days + 1)
     found = store.candidates(item.language, lookup_terms(vector, params.lookup_terms), days, params.max_candidates)
-    scored = sorted(((score(vector, s, item.day, params), s) for s in found), key=lambda p: (-p[0], p[1].id))
+    scored = sorted(((score(vector, s, item.when, params, numbers=not item.has_text), s) for s in found), key=lambda p: (-p[0], p[1].id))
     threshold = params.text_threshold if item.has_text else params.threshold
     fitting = [(v, s) for v, s in scored if v >= threshold and (fits is None or fits(s))]
     if not fitting:
-        return Placement(store.create(item.language, vector, item.day), created=True)
+        return Placement(store.create(item.language, vector, item.when), created=True)
     best_score, best = fitting[0]
     merged = []
     for _, other in fitting[1:]:
@@ -182,7 +195,7 @@ def place(item: Item, store: Store, params: Params = DEFAULT, *, fits=None) -> P
             store.merge(older, newer)
             merged.append(newer.id)
             best = older
-    store.join(best, vector, item.day, params.centroid_terms)
+    store.join(best, vector, item.when, params.centroid_terms)
     return Placement(best.id, created=False, merged=tuple(merged), score=best_score)
 
 
@@ -235,17 +248,17 @@ class MemoryStore:
             self.postings.setdefault(key, {}).setdefault(day, set()).add(story_id)
             posted.append((key, day))
 
-    def create(self, language, vector, day):
+    def create(self, language, vector, at):
         story_id = len(self.stories) + 1
-        self.stories[story_id] = StoryState(story_id, language, dict(vector), 1, day, day)
-        self._post(story_id, language, vector, day)
+        self.stories[story_id] = StoryState(story_id, language, dict(vector), 1, at, at)
+        self._post(story_id, language, vector, math.floor(at))
         return story_id
 
-    def join(self, story, vector, day, centroid_terms):
+    def join(self, story, vector, at, centroid_terms):
         story.centroid = add_to_centroid(story.centroid, vector, centroid_terms)
         story.size += 1
-        story.first_day, story.last_day = min(story.first_day, day), max(story.last_day, day)
-        self._post(story.id, story.language, vector, day)
+        story.first_day, story.last_day = min(story.first_day, at), max(story.last_day, at)
+        self._post(story.id, story.language, vector, math.floor(at))
 
     def merge(self, into, other):
         into.centroid = combine_centroids(into.centroid, other.centroid, 10**9)

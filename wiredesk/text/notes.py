@@ -34,7 +34,7 @@ import lxml.html
 from wiredesk.text.sanitize import parse_fragment
 
 __all__ = ["NOTES_MAX_CHARS", "is_note", "lift_html_notes", "join_notes", "lift_paragraphs", "may_hold_notes", "note_span",
-           "split_title"]
+           "split_inline", "split_title"]
 
 NOTES_MAX_CHARS = 500
 EDGE = 3  # paragraphs looked at at each end of a story
@@ -216,15 +216,79 @@ def split_title(title: str) -> tuple[str, list[str]]:
     return title.strip(), found
 
 
+_LEADING_GROUP = re.compile(r"^\s*(?P<note>[(\[][^()\[\]]{3,300}[)\]])\s+(?P<rest>\S.*)$", re.S)
+_TRAILING_GROUP = re.compile(r"^(?P<rest>.*?\S)\s+(?P<note>[(\[][^()\[\]]{3,300}[)\]])\s*$", re.S)
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“‘'])")
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:[A-Z][a-z]{0,3}|[A-Z](?:\.[A-Z])*)\.$")  # "Jan.", "Mr.", "U.S."
+_ABOUT_TEXT = re.compile(r"(?i)\b(?:text|unchanged|no\s+change|changes?|wording|copy)\b")
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of a paragraph; a gap after an abbreviation ("Jan. 15", "Mr. Vale") is none."""
+    out: list[str] = []
+    start = 0
+    for gap in _SENTENCE_GAP.finditer(text):
+        if _ABBREVIATION.search(text[start : gap.start()]):
+            continue
+        out.append(text[start : gap.start()])
+        start = gap.end()
+    out.append(text[start:])
+    return [s for s in out if s]
+
+
+def _note_sentence(sentence: str) -> bool:
+    """A sentence that goes on saying what was done to the copy ("The text is unchanged.")."""
+    return len(_words(sentence)) <= 14 and bool(_ABOUT_COPY.search(sentence) or _ABOUT_TEXT.search(sentence))
+
+
+def split_inline(paragraph: str) -> tuple[str, str, str]:
+    """(leading note, story text, trailing note) of one paragraph that runs a note and story
+    text together, as a one-paragraph summary does: "(Corrects name) PORT ELLIS: ...",
+    "Editor's note: refiled. The text is unchanged. PORT ELLIS: ...", "... on Monday. (Repeats
+    story first sent on May 4)". A paragraph that is all note, or holds none, comes back as
+    ("", paragraph, "")."""
+    text = " ".join(paragraph.split())
+    lead = trail = ""
+    match = _LEADING_GROUP.match(text)
+    if match and is_note(match["note"]):
+        lead, text = match["note"], match["rest"]
+    else:
+        labelled = _LABEL.match(text)
+        if labelled and not _WEAK_LABELS.match(labelled["label"].strip()):
+            sentences = _sentences(text)
+            taken = 1
+            while taken < len(sentences) and _note_sentence(sentences[taken]):
+                taken += 1
+            rest = " ".join(sentences[taken:])
+            # What follows must read as story: a sentence of some length that is no note itself.
+            if rest and len(_words(rest)) >= 8 and not is_note(rest):
+                lead, text = " ".join(sentences[:taken]), rest
+    match = _TRAILING_GROUP.match(text)
+    if match and is_note(match["note"]):
+        trail, text = match["note"], match["rest"]
+    if not lead and not trail:
+        return "", paragraph, ""
+    return lead, text, trail
+
+
 def may_hold_notes(text: str) -> bool:
     """Whether the first or last paragraphs of a plain text (one paragraph a line) hold a
     note: the cheap test before the body is parsed again to lift them."""
     lines = [line for line in text.split("\n") if line.strip()]
     edge = lines[:EDGE] + lines[-EDGE:] if len(lines) > 2 * EDGE else lines
-    return any(is_note(line) for line in edge)
+    return any(is_note(line) for line in edge) or any(
+        split_inline(line)[0] or split_inline(line)[2] for line in (lines[:1] + lines[-1:]))
 
 
 _BLOCKS = ("p", "div", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "section", "pre", "dd", "dt")
+
+
+_TAG_LINE = re.compile(r"^\s*[(\[][^()\[\]]{2,60}[)\]]\s*$")
+
+
+def _is_credit_tag(text: str) -> bool:
+    """A short bracketed name closing a story ("(Harbour Wire)"), which is no note."""
+    return bool(_TAG_LINE.match(text)) and len(_words(text)) <= 5 and not is_note(text)
 
 
 def lift_html_notes(html: str) -> tuple[str, list[str]]:
@@ -246,11 +310,24 @@ def lift_html_notes(html: str) -> tuple[str, list[str]]:
         if text:
             blocks.append((element, text))
     # Text right in the wrapper (a body of bare text and <br>s) is no block: left alone.
-    start, end = note_span([text for _, text in blocks])
-    if start == 0 and end == len(blocks):
+    inline: list[str] = []
+    for index in dict.fromkeys((0, len(blocks) - 1)) if blocks else ():
+        element, text = blocks[index]
+        if len(element):  # a block with markup inside is never cut up
+            continue
+        lead, rest, trail = split_inline(text)
+        if lead or trail:
+            element.text = rest
+            blocks[index] = (element, rest)
+            inline.extend(n for n in (lead, trail) if n)
+    # A closing credit tag ("(Harbour Wire)") stays last: a note just before it is lifted too.
+    tagged = len(blocks) > 1 and _is_credit_tag(blocks[-1][1])
+    considered = blocks[:-1] if tagged else blocks
+    start, end = note_span([text for _, text in considered])
+    if start == 0 and end == len(considered) and not inline:
         return html, []
-    notes = [text for _, text in blocks[:start] + blocks[end:]]
-    lifted = [*range(start), *range(end, len(blocks))]
+    notes = inline + [text for _, text in considered[:start] + considered[end:]]
+    lifted = [*range(start), *range(end, len(considered))]
     for index in sorted(lifted, reverse=True):
         element = blocks[index][0]
         parent = element.getparent()

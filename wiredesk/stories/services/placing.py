@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 
 from wiredesk.stories import clustering
-from wiredesk.stories.clusterdb import DatabaseStore, as_day, cluster_lock, final_story_id
+from wiredesk.stories.clusterdb import DatabaseStore, as_day, as_days, cluster_lock, final_story_id
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article, Story
 
@@ -33,11 +33,20 @@ def _language(article: Article) -> str:
     return "" if language in ("und", "") else language
 
 
+def opening_text(article: Article, text: str | None = None) -> str:
+    """The story's opening without the wire's lead furniture (a caption lead's date stamp and
+    agency), with the dateline's place kept: the who, where and how many of the event."""
+    opening = article.lead_text if text is None else text
+    if article.lead_raw and opening.startswith(article.lead_raw):
+        opening = f"{article.dateline_place} {opening[len(article.lead_raw):]}"
+    return opening[:TEXT_CHARS]
+
+
 def item_for(article: Article, *, text: str | None = None) -> clustering.Item:
     """What clustering sees of an article: headline, link, language, day and opening text."""
-    opening = (article.lead_text if text is None else text)[:TEXT_CHARS]
+    opening = opening_text(article, text)
     return clustering.Item.of(title=article.title, url=article.canonical_url, language=_language(article),
-                              day=as_day(article.published_at), text=opening)
+                              day=as_day(article.published_at), text=opening, at=as_days(article.published_at))
 
 
 def story_refresh(story_id: int) -> None:
@@ -48,7 +57,8 @@ def story_refresh(story_id: int) -> None:
     lead = members.order_by("-body_chars", "published_at", "id").values_list("id", flat=True).first()
     fields = {"size": size, "lead_id": lead}
     if summary["first"] is not None:
-        fields.update(first_seen_at=summary["first"], last_updated_at=summary["last"])
+        fields.update(first_seen_at=summary["first"], last_updated_at=summary["last"],
+                      first_day=as_day(summary["first"]), last_day=as_day(summary["last"]))
     Story.objects.filter(id=story_id).update(**fields)
 
 
@@ -65,14 +75,9 @@ def story_place(*, article: Article, text: str | None = None,
         store = DatabaseStore(moment=article.published_at)
         original = _original_story(article)
         if original is not None:
-            story = Story.objects.get(id=original)
-            total, df = store.frequencies(item.language, item.weights)
-            vector = clustering.vectorize(item, total, df)
-            store.count(item.language, item.weights)
-            state = clustering.StoryState(story.id, story.language, dict(story.centroid or {}), story.size,
-                                          story.first_day, story.last_day)
-            store.join(state, vector, item.day, params.centroid_terms)
-            story_id, merged = story.id, ()
+            # A copy's text is its original's: it adds nothing to the story's terms or to the
+            # document frequencies (a wire resending a story ten times would skew both).
+            story_id, merged = original, ()
         else:
             placement = clustering.place(item, store, params)
             story_id, merged = placement.story_id, placement.merged
