@@ -59,6 +59,11 @@ def test_events_of_one_kind_told_apart_by_place_and_numbers():
     gulls, lowmere, gulls2 = ids[len(BACKGROUND):]
     assert gulls == gulls2 != lowmere
     # Headlines alone of two budget votes share most words; their openings tell them apart.
+    # Councils and budgets are everyday news: earlier stories teach how common those words are.
+    for n, town in enumerate(("Dunmore", "Ashgrove", "Lowmere", "Brackwater", "Corran Falls", "Veldhaven")):
+        place(Item.of(title=f"{town} council sets its budget for next year", day=DAY - 10 - n, language="en",
+                      text=f"{town.upper()}: The council voted on the budget and the million mark spending plan."),
+              store)
     budgets = [
         ("Kingsbridge council approves 14 million mark budget",
          "KINGSBRIDGE: Councillors voted 31 to 12 on Tuesday for a budget that funds two new tram stops."),
