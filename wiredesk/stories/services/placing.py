@@ -62,6 +62,39 @@ def story_refresh(story_id: int) -> None:
     Story.objects.filter(id=story_id).update(**fields)
 
 
+def _lead_rank(body_chars: int, published_at, article_id: int) -> tuple:
+    """The lead rule: the most complete member, then the earliest (smaller ranks first)."""
+    return (-body_chars, published_at, article_id)
+
+
+def _absorb(story_id: int, article: Article) -> None:
+    """A story's summary after one more member: what story_refresh computes, without reading
+    every member again."""
+    row = (Story.objects.filter(id=story_id)
+           .values("size", "first_seen_at", "last_updated_at", "lead_id", "lead__body_chars", "lead__published_at")
+           .first())
+    moment = article.published_at
+    if row is None:
+        return
+    if not row["size"]:  # a new story: this is its first member
+        Story.objects.filter(id=story_id).update(
+            size=1, first_seen_at=moment, last_updated_at=moment, first_day=as_day(moment), last_day=as_day(moment),
+            lead_id=article.id,
+        )
+        return
+    if row["lead_id"] is None:
+        story_refresh(story_id)
+        return
+    first, last = min(row["first_seen_at"], moment), max(row["last_updated_at"], moment)
+    lead = row["lead_id"]
+    if _lead_rank(article.body_chars, moment, article.id) < _lead_rank(row["lead__body_chars"], row["lead__published_at"], lead):
+        lead = article.id
+    Story.objects.filter(id=story_id).update(
+        size=row["size"] + 1, first_seen_at=first, last_updated_at=last, first_day=as_day(first), last_day=as_day(last),
+        lead_id=lead,
+    )
+
+
 def story_place(*, article: Article, text: str | None = None,
                 params: clustering.Params = clustering.DEFAULT) -> int | None:
     """File ``article`` in a story (new or existing); return the story's id.
@@ -83,7 +116,10 @@ def story_place(*, article: Article, text: str | None = None,
             story_id, merged = placement.story_id, placement.merged
         Article.objects.filter(id=article.id).update(story_id=story_id)
         article.story_id = story_id
-        story_refresh(story_id)
+        if merged:
+            story_refresh(story_id)
+        else:
+            _absorb(story_id, article)
     if merged:
         log.info("stories merged into=%s merged=%s article_id=%s", story_id, list(merged), article.id)
     return story_id
