@@ -45,6 +45,7 @@ class Site:
     subscriber: object  # a subscriber of the brand
     submission: object  # a news release sent to the brand
     image_name: str  # a published release's image
+    story_id: int  # a story the brand carries two members of, the article among them
 
 
 def every_path(site: Site) -> dict[str, tuple[str, frozenset[int]]]:
@@ -60,6 +61,7 @@ def every_path(site: Site) -> dict[str, tuple[str, frozenset[int]]]:
         "archive-month": (reverse("archive-month", args=[site.day.year, site.day.month]), OK),
         "archive-day": (reverse("archive-day", args=[site.day.year, site.day.month, site.day.day]), OK),
         "article": (reverse("article", args=[a.id, a.slug]), OK),
+        "story": (reverse("story", args=[site.story_id]), OK),
         "search": (reverse("search") + "?q=" + a.title.split()[0], OK),
         "brand-css": (reverse("brand-css"), OK),
         "feed-rss": (reverse("feed-rss"), OK),
