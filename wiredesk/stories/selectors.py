@@ -188,8 +188,11 @@ def preferred_members(qs: "QuerySet[Article]", *, brand, among: Q | None = None)
     rivals = articles_carried(brand=brand).prefetch_related(None).order_by().filter(story_id=OuterRef("story_id"))
     if among is not None:
         rivals = rivals.filter(among)
+    wires, _ = linked_sources(brand)
     own = own_source_ids(brand)
-    if not own:
+    if not own or wires:
+        # Every carried member is the brand's own (it carries the wires it lists, and its
+        # releases), or none is: the rule starts at "most complete".
         keep = ~Exists(rivals.filter(_RANKED_ABOVE))
     else:
         mine = Q(source_id__in=own)
