@@ -32,7 +32,7 @@ def combined_centroid(a: dict, a_size: int, b: dict, b_size: int, *, keep: int =
     (ties by term, so the result does not depend on the dicts' order)."""
     total = max(a_size, 0) + max(b_size, 0)
     if total == 0:
-        a_size = b_size = total = 1
+        a_size, b_size, total = 1, 1, 2  # no sizes known: the plain mean
     merged: dict[str, float] = {}
     for centroid, size in ((a, a_size), (b, b_size)):
         for term, weight in (centroid or {}).items():
