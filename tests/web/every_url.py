@@ -112,6 +112,12 @@ def admin_paths() -> dict[str, list[str]]:
         elif len(groups) == 1 and groups <= {"object_id", "id"} and _model_of(name.split(":", 1)[1]) is not None:
             first = _model_of(name.split(":", 1)[1])._default_manager.order_by("pk").first()
             out[name] = [reverse(name, args=[pk]) for pk in [*([first.pk] if first else []), 987654]]
+        elif name == "admin:stories_story_split":  # a story and one of its members (a GET only asks to confirm)
+            from wiredesk.stories.models import Article
+
+            member = Article.objects.exclude(story=None).order_by("pk").first()
+            out[name] = [reverse(name, args=[member.story_id, member.pk])] if member else []
+            out[name].append(reverse(name, args=[987654, 987654]))
         else:
             raise AssertionError(f"no real object to reverse {name} with: {sorted(groups)}")
     return out
