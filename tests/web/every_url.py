@@ -45,6 +45,7 @@ class Site:
     subscriber: object  # a subscriber of the brand
     submission: object  # a news release sent to the brand
     image_name: str  # a published release's image
+    story_id: int  # a story the brand carries two members of, the article among them
 
 
 def every_path(site: Site) -> dict[str, tuple[str, frozenset[int]]]:
@@ -60,6 +61,7 @@ def every_path(site: Site) -> dict[str, tuple[str, frozenset[int]]]:
         "archive-month": (reverse("archive-month", args=[site.day.year, site.day.month]), OK),
         "archive-day": (reverse("archive-day", args=[site.day.year, site.day.month, site.day.day]), OK),
         "article": (reverse("article", args=[a.id, a.slug]), OK),
+        "story": (reverse("story", args=[site.story_id]), OK),
         "search": (reverse("search") + "?q=" + a.title.split()[0], OK),
         "brand-css": (reverse("brand-css"), OK),
         "feed-rss": (reverse("feed-rss"), OK),
@@ -110,6 +112,12 @@ def admin_paths() -> dict[str, list[str]]:
         elif len(groups) == 1 and groups <= {"object_id", "id"} and _model_of(name.split(":", 1)[1]) is not None:
             first = _model_of(name.split(":", 1)[1])._default_manager.order_by("pk").first()
             out[name] = [reverse(name, args=[pk]) for pk in [*([first.pk] if first else []), 987654]]
+        elif name == "admin:stories_story_split":  # a story and one of its members (a GET only asks to confirm)
+            from wiredesk.stories.models import Article
+
+            member = Article.objects.exclude(story=None).order_by("pk").first()
+            out[name] = [reverse(name, args=[member.story_id, member.pk])] if member else []
+            out[name].append(reverse(name, args=[987654, 987654]))
         else:
             raise AssertionError(f"no real object to reverse {name} with: {sorted(groups)}")
     return out

@@ -36,7 +36,8 @@ from wiredesk.ingest.services import source_refresh
 from wiredesk.releases.models import SubmissionImage
 from wiredesk.releases.services.publish import publish
 from wiredesk.sources.models import Source
-from wiredesk.stories.selectors import articles_visible
+from wiredesk.stories.models import Article, Story
+from wiredesk.stories.selectors import articles_visible, preferred_member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(240)]
 
@@ -64,8 +65,15 @@ def demo(settings, tmp_path):
     waiting = make_submission(brands[0], status="unverified", verified_at=None)
     subscriber = Subscriber.objects.create(brand=brands[0], email="reader@example.com", sections=["world"])
     article = articles_visible(brand=brands[0]).exclude(place_slug="").order_by("-published_at").first()
+    # One event told by two wires: the article page names the other, the story page lists both.
+    other = (articles_visible(brand=brands[0]).exclude(source_id=article.source_id).exclude(place_slug="")
+             .order_by("-published_at").first())
+    story = Story.objects.create(first_seen_at=other.published_at, last_updated_at=article.published_at, size=2)
+    Article.objects.filter(id__in=[article.id, other.id]).update(story=story)
+    article = preferred_member(brand=brands[0], article=Article.objects.get(id=article.id))
     site = Site(article=article, place_slug=article.place_slug, day=article.published_at.astimezone(brands[0].tz).date(),
-                subscriber=subscriber, submission=waiting, image_name=posixpath.basename(image.file.name))
+                subscriber=subscriber, submission=waiting, image_name=posixpath.basename(image.file.name),
+                story_id=story.id)
     clear_caches()
     yield brands, site
     clear_caches()

@@ -22,7 +22,7 @@ from wiredesk.demo.server import DemoWireServer
 from wiredesk.demo.services import demo_load
 from wiredesk.ingest.services import source_refresh
 from wiredesk.sources.models import Source
-from wiredesk.stories.models import Article
+from wiredesk.stories.models import Article, Story
 from wiredesk.web.views import fronts
 from tests.caches import clear_caches
 
@@ -75,6 +75,12 @@ def _pages(brand) -> list[tuple[str, str, int]]:
     pages.append(("archive-month", f"/archive/{day.year}/{day.month}/", 200))
     pages.append(("archive-index", "/archive/", 200))
     pages.append(("section-local", "/section/local/", 200))
+    # One event told by two wires: the article page's "Also reported by" and the story page.
+    first, second = visible[0], visible.exclude(source_id=visible[0].source_id)[0]
+    story = Story.objects.create(first_seen_at=second.published_at, last_updated_at=first.published_at, size=2)
+    Article.objects.filter(id__in=[first.id, second.id]).update(story=story)
+    pages.append(("story", f"/coverage/{story.id}/", 200))
+    pages.append(("article-also-reported", f"/story/{second.id}-{second.slug}/", 200))
     # One story of each wire: full text with a lead image, a figure in the text, excerpt-only.
     for source in Source.objects.order_by("id"):
         story = visible.filter(source=source).exclude(images=[]).first() or visible.filter(source=source).first()

@@ -21,12 +21,12 @@ from tests.web.factories import make_brand, make_source, store
 from tests.web.test_front import serving
 from wiredesk.core.generation import content_changed
 from wiredesk.digest.models import Subscriber
-from wiredesk.stories.models import Article
+from wiredesk.stories.models import Article, Story
 
 HOST = "harbour.test"
 AHEAD = {"a-fraction-ahead": dt.timedelta(microseconds=999_000), "a-day-ahead": dt.timedelta(days=1)}
 # The reader site's patterns all go through the page cache, but robots.txt (it names the host asked).
-WEB_PAGES = {"home", "section", "source", "place", "archive", "archive-month", "archive-day", "article", "search",
+WEB_PAGES = {"home", "section", "source", "place", "archive", "archive-month", "archive-day", "article", "story", "search",
              "brand-css", "feed-rss", "feed-atom", "feed-json", "section-feed-rss", "section-feed-atom",
              "section-feed-json", "sitemap", "news-sitemap"}
 
@@ -37,10 +37,13 @@ def make_site() -> Site:
     brand = make_brand("Harbour Herald", [HOST], sources=[wire])
     article = store(wire, "Harbour board approves new ferry berth",
                     body="<p>PORT ELLIS, Westmark: The harbour board approved a new ferry berth on Tuesday.</p>")
-    store(wire, "Ferry timetable changes for winter", section="business")
+    other = store(wire, "Ferry timetable changes for winter", section="business")
+    story = Story.objects.create(first_seen_at=other.published_at, last_updated_at=article.published_at, size=2)
+    Article.objects.filter(id__in=[article.id, other.id]).update(story=story)
+    article.refresh_from_db()
     subscriber = Subscriber.objects.create(brand=brand, email="reader@example.com", sections=["world"])
     return Site(article=article, place_slug=article.place_slug, day=article.published_at.date(),
-                subscriber=subscriber, submission=make_submission(brand), image_name="0" * 32 + ".png")
+                subscriber=subscriber, submission=make_submission(brand), image_name="0" * 32 + ".png", story_id=story.id)
 
 
 def stamp_ahead(offset: dt.timedelta) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.db.models import Exists, OuterRef, Q
+
 from wiredesk.digest.models import Edition
 from wiredesk.stories.places import front_section
-from wiredesk.stories.selectors import articles_visible
+from wiredesk.stories.selectors import articles_carried, preferred_members
 from wiredesk.web.ranking import brand_emphasis, ranked
 
 FIRST_WINDOW = dt.timedelta(hours=24)
@@ -46,13 +48,20 @@ def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_sectio
     sections = brand.section_list
     if per_section <= 0 or not sections or since >= cutoff:
         return {}
+    # One entry per story, as on the front: the member the brand prefers among those stored
+    # by the cutoff; and a story one of whose members an earlier edition could take is not
+    # sent again when more coverage of it arrives.
+    in_reach = Q(first_seen_at__lte=cutoff, published_at__gte=cutoff - MAX_AGE)
+    sent_before = Exists(articles_carried(brand=brand).prefetch_related(None).order_by()
+                         .filter(story_id=OuterRef("story_id"), first_seen_at__lte=since))
     candidates = list(
-        articles_visible(brand=brand)
+        preferred_members(articles_carried(brand=brand), brand=brand, among=in_reach)
         .filter(
             first_seen_at__gt=since,
             first_seen_at__lte=cutoff,
             published_at__gte=cutoff - MAX_AGE,
         )
+        .filter(Q(story_id__isnull=True) | ~sent_before)
         .prefetch_related(None)
         .only(*_RANK_FIELDS)
         .order_by()

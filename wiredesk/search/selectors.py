@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import Q
 from django.utils.safestring import SafeString
 
 from wiredesk.search.backends import backend_for
@@ -15,7 +16,7 @@ from wiredesk.search.query import ParsedQuery, parse_query
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 from wiredesk.stories.places import in_section_q
-from wiredesk.stories.selectors import articles_visible, carried_sources
+from wiredesk.stories.selectors import articles_carried, carried_sources, preferred_members
 
 ORDERS = ("relevance", "newest")
 MAX_PER_PAGE = 100
@@ -32,6 +33,7 @@ class SearchHit:
 class SearchPage:
     query: str
     parsed: ParsedQuery
+    every_report: bool = False
     total: int = 0
     page: int = 1
     per_page: int = 20
@@ -79,36 +81,45 @@ def search_articles(
     order: str = "relevance",
     page: int = 1,
     per_page: int = 20,
+    every_report: bool = False,
 ) -> SearchPage:
     """Articles the brand shows matching ``query``, newest or most relevant first.
 
     Dates are days in the brand's time zone, both ends included (aware datetimes are taken
     as they are, ``date_to`` then exclusive). A page past the end gives the last page. The
     number of SQL queries does not depend on the page size.
+
+    One result per story: of a story's members that match (and pass the filters), the one the
+    brand prefers (stories.selectors.preferred_members). ``every_report`` lists every matching
+    member instead.
     """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     parsed = parse_query(query)
     if not parsed:
-        return SearchPage(query=query, parsed=parsed, per_page=per_page)
+        return SearchPage(query=query, parsed=parsed, per_page=per_page, every_report=every_report)
 
-    candidates = articles_visible(brand=brand)
+    wanted = Q()
     if section:
-        candidates = candidates.filter(in_section_q(brand, section))
+        wanted &= in_section_q(brand, section)
     if source_id is not None:
-        candidates = candidates.filter(source_id=source_id)
+        wanted &= Q(source_id=source_id)
     if date_from is not None:
-        candidates = candidates.filter(published_at__gte=_day_start(date_from, brand.tz))
+        wanted &= Q(published_at__gte=_day_start(date_from, brand.tz))
     if date_to is not None:
         end = _day_start(date_to, brand.tz)
         if not isinstance(date_to, dt.datetime):
             end = _day_start(date_to + dt.timedelta(days=1), brand.tz)
-        candidates = candidates.filter(published_at__lt=end)
+        wanted &= Q(published_at__lt=end)
 
     backend = backend_for(connection)
+    candidates = articles_carried(brand=brand).filter(wanted)
+    if not every_report:
+        among = wanted & Q(id__in=backend.matching_ids(parsed))
+        candidates = preferred_members(candidates, brand=brand, among=among)
     total = backend.count(candidates=candidates, query=parsed)
-    result = SearchPage(query=query, parsed=parsed, total=total, per_page=per_page)
+    result = SearchPage(query=query, parsed=parsed, total=total, per_page=per_page, every_report=every_report)
     page = max(1, min(int(page), result.num_pages))
     if not total:
         return result
@@ -119,7 +130,8 @@ def search_articles(
         for h in raw
         if h.article_id in articles
     ]
-    return SearchPage(query=query, parsed=parsed, total=total, page=page, per_page=per_page, hits=hits)
+    return SearchPage(query=query, parsed=parsed, total=total, page=page, per_page=per_page, hits=hits,
+                      every_report=every_report)
 
 
 def search_sources(*, brand) -> list[Source]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from wiredesk.brands.selectors import linked_sources
 from wiredesk.sources.models import Source
@@ -136,14 +136,15 @@ def carried_sources(*, brand) -> "QuerySet[Source]":
     return Source.objects.filter(carried_source_filter(brand))
 
 
-def articles_visible(*, brand) -> "QuerySet[Article]":
-    """Articles a brand shows: from the sources it carries, in its sections (every section
-    when it lists none), duplicates hidden where the brand shows their original.
+def articles_carried(*, brand) -> "QuerySet[Article]":
+    """Every article a brand carries: from the sources it carries, in its sections (every
+    section when it lists none), duplicates hidden where the brand shows their original.
 
     A duplicate whose original the brand does not show (another wire's copy, or another
     section) is the brand's only copy of the story, so it is listed, as its article page shows
     it. A paused source's stored stories stay visible: pausing stops polling, it unpublishes
-    nothing.
+    nothing. Several members of one story may be carried: lists show one of them
+    (articles_visible); the article and story pages show them all.
     """
     original_shown = carried_source_filter(brand, field="duplicate_of__source_id")
     original_sections = _shown_sections_q(brand, prefix="duplicate_of__")
@@ -155,6 +156,79 @@ def articles_visible(*, brand) -> "QuerySet[Article]":
     qs = qs.filter(carried_source_filter(brand, field="source_id"))
     sections = _shown_sections_q(brand)
     return qs if sections is None else qs.filter(sections)
+
+
+def own_source_ids(brand) -> list[int]:
+    """The sources a brand counts as its own when it chooses among a story's members: the
+    wires it lists and its news releases (a brand that lists no wire owns none of them)."""
+    wires, releases = linked_sources(brand)
+    return [*wires, *releases]
+
+
+# The preferred-member rule after "own": the most complete copy, then the earliest, then the
+# first stored. An inner member ranks above the outer row when its key is smaller.
+_RANKED_ABOVE = (
+    Q(body_chars__gt=OuterRef("body_chars"))
+    | Q(body_chars=OuterRef("body_chars"), published_at__lt=OuterRef("published_at"))
+    | Q(body_chars=OuterRef("body_chars"), published_at=OuterRef("published_at"), id__lt=OuterRef("id"))
+)
+
+
+def preferred_members(qs: "QuerySet[Article]", *, brand, among: Q | None = None) -> "QuerySet[Article]":
+    """``qs`` keeping, of each story, only the member the brand prefers: the one rule that
+    decides which copy of an event a brand shows.
+
+    Among the story's members the brand carries (and that match ``among``, when given): a
+    member from the brand's own sources (own_source_ids) first, then the most complete
+    (``body_chars``), then the earliest (``published_at``, then ``id``). An article in no
+    story is its own entry. Written as NOT EXISTS on the story's other members, so a list
+    still walks the publication-time index and checks each row it reads through the
+    (story, published_at) index; a story sits in time-ordered lists at its preferred member's
+    publication time.
+    """
+    rivals = articles_carried(brand=brand).prefetch_related(None).order_by().filter(story_id=OuterRef("story_id"))
+    if among is not None:
+        rivals = rivals.filter(among)
+    wires, _ = linked_sources(brand)
+    own = own_source_ids(brand)
+    if not own or wires:
+        # Every carried member is the brand's own (it carries the wires it lists, and its
+        # releases), or none is: the rule starts at "most complete".
+        keep = ~Exists(rivals.filter(_RANKED_ABOVE))
+    else:
+        mine = Q(source_id__in=own)
+        keep = (mine & ~Exists(rivals.filter(mine).filter(_RANKED_ABOVE))) | (
+            ~mine & ~Exists(rivals.filter(mine)) & ~Exists(rivals.filter(_RANKED_ABOVE))
+        )
+    return qs.filter(Q(story_id__isnull=True) | keep)
+
+
+def articles_visible(*, brand) -> "QuerySet[Article]":
+    """What a brand's lists show: the articles it carries, one entry per story (its preferred
+    member, see preferred_members)."""
+    return preferred_members(articles_carried(brand=brand), brand=brand)
+
+
+def articles_of(*, brand, among: Q) -> "QuerySet[Article]":
+    """The carried articles matching ``among`` (a source's, a place's), one entry per story:
+    the member the brand prefers among those that match."""
+    return preferred_members(articles_carried(brand=brand).filter(among), brand=brand, among=among)
+
+
+def preferred_member(*, brand, article: Article) -> Article:
+    """The member of ``article``'s story that the brand's lists show (the article itself when
+    it is in no story, or when the brand shows no member of it)."""
+    if article.story_id is None:
+        return article
+    found = articles_visible(brand=brand).filter(story_id=article.story_id).prefetch_related(None)
+    return found.select_related("source").first() or article
+
+
+def story_coverage(*, brand, story_id: int) -> list[Article]:
+    """Every member of a story the brand carries, oldest first (hidden verbatim copies left
+    out: their pages lead to the original)."""
+    qs = articles_carried(brand=brand).filter(story_id=story_id).prefetch_related(None).select_related("source")
+    return list(qs.defer(*LIST_DEFERRED).order_by("published_at", "id"))
 
 
 def articles_in_section(*, brand, section: str) -> "QuerySet[Article]":
@@ -230,8 +304,11 @@ def brand_copies(*, brand, urls: Iterable[str]) -> dict[str, tuple[int, str]]:
 
 def related_candidates(*, brand, article: Article, limit: int = 30) -> list[Article]:
     """Recent stories of the same section, to choose a READ MORE link from."""
+    qs = articles_visible(brand=brand).filter(section=article.section).exclude(id=article.id)
+    if article.story_id is not None:  # never the same event told by another source
+        qs = qs.exclude(story_id=article.story_id)
     return list(
-        articles_visible(brand=brand).filter(section=article.section).exclude(id=article.id)
+        qs
         .prefetch_related(None).only("id", "slug", "title", "published_at").order_by("-published_at", "-id")[:limit]
     )
 

@@ -81,7 +81,7 @@ def _changed_at(page: str, etag: str, floor: int, *, ttl: int = RENDITION_TTL) -
 # Query parameters that change what a cached page shows. Anything else in a URL (tracking
 # tags, cache-busting junk) is left out of the key, so it cannot multiply cache entries.
 PAGE_PARAMS = ("page",)
-SEARCH_PARAMS = ("q", "section", "source", "from", "to", "order", "page")
+SEARCH_PARAMS = ("q", "section", "source", "from", "to", "order", "page", "all")
 
 
 def _page_key(request, params: tuple[str, ...]) -> tuple[str, bool]:

@@ -26,6 +26,7 @@ def rail_teasers(articles: list) -> list[dict]:
     return [
         {
             "id": a.id,
+            "story": a.story_id,
             "title": a.title,
             "url": reverse("article", args=[a.id, a.slug]),
             "section": a.section,

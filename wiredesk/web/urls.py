@@ -25,6 +25,7 @@ urlpatterns = [
     path("archive/<int:year>/<int:month>/", archive.archive_month, name="archive-month"),
     path("archive/<int:year>/<int:month>/<int:day>/", archive.archive_day, name="archive-day"),
     path("story/<int:article_id>-<slug:slug>/", article.article, name="article"),
+    path("coverage/<int:story_id>/", article.story, name="story"),
     path("search/", search.search, name="search"),
     path("brand.css", promos.brand_css, name="brand-css"),
     # Feeds out.

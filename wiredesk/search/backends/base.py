@@ -64,6 +64,11 @@ class SearchBackend(ABC):
 
     # --- reads: one query each, whatever the page size ---
     @abstractmethod
+    def matching_ids(self, query: ParsedQuery):
+        """The ids of the articles matching ``query``, as a subquery for ``id__in`` (an
+        uncorrelated one: the engine answers it once per statement)."""
+
+    @abstractmethod
     def count(self, *, candidates: QuerySet, query: ParsedQuery) -> int: ...
 
     @abstractmethod

@@ -82,6 +82,10 @@ class PostgresBackend(SearchBackend):
         )
         return docs, tsquery
 
+    def matching_ids(self, query: ParsedQuery):
+        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
+        return SearchDocument.objects.using(self.connection.alias).filter(document=tsquery).values("article_id")
+
     def count(self, *, candidates: QuerySet, query: ParsedQuery) -> int:
         docs, _ = self._matches(candidates, query)
         return docs.count()

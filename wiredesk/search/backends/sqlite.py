@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from wiredesk.search.backends.base import RawHit, SearchBackend, last_per_article
 from wiredesk.search.documents import ELLIPSIS, MARK_START, MARK_STOP, Document
@@ -82,6 +83,9 @@ class SqliteBackend(SearchBackend):
             return f"m.id IN ({cand_sql})", cand_params
         table = self.connection.ops.quote_name(Article._meta.db_table)
         return f'EXISTS ({cand_sql} AND {table}."id" = m.id)', cand_params
+
+    def matching_ids(self, query: ParsedQuery):
+        return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (query.fts5(),))
 
     def count(self, *, candidates: QuerySet, query: ParsedQuery) -> int:
         visible, cand_params = self._visible(candidates)

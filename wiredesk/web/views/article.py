@@ -12,7 +12,10 @@ from wiredesk.core.generation import content_generation
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 from wiredesk.stories.places import home_place_slugs, sections_of
-from wiredesk.stories.selectors import brand_carries, brand_copies, rail_candidates, related_candidates
+from wiredesk.stories.models import Story
+from wiredesk.stories.selectors import (
+    brand_carries, brand_copies, preferred_member, rail_candidates, related_candidates, story_coverage,
+)
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import pick_related, rank_rail
 from wiredesk.web.teasers import rail_teasers
@@ -41,8 +44,37 @@ def _rail(request, article: Article) -> list[dict]:
     # sections of the brand (a home-place story is also in its local section).
     brand = request.brand
     sections = ",".join(sections_of(article, brand, home_place_slugs(brand)))
-    return _briefly(request, f"rail:{brand.id}:{sections}",
-                    lambda: rail_teasers(rank_rail(rail_candidates(brand=brand, article=article), brand=brand)))
+    key = f"rail:{brand.id}:{sections}"
+    teasers = _briefly(request, key, lambda: rail_teasers(rank_rail(rail_candidates(brand=brand, article=article),
+                                                                    brand=brand)))
+    if article.story_id is None or all(t.get("story") != article.story_id for t in teasers):
+        return teasers
+    # The article's story reaches the rail through a member filed in another section: that
+    # story's pages get a rail of their own without it.
+    return _briefly(request, f"{key}:story-{article.story_id}", lambda: rail_teasers(rank_rail(
+        [a for a in rail_candidates(brand=brand, article=article) if a.story_id != article.story_id], brand=brand)))
+
+
+def _coverage(request, item: Article) -> list[dict]:
+    """The other members of the article's story that the brand carries, oldest first: the
+    "Also reported by" list (plain data, cached like the rail)."""
+    if item.story_id is None:
+        return []
+
+    def read() -> list[dict]:
+        return [
+            {"id": a.id, "credit": a.source.credit, "title": a.title, "published_at": a.published_at,
+             "url": article_url(a)}
+            for a in story_coverage(brand=request.brand, story_id=item.story_id)
+        ]
+
+    members = _briefly(request, f"coverage:{request.brand.id}:{item.story_id}", read)
+    return [m for m in members if m["id"] != item.id]
+
+
+def _canonical(request, item: Article) -> str:
+    return (item.canonical_url if item.source.canonical_to_original and item.canonical_url else
+            request.build_absolute_uri(article_url(item)))
 
 
 def is_release(article: Article) -> bool:
@@ -103,11 +135,36 @@ def article(request, article_id: int, slug: str):
         raise Http404("This site does not carry that story.")
     if slug != item.slug:
         return redirect(article_url(item), permanent=True)
-    canonical = (item.canonical_url if item.source.canonical_to_original and item.canonical_url else
-                 request.build_absolute_uri(article_url(item)))
+    # Another member of the story is the one the brand's lists show: this copy still answers
+    # at its own address (links to it keep working, its provenance stays visible) and names
+    # the shown one as canonical, so search engines index the event once.
+    canonical = _canonical(request, preferred_member(brand=brand, article=item))
     shown = sections_of(item, brand, home_place_slugs(brand))  # not empty: brand_carries said so
     context = page_context(item, related=_related(request, item), rail=_rail(request, item), canonical=canonical,
                            section=shown[0])
+    context["coverage"] = _coverage(request, item)
     response = render(request, "web/article.html", context)
     response.last_modified_ts = item.changed_at.timestamp()
+    return response
+
+
+@cached_page
+def story(request, story_id: int):
+    """Every member of a story the brand carries, in time order: the event's whole coverage."""
+    found = get_object_or_404(Story, id=story_id)
+    seen = {found.id}
+    while found.merged_into_id is not None and found.merged_into_id not in seen:  # merged: the story it joined
+        seen.add(found.merged_into_id)
+        found = Story.objects.get(id=found.merged_into_id)
+    if found.id != story_id:
+        return redirect("story", found.id, permanent=True)
+    members = story_coverage(brand=request.brand, story_id=found.id)
+    if not members:
+        raise Http404("This site carries no coverage of that story.")
+    shown = preferred_member(brand=request.brand, article=members[0])
+    response = render(request, "web/story.html", {
+        "story": found, "shown": shown, "articles": members,
+        "canonical": request.build_absolute_uri(reverse("story", args=[found.id])),
+    })
+    response.last_modified_ts = max(a.changed_at for a in members).timestamp()
     return response

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.stories.selectors import (
-    LIST_DEFERRED, articles_in_section, articles_recent, articles_visible, carried_sources,
+    LIST_DEFERRED, articles_in_section, articles_of, articles_recent, carried_sources,
 )
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import rank_front
@@ -109,14 +110,16 @@ def section(request, section: str):
 @cached_page
 def source(request, source_id: int):
     src = get_object_or_404(carried_sources(brand=request.brand), id=source_id)
-    qs = articles_visible(brand=request.brand).filter(source=src)
+    # The source's own reports, one per story: its member of a story another source's copy
+    # stands for elsewhere is still listed under its own name.
+    qs = articles_of(brand=request.brand, among=Q(source_id=src.id))
     return list_page(request, qs, title=f"From {src.credit}", kind="source", extra={"source": src})
 
 
 @cached_page
 def place(request, place: str):
     # Datelines are stored as written ("ST. MORITZ") beside the slug their page answers to.
-    qs = articles_visible(brand=request.brand).filter(place_slug=place)
+    qs = articles_of(brand=request.brand, among=Q(place_slug=place))
     name = qs.prefetch_related(None).order_by("-published_at", "-id").values_list("dateline_place", flat=True).first()
     if name is None:
         raise Http404("No stories from that place.")

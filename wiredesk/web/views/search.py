@@ -60,10 +60,11 @@ def search(request):
         results = search_articles(
             brand=brand, query=query, section=section or None, source_id=source_id,
             date_from=date_from, date_to=date_to, order=order,
-            page=_page_number(get.get("page", "")), per_page=PER_PAGE,
+            page=_page_number(get.get("page", "")), per_page=PER_PAGE, every_report=get.get("all") == "1",
         )
     context = {
         "query": query,
+        "every_report": get.get("all") == "1",
         "errors": errors,
         "results": results,
         "sections": [(s, SECTION_NAMES.get(s, s.title())) for s in brand.section_list],
