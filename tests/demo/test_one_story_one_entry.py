@@ -14,10 +14,15 @@ the demo's own ground truth (tests/demo/desk.py), never against what the code de
 from __future__ import annotations
 
 import datetime as dt
-import time
+import json
+import re
 from collections import defaultdict
 
+import feedparser
+import lxml.etree
+import lxml.html
 import pytest
+from django.test import Client
 
 from tests.demo.desk import LOOK_ALIKES, desk_issues
 from wiredesk.core.http import GuardedClient
@@ -79,6 +84,7 @@ def test_an_hour_of_the_demo_shows_each_story_once():
     copies_of_one_original(demo_hour)
     events_share_a_story(demo_hour)
     no_note_in_a_body(demo_hour)
+    surfaces_show_each_story_once(demo_hour)
 
 
 def stored_and_placed(demo_hour):
@@ -154,3 +160,69 @@ def no_note_in_a_body(demo_hour):
             core = issue.note.strip("()")[:40]
             assert core not in article.body_html and core not in article.lead_text, guid
             assert article.editor_notes, guid
+
+
+ARTICLE_LINK = re.compile(r"/story/(\d+)-[\w-]+/")
+
+
+def _ids(urls) -> list[int]:
+    return [int(m[1]) for m in map(ARTICLE_LINK.search, urls) if m]
+
+
+def _lists(client: Client, host: str, sections: list[str]) -> dict[str, list[int]]:
+    """The article ids each list of a brand shows, in order, as a reader or a feed reader gets them."""
+    def page(path):
+        response = client.get(path, HTTP_HOST=host)
+        assert response.status_code == 200, (host, path, response.status_code)
+        return response.content.decode()
+
+    def teasers(path):
+        root = lxml.html.fromstring(page(path))
+        return _ids(root.xpath("//main//h3/a/@href"))
+
+    lists = {"front": teasers("/")}
+    for section in sections:
+        lists[f"section {section}"] = teasers(f"/section/{section}/")
+    for kind, path in (("rss", "/feeds/rss.xml"), ("atom", "/feeds/atom.xml")):
+        lists[kind] = _ids(entry.link for entry in feedparser.parse(page(path)).entries)
+    lists["json feed"] = _ids(item["url"] for item in json.loads(page("/feeds/feed.json"))["items"])
+    news = lxml.etree.fromstring(page("/news-sitemap.xml").encode())
+    lists["news sitemap"] = _ids(news.xpath("//*[local-name()='loc']/text()"))
+    lists["search"] = teasers("/search/?q=the")
+    return lists
+
+
+def surfaces_show_each_story_once(demo_hour):
+    from wiredesk.brands.models import Brand
+    from wiredesk.digest.content import select_stories
+    from tests.caches import clear_caches
+
+    truth, articles = demo_hour
+    by_id = {a.id: a for a in articles.values()}
+    copy_key = {a.id: truth[a.guid].copy_key for a in articles.values()}
+    client = Client()
+    also_reported = 0
+    for brand in Brand.objects.all():
+        clear_caches()
+        host = brand.hosts[0]
+        lists = _lists(client, host, brand.section_list)
+        # The edition that takes everything stored in the hour (first_seen_at is the real clock's).
+        seen = [a.first_seen_at for a in articles.values()]
+        last = dt.datetime.fromtimestamp(max(i.published for i in truth.values()), dt.timezone.utc)
+        edition = select_stories(brand, since=min(seen) - dt.timedelta(seconds=1), cutoff=max(max(seen), last),
+                                 per_section=50)
+        lists["daily edition"] = [i for ids in edition.values() for i in ids]
+        for name, ids in lists.items():
+            assert ids or name == "search", (host, name)
+            stories = [by_id[i].story_id for i in ids]
+            assert len(stories) == len(set(stories)), (host, name, "a story twice")
+            keys = [copy_key[i] for i in ids]
+            assert len(keys) == len(set(keys)), (host, name, "a copy twice")
+        # The rail of each article on the front: never the article's own story, never one twice.
+        for article_id in lists["front"][:10]:
+            article = by_id[article_id]
+            root = lxml.html.fromstring(client.get(f"/story/{article.id}-{article.slug}/", HTTP_HOST=host).content)
+            rail = [by_id[i].story_id for i in _ids(root.xpath("//aside[@class='rail']//a/@href"))]
+            assert rail and len(rail) == len(set(rail)) and article.story_id not in rail, (host, article.id)
+            also_reported += bool(root.xpath("//*[@id='coverage-h']"))
+    assert also_reported, "no article page named other coverage"

@@ -23,7 +23,8 @@ from wiredesk.ingest.services import source_refresh
 from wiredesk.sources.models import Source
 from wiredesk.stories.clusterdb import as_day
 from wiredesk.stories.models import Article, Story, StoryPosting
-from wiredesk.stories.services.placing import story_place, story_refresh, stories_backfill
+from wiredesk.stories.services.placing import story_place, stories_backfill
+from wiredesk.stories.services.stories import story_refresh
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -130,7 +131,7 @@ def test_story_refresh_after_a_member_leaves():
     story_id = story_place(article=first)
     assert story_place(article=second) == story_id
     Article.objects.filter(id=first.id).update(story=None)
-    story_refresh(story_id)
+    story_refresh(Story.objects.get(id=story_id))
     story = Story.objects.get(id=story_id)
     assert (story.size, story.lead_id, story.first_seen_at) == (1, second.id, second.published_at)
 

@@ -69,8 +69,8 @@ def test_merge_moves_members_postings_and_centroid(wires):
     assert not other.members.exists() and other.size == 0 and other.merged_into_id == into.id
     assert sorted(StoryPosting.objects.filter(story=into).values_list("term", "day")) == [(1, 10), (1, 11), (2, 10)]
     assert not StoryPosting.objects.filter(story=other).exists()
-    # Size-weighted: `into` had 2 members, `other` 1.
-    assert into.centroid == pytest.approx({"ferry": (2 * 1.0 + 0.4) / 3, "berth": 1.0 / 3, "estuary": 0.3})
+    # Centroids are sums of the members' vectors: they add.
+    assert into.centroid == pytest.approx({"ferry": 1.4, "berth": 0.5, "estuary": 0.9})
     assert into.size == 3 and into.lead_id == c.id
     assert (into.first_seen_at, into.last_updated_at) == (a.published_at, c.published_at)
     assert (into.first_day, into.last_day) == (epoch_day(a.published_at), epoch_day(c.published_at))
@@ -135,15 +135,13 @@ def test_splitting_a_storys_last_member_deletes_the_empty_story(wires):
 @given(
     a=st.dictionaries(st.sampled_from("abcdefghij"), st.floats(0.01, 5), max_size=10),
     b=st.dictionaries(st.sampled_from("fghijklmno"), st.floats(0.01, 5), max_size=10),
-    sa=st.integers(0, 20), sb=st.integers(0, 20), keep=st.integers(1, 12),
+    keep=st.integers(1, 12),
 )
-def test_combined_centroid_keeps_the_strongest_weighted_terms(a, b, sa, sb, keep):
-    merged = combined_centroid(a, sa, b, sb, keep=keep)
-    total = sa + sb or 2
-    wa, wb = (sa, sb) if sa + sb else (1, 1)
-    full = {t: a.get(t, 0) * wa / total + b.get(t, 0) * wb / total for t in {*a, *b}}
+def test_combined_centroid_keeps_the_strongest_summed_terms(a, b, keep):
+    merged = combined_centroid(a, b, keep=keep)
+    full = {t: a.get(t, 0) + b.get(t, 0) for t in {*a, *b}}
     assert len(merged) == min(keep, len(full))
     assert all(merged[t] == pytest.approx(full[t]) for t in merged)
     dropped = [w for t, w in full.items() if t not in merged]
     assert not dropped or max(dropped) <= min(merged.values()) + 1e-12
-    assert combined_centroid(b, sb, a, sa, keep=keep) == pytest.approx(merged)
+    assert combined_centroid(b, a, keep=keep) == pytest.approx(merged)

@@ -31,9 +31,17 @@ OWN = "own.test"  # lists Lake Wire only: its member is shown
 ARTICLE_ID = re.compile(r"/story/(\d+)-")
 
 
-def body(place: str, n: int) -> str:
-    words = " ".join(f"ferry{i}" for i in range(n))
-    return f"<p>{place}, Westmark (HW) - The new ferry berth at the estuary opened on Tuesday. {words}</p>"
+OPENINGS = {
+    "harbour": "The new ferry berth at the estuary opened on Tuesday.",
+    "lake": "Boats tied up at the estuary's second berth for the first time this week.",
+    "valley": "A long-awaited mooring for the estuary ferry is now in service, the port said.",
+}
+
+
+def body(place: str, n: int, wire: str) -> str:
+    """A write-up of its own per wire (not a copy of another's: that would be a near-duplicate)."""
+    words = " ".join(f"{wire}{i}" for i in range(n))
+    return f"<p>{place}, Westmark (HW) - {OPENINGS[wire]} {words}</p>"
 
 
 def make_story(members: list[Article]) -> Story:
@@ -52,9 +60,9 @@ def desk():
     harbour, lake, valley = (make_source(n, credit=f"{n}.example") for n in ("Harbour Wire", "Lake Wire", "Valley Wire"))
     now = timezone.now().replace(microsecond=0)
     # Harbour's copy is the most complete, Valley's the earliest, Lake's in between.
-    h = store(harbour, "Ferry berth opens at the estuary", body=body("PORT ELLIS", 60), published=now - dt.timedelta(minutes=20))
-    lk = store(lake, "Estuary gets its new ferry berth", body=body("PORT ELLIS", 30), published=now - dt.timedelta(minutes=30))
-    v = store(valley, "New berth for the estuary ferry", body=body("PORT ELLIS", 10), published=now - dt.timedelta(minutes=40))
+    h = store(harbour, "Ferry berth opens at the estuary", body=body("PORT ELLIS", 60, "harbour"), published=now - dt.timedelta(minutes=20))
+    lk = store(lake, "Estuary gets its new ferry berth", body=body("PORT ELLIS", 30, "lake"), published=now - dt.timedelta(minutes=30))
+    v = store(valley, "New berth for the estuary ferry", body=body("PORT ELLIS", 10, "valley"), published=now - dt.timedelta(minutes=40))
     others = [
         store(harbour, "Harbour board sets its budget", section="business", published=now - dt.timedelta(minutes=5)),
         store(lake, "Lake rowing club wins the regatta", section="sports", published=now - dt.timedelta(minutes=6)),

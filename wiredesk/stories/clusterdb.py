@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.models import Count
 
 from wiredesk.stories.clustering import StoryState, add_to_centroid, combine_centroids
-from wiredesk.stories.models import Article, Story, StoryPosting, TermCount
+from wiredesk.stories.models import Story, StoryPosting, TermCount
 
 DOCS = "\x00documents"  # the pseudo-term counting a language's documents
 CENTROID_TERMS = 200
@@ -155,31 +155,10 @@ class DatabaseStore:
         self._post(story.id, story.language, vector, day)
 
     def merge(self, into: StoryState, other: StoryState) -> None:
-        merge_stories(into_id=into.id, other_id=other.id)
+        from wiredesk.stories.services.stories import story_merge
+
+        story_merge(into=Story.objects.get(id=into.id), other=Story.objects.get(id=other.id))
         into.centroid = combine_centroids(into.centroid, other.centroid, CENTROID_TERMS)
         into.first_day, into.last_day = min(into.first_day, other.first_day), max(into.last_day, other.last_day)
         into.apart = into.apart | other.apart
         into.size += other.size
-
-
-def merge_stories(*, into_id: int, other_id: int) -> None:
-    """File one story's members and postings under another (the caller holds the lock and
-    refreshes ``into``'s summary fields afterwards)."""
-    into = Story.objects.select_for_update().get(id=into_id)
-    other = Story.objects.select_for_update().get(id=other_id)
-    Article.objects.filter(story_id=other_id).update(story_id=into_id)
-    # Postings: move what ``into`` does not already have, drop the rest.
-    table = StoryPosting._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE story_id = %s AND EXISTS (SELECT 1 FROM {table} mine "
-            f"WHERE mine.story_id = %s AND mine.term = {table}.term AND mine.day = {table}.day)",
-            [other_id, into_id],
-        )
-    StoryPosting.objects.filter(story_id=other_id).update(story_id=into_id)
-    into.centroid = {t: round(w, 5) for t, w in
-                     combine_centroids(into.centroid or {}, other.centroid or {}, CENTROID_TERMS).items()}
-    into.first_day, into.last_day = min(into.first_day, other.first_day), max(into.last_day, other.last_day)
-    into.apart = sorted({*map(int, into.apart or ()), *map(int, other.apart or ())} - {into_id})
-    into.save(update_fields=["centroid", "first_day", "last_day", "apart", "changed_at"])
-    Story.objects.filter(id=other_id).update(merged_into_id=into_id, size=0, lead=None)

@@ -20,6 +20,7 @@ from wiredesk.stories import clustering
 from wiredesk.stories.clusterdb import DatabaseStore, as_day, as_days, cluster_lock, final_story_id
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article, Story
+from wiredesk.stories.services.stories import story_refresh
 
 log = logging.getLogger("wiredesk.stories")
 
@@ -28,8 +29,9 @@ log = logging.getLogger("wiredesk.stories")
 TEXT_CHARS = 300
 
 
-def _language(article: Article) -> str:
-    language = (article.language or "").split("-")[0].lower()
+def clustering_language(language: str) -> str:
+    """The language stories are compared within ("" for one nobody could tell)."""
+    language = (language or "").split("-")[0].lower()
     return "" if language in ("und", "") else language
 
 
@@ -45,21 +47,8 @@ def opening_text(article: Article, text: str | None = None) -> str:
 def item_for(article: Article, *, text: str | None = None) -> clustering.Item:
     """What clustering sees of an article: headline, link, language, day and opening text."""
     opening = opening_text(article, text)
-    return clustering.Item.of(title=article.title, url=article.canonical_url, language=_language(article),
+    return clustering.Item.of(title=article.title, url=article.canonical_url, language=clustering_language(article.language),
                               day=as_day(article.published_at), text=opening, at=as_days(article.published_at))
-
-
-def story_refresh(story_id: int) -> None:
-    """Recompute a story's size, first and last times and lead from its members."""
-    members = Article.objects.filter(story_id=story_id)
-    summary = members.aggregate(first=Min("published_at"), last=Max("published_at"))
-    size = members.count()
-    lead = members.order_by("-body_chars", "published_at", "id").values_list("id", flat=True).first()
-    fields = {"size": size, "lead_id": lead}
-    if summary["first"] is not None:
-        fields.update(first_seen_at=summary["first"], last_updated_at=summary["last"],
-                      first_day=as_day(summary["first"]), last_day=as_day(summary["last"]))
-    Story.objects.filter(id=story_id).update(**fields)
 
 
 def _lead_rank(body_chars: int, published_at, article_id: int) -> tuple:
@@ -83,7 +72,7 @@ def _absorb(story_id: int, article: Article) -> None:
         )
         return
     if row["lead_id"] is None:
-        story_refresh(story_id)
+        story_refresh(Story.objects.get(id=story_id))
         return
     first, last = min(row["first_seen_at"], moment), max(row["last_updated_at"], moment)
     lead = row["lead_id"]
@@ -117,7 +106,7 @@ def story_place(*, article: Article, text: str | None = None,
         Article.objects.filter(id=article.id).update(story_id=story_id)
         article.story_id = story_id
         if merged:
-            story_refresh(story_id)
+            story_refresh(Story.objects.get(id=story_id))
         else:
             _absorb(story_id, article)
     if merged:
@@ -131,6 +120,19 @@ def _original_story(article: Article) -> int | None:
         return None
     story_id = Article.objects.filter(id=article.duplicate_of_id).values_list("story_id", flat=True).first()
     return final_story_id(story_id) if story_id is not None else None
+
+
+def story_seed(story: Story, article: Article) -> None:
+    """Give a story an editor made for one article that article's terms (centroid and
+    postings), as if clustering had started it."""
+    item = item_for(article)
+    with cluster_lock(item.language):
+        store = DatabaseStore(moment=article.published_at)
+        total, df = store.frequencies(item.language, item.weights)
+        vector = clustering.vectorize(item, total, df)
+        state = clustering.StoryState(story.id, item.language, {}, 0, item.when, item.when)
+        store.join(state, vector, item.when, clustering.DEFAULT.centroid_terms)
+    story.centroid = state.centroid
 
 
 def stories_backfill(*, batch: int = 500) -> int:

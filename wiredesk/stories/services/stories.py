@@ -27,16 +27,14 @@ def epoch_day(instant: dt.datetime) -> int:
     return (instant - _EPOCH).days
 
 
-def combined_centroid(a: dict, a_size: int, b: dict, b_size: int, *, keep: int = CENTROID_TERMS) -> dict:
-    """The size-weighted mean of two centroids ({term: weight}), its ``keep`` strongest terms
-    (ties by term, so the result does not depend on the dicts' order)."""
-    total = max(a_size, 0) + max(b_size, 0)
-    if total == 0:
-        a_size, b_size, total = 1, 1, 2  # no sizes known: the plain mean
+def combined_centroid(a: dict, b: dict, *, keep: int = CENTROID_TERMS) -> dict:
+    """Two stories' centroids as one ({term: weight}), its ``keep`` strongest terms (ties by
+    term, so the result does not depend on the dicts' order). A centroid is the sum of its
+    members' vectors (wiredesk.stories.clustering), so two of them add."""
     merged: dict[str, float] = {}
-    for centroid, size in ((a, a_size), (b, b_size)):
+    for centroid in (a, b):
         for term, weight in (centroid or {}).items():
-            merged[term] = merged.get(term, 0.0) + float(weight) * size / total
+            merged[term] = merged.get(term, 0.0) + float(weight)
     strongest = sorted(merged.items(), key=lambda tw: (-tw[1], tw[0]))[:keep]
     return dict(strongest)
 
@@ -92,7 +90,7 @@ def story_merge(*, into: Story, other: Story, by_editor: bool = False) -> Story:
             raise ValueError(f"Story {story.id} was already merged into story {story.merged_into_id}.")
     if not by_editor and (other.id in into.apart or into.id in other.apart):
         raise ValueError(f"An editor keeps stories {into.id} and {other.id} apart: only an editor can merge them.")
-    into.centroid = combined_centroid(into.centroid, into.size, other.centroid, other.size)
+    into.centroid = combined_centroid(into.centroid, other.centroid)
     moved = Article.objects.filter(story_id=other.id)
     if by_editor:
         moved.update(story_id=into.id, story_pinned=True)
@@ -129,12 +127,14 @@ def story_split(*, article: Article) -> Story:
     article = Article.objects.select_for_update().get(id=article.id)
     old = _locked(article.story_id)[article.story_id] if article.story_id else None
     published = article.published_at
+    from wiredesk.stories.services.placing import clustering_language, story_seed
+
     new = Story.objects.create(
-        language=article.language, first_seen_at=published, last_updated_at=published,
+        language=clustering_language(article.language), first_seen_at=published, last_updated_at=published,
         first_day=epoch_day(published), last_day=epoch_day(published), size=1, lead=article,
-        centroid=dict(old.centroid) if old is not None and old.size <= 1 else {},
         apart=[old.id] if old is not None else [],
     )
+    story_seed(new, article)  # its terms, so that later write-ups can find it
     article.story = new
     article.story_pinned = True
     article.save(update_fields=["story", "story_pinned", "changed_at"])
