@@ -164,6 +164,13 @@ def combine_centroids(a: dict[str, float], b: dict[str, float], keep: int) -> di
     return add_to_centroid(a, b, keep)
 
 
+POSTED_TERMS = 24  # a story is posted under each member's strongest terms (lookups use 8)
+
+
+def posted_terms(vector: dict[str, float]) -> list[str]:
+    return lookup_terms(vector, POSTED_TERMS)
+
+
 def lookup_terms(vector: dict[str, float], n: int) -> list[str]:
     return [t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
@@ -241,9 +248,9 @@ class MemoryStore:
                     break
         return out
 
-    def _post(self, story_id, language, terms, day):
+    def _post(self, story_id, language, vector, day):
         posted = self.posted.setdefault(story_id, [])
-        for t in terms:
+        for t in posted_terms(vector):
             key = (language, t)
             self.postings.setdefault(key, {}).setdefault(day, set()).add(story_id)
             posted.append((key, day))
