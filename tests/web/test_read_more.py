@@ -7,6 +7,7 @@ story (whatever spelling of its URL the wire used), and stays on the wire's site
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 import pytest
@@ -41,9 +42,15 @@ def read_more(client, article: Article, host: str = HOST) -> tuple[str, str]:
     return html.unescape(match[1]), (match[2] or "").strip()
 
 
+_MEETING = itertools.count(1)
+
+
 def citing(wire, url: str) -> Article:
-    body = (f"<p>PORT ELLIS: The ferry board met on Monday.</p><p>READ MORE: <a href=\"{html.escape(url)}\">"
-            f"Ferry fares frozen for the winter</a></p><p>It meets again in May.</p>")
+    # Each example a story of its own: the same text stored twice would be one copy sent again.
+    n = next(_MEETING)
+    body = (f"<p>PORT ELLIS: The ferry board met on Monday for the {n}th time this year.</p><p>READ MORE: "
+            f"<a href=\"{html.escape(url)}\">Ferry fares frozen for the winter</a></p>"
+            f"<p>It meets again in May, when the {n}th report on fares is due.</p>")
     return store(wire, "Ferry board meets", body=body)
 
 

@@ -142,7 +142,7 @@ def articles_carried(*, brand) -> "QuerySet[Article]":
 
     A duplicate whose original the brand does not show (another wire's copy, or another
     section) is the brand's only copy of the story, so it is listed, as its article page shows
-    it. A paused source's stored stories stay visible: pausing stops polling, it unpublishes
+    it. A duplicate filed in a story is carried whatever its original: the story decides. A paused source's stored stories stay visible: pausing stops polling, it unpublishes
     nothing. Several members of one story may be carried: lists show one of them
     (articles_visible); the article and story pages show them all.
     """
@@ -152,7 +152,10 @@ def articles_carried(*, brand) -> "QuerySet[Article]":
         original_shown &= original_sections
     # The sources come with one query of their own (a handful of rows), not a join: see
     # carried_source_filter.
-    qs = Article.objects.filter(Q(duplicate_of__isnull=True) | ~original_shown).prefetch_related("source")
+    # A copy filed in a story is carried like any member: the story's rule picks which one of
+    # them the brand shows (the brand's own wire, the most complete, the earliest).
+    qs = Article.objects.filter(Q(duplicate_of__isnull=True) | Q(story__isnull=False) | ~original_shown)
+    qs = qs.prefetch_related("source")
     qs = qs.filter(carried_source_filter(brand, field="source_id"))
     sections = _shown_sections_q(brand)
     return qs if sections is None else qs.filter(sections)
@@ -224,11 +227,22 @@ def preferred_member(*, brand, article: Article) -> Article:
     return found.select_related("source").first() or article
 
 
+def preference_key(article: Article, own: Iterable[int]) -> tuple:
+    """preferred_members' rule for articles at hand (smaller first): the brand's own sources,
+    then the most complete, then the earliest."""
+    return (article.source_id not in own, -article.body_chars, article.published_at, article.id)
+
+
 def story_coverage(*, brand, story_id: int) -> list[Article]:
-    """Every member of a story the brand carries, oldest first (hidden verbatim copies left
-    out: their pages lead to the original)."""
-    qs = articles_carried(brand=brand).filter(story_id=story_id).prefetch_related(None).select_related("source")
-    return list(qs.defer(*LIST_DEFERRED).order_by("published_at", "id"))
+    """Every distinct report of a story the brand carries, oldest first: of copies of one text
+    (a reissue, an agency story through two wires) only the one the brand would show."""
+    members = list(articles_carried(brand=brand).filter(story_id=story_id).prefetch_related(None)
+                   .select_related("source").defer(*LIST_DEFERRED))
+    own = set(own_source_ids(brand))
+    by_text: dict[int, Article] = {}
+    for article in sorted(members, key=lambda a: preference_key(a, own)):
+        by_text.setdefault(article.duplicate_of_id or article.id, article)
+    return sorted(by_text.values(), key=lambda a: (a.published_at, a.id))
 
 
 def articles_in_section(*, brand, section: str) -> "QuerySet[Article]":

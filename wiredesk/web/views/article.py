@@ -63,13 +63,14 @@ def _coverage(request, item: Article) -> list[dict]:
 
     def read() -> list[dict]:
         return [
-            {"id": a.id, "credit": a.source.credit, "title": a.title, "published_at": a.published_at,
-             "url": article_url(a)}
+            {"id": a.id, "text": a.duplicate_of_id or a.id, "credit": a.source.credit, "title": a.title,
+             "published_at": a.published_at, "url": article_url(a)}
             for a in story_coverage(brand=request.brand, story_id=item.story_id)
         ]
 
     members = _briefly(request, f"coverage:{request.brand.id}:{item.story_id}", read)
-    return [m for m in members if m["id"] != item.id]
+    mine = item.duplicate_of_id or item.id  # the article's own text, in whichever copy
+    return [m for m in members if m["text"] != mine]
 
 
 def _canonical(request, item: Article) -> str:
@@ -126,8 +127,16 @@ def article(request, article_id: int, slug: str):
     brand = request.brand
     item = get_object_or_404(Article.objects.select_related("source"), id=article_id)
     # Duplicates are few: their original is read only for them.
+    if item.duplicate_of_id and item.story_id is not None:
+        # A copy of a text the brand shows in another copy (a reissue, the same agency story
+        # through another wire): the reader is sent to the copy shown, for now (which copy is
+        # shown may change as copies arrive, so the redirect is not permanent).
+        shown = preferred_member(brand=brand, article=item)
+        if shown.id != item.id and (shown.duplicate_of_id or shown.id) == item.duplicate_of_id:
+            return redirect(article_url(shown))
+    # A duplicate outside any story: its original, where the brand carries it.
     original = (Article.objects.select_related("source").filter(id=item.duplicate_of_id).first()
-                if item.duplicate_of_id else None)
+                if item.duplicate_of_id and item.story_id is None else None)
     if original is not None and brand_carries(brand=brand, article=original):
         return redirect(article_url(original), permanent=True)
     # A duplicate whose original this brand does not carry is shown itself, if carried.
