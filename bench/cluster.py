@@ -138,7 +138,7 @@ def tfidf_single_pass(rows, threshold, window_days=3):
 
 def tuned_tfidf(rows, gold):
     best = None
-    for threshold in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4):
+    for threshold in (0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3):
         pred = tfidf_single_pass(rows, threshold)
         f1 = bcubed(gold, pred)[2]
         if best is None or f1 > best[0]:
