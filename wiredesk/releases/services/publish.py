@@ -280,7 +280,7 @@ def publish(submission: Submission, *, now: dt.datetime) -> Article:
         source = releases_source(brand=submission.brand)
         item = release_item(submission, source=source, now=now)
         decision = _decision(submission, source, item)
-        article, action = article_upsert(item=item, source_id=source.id, decision=decision)
+        article, action = article_upsert(item=item, source_id=source.id, decision=decision, find_copies=False)
         search_index_update(article_ids=[article.id])
         changes = {
             "article": article, "status": Submission.Status.PUBLISHED,

@@ -73,8 +73,12 @@ def article_slug(title: str) -> str:
     return (slugify(title)[:100].strip("-")) or "story"
 
 
-def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision) -> tuple[Article | None, str]:
+def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
+                   find_copies: bool = True) -> tuple[Article | None, str]:
     """Store one item in its own transaction; return the article and what was done.
+
+    ``find_copies``: link a new article to the stored copy it resends (wire copy); a news
+    release is never anyone's copy, nor hidden behind one.
 
     The unique (source, guid) constraint makes a concurrent second insert of the same item
     fail; that is read as "already stored" and turned into an update, never a duplicate.
@@ -92,7 +96,7 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision) 
                 # just before it in the same batch.
                 duplicate_of_id = decision.duplicate_of_id or (
                     copy_original(signature=item.copy_signature, day=day_number(item.published))
-                    if item.copy_signature else None
+                    if item.copy_signature and find_copies else None
                 )
                 article = Article.objects.create(
                     source_id=source_id, slug=article_slug(item.title), duplicate_of_id=duplicate_of_id, **fields
