@@ -165,8 +165,9 @@ def test_wiredesk_run_fetches_the_demo_wires_serves_them_and_stops_on_sigterm(tm
         assert stats["sources"] == 4 and stats["articles"] >= sum(per_source.values()) > 0, stats
 
         # The branded site serves them over HTTP.
-        newest = query(db, "SELECT title FROM stories_article WHERE duplicate_of_id IS NULL "
-                           "ORDER BY published_at DESC, id DESC LIMIT 1")
+        # The newest story's report the brand shows (it links every wire: its story's lead).
+        newest = query(db, "SELECT a.title FROM stories_article a JOIN stories_story s ON s.lead_id = a.id "
+                           "ORDER BY a.published_at DESC, a.id DESC LIMIT 1")
         assert newest, "no article to look for"
         status, page = get_home(port, "harbour.localhost")
         assert status == 200, page[:2000] + log_tail()

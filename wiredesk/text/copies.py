@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zlib
 
 import numpy as np
 from datasketch import MinHash
@@ -35,7 +36,7 @@ __all__ = [
     "day_number", "is_copy", "signature", "similarity", "threshold_of",
 ]
 
-NUM_PERM = 128  # values in a signature: the estimate's standard error is about 0.04 at s = 0.5
+NUM_PERM = 64  # values in a signature: the estimate's standard error is about 0.06 at s = 0.5
 SHINGLE_WORDS = 4  # words per shingle
 BANDS = 20  # LSH bands written per article (rows in stories.CopyBand)
 ROWS = 3  # signature values per band
@@ -47,7 +48,9 @@ MIN_SHINGLES = 6  # fewer: no signature at all
 SEED = 20261
 _EPOCH = dt.date(1970, 1, 1)
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)  # the permutations, drawn once
+# Shingles are hashed with CRC-32 (zlib, in C) before the permutations: a third of the cost of
+# datasketch's default SHA-1 for the same spread of values on short byte strings.
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)  # the permutations, drawn once
 
 
 def copy_words(title: str, text: str) -> list[str]:
@@ -70,7 +73,7 @@ def signature_of(grams: set[bytes], *, short: bool = False) -> bytes:
     the body, b"S" a short body with its headline), then NUM_PERM little-endian 32-bit values."""
     if len(grams) < MIN_SHINGLES:
         return b""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, hashfunc=zlib.crc32)
     minhash.update_batch(list(grams))
     # datasketch keeps each value below 2**32 in a 64-bit slot: four bytes hold it.
     return (b"S" if short else b"L") + np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
