@@ -145,3 +145,20 @@ def test_combined_centroid_keeps_the_strongest_summed_terms(a, b, keep):
     dropped = [w for t, w in full.items() if t not in merged]
     assert not dropped or max(dropped) <= min(merged.values()) + 1e-12
     assert combined_centroid(b, a, keep=keep) == pytest.approx(merged)
+
+
+def test_what_an_editor_kept_apart_stays_apart_through_automatic_merges(wires):
+    a, b, c = put(wires[0], "One", hours=0), put(wires[1], "Two", hours=1), put(wires[2], "Three", hours=2)
+    first = story_of([a, b])
+    split = story_split(article=a)  # the editor: a is not the event of b
+    third = story_of([c])
+    # Clustering later finds first and third to be one event.
+    merged = story_merge(into=third, other=Story.objects.get(id=first.id))
+    merged.refresh_from_db()
+    split.refresh_from_db()
+    assert split.id in merged.apart and merged.id in split.apart and first.id not in split.apart
+    with pytest.raises(ValueError, match="apart"):
+        story_merge(into=merged, other=split)
+    with pytest.raises(ValueError, match="apart"):
+        story_merge(into=split, other=merged)
+    assert Article.objects.get(id=a.id).story_id == split.id

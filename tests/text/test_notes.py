@@ -233,3 +233,16 @@ def test_a_note_before_the_closing_credit_tag_is_lifted_and_the_tag_kept():
         f"<p>{STORY_SENTENCE}</p><p>(Repeats story first sent on May 4; no change to text)</p><p>(Harbour Wire)</p>")
     assert notes == ["(Repeats story first sent on May 4; no change to text)"]
     assert html == f"<p>{STORY_SENTENCE}</p><p>(Harbour Wire)</p>"
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Killed in the attack were three soldiers and a nurse.",
+    "Removed from office in 2020, he later returned as mayor.",
+    "Replaced by a newer model, the old ferry was sold.",
+    "Amended in 2019, the law now allows appeals.",
+    "Added to the list in May, the bridge is now protected.",
+])
+def test_a_story_sentence_opening_with_a_participle_is_no_note(paragraph):
+    assert not is_note(paragraph)
+    html, notes = lift_html_notes(f"<p>{paragraph}</p><p>{STORY_SENTENCE}</p>")
+    assert notes == [] and paragraph in html

@@ -3,9 +3,8 @@
 Reads the UCI News Aggregator layout (tab-separated, no header: ID, TITLE, URL, PUBLISHER,
 CATEGORY, STORY, HOSTNAME, TIMESTAMP in milliseconds). STORY and CATEGORY are never read. Rows go
 through wiredesk.stories.clustering, the code the pipeline runs, in TIMESTAMP order (ties in file
-order), with an in-memory store: no server, no database, nothing written. The store's document
-frequencies are counted over the whole file first (what a pipeline that has run for months
-has in its table); no row's story is decided before its turn. Time counts by UTC day
+order), with an in-memory store: no server, no database, nothing written. As in the pipeline,
+a row is weighed with the document frequencies of the rows before it, never of later ones. Time counts by UTC day
 only, as in the pipeline.
 
 Each host's language is detected once, from up to 25 of its headlines together (one headline is
@@ -78,10 +77,6 @@ def cluster_rows(rows: list[Row], params: Params = DEFAULT) -> list[int]:
     store = MemoryStore()
     items = [Item.of(title=row.title, url=row.url, language=languages.get(row.host, ""), day=row.timestamp // DAY_MS)
              for row in rows]
-    # Document frequencies over the whole file first, as a pipeline that has stored months of
-    # articles has them: the first rows are not weighed with a vocabulary of a few dozen.
-    for item in items:
-        store.count(item.language, item.weights)
     assigned = [0] * len(rows)
     for index in sorted(range(len(rows)), key=lambda i: rows[i].timestamp):
         assigned[index] = place(items[index], store, params).story_id

@@ -47,11 +47,16 @@ def as_moment(day: int) -> dt.datetime:
 
 
 @contextmanager
-def cluster_lock(language: str):
-    """Hold the clustering lock of ``language`` for the rest of the current transaction."""
+def cluster_lock(language: str = ""):
+    """Hold the clustering lock for the rest of the current transaction.
+
+    One lock for every language: a write batch holds it until it commits, and a batch may
+    place articles of several languages, so per-language locks taken in a batch's own order
+    could deadlock two workers. Editors' merges and splits take it before any story row.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [term_key("\x00lock", language)])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [term_key("\x00lock", "stories")])
     yield
 
 

@@ -195,7 +195,7 @@ def place(item: Item, store: Store, params: Params = DEFAULT, *, fits=None) -> P
     best_score, best = fitting[0]
     merged = []
     for _, other in fitting[1:]:
-        if other.id in best.apart or best.id in other.apart:
+        if other.id in best.apart or best.id in other.apart:  # merges keep these lists current
             continue
         if cosine(best.centroid, other.centroid) >= params.merge_threshold:
             older, newer = (best, other) if best.id < other.id else (other, best)

@@ -97,6 +97,7 @@ _NOTE_OBJECTS = frozenset(
 _AFTER_PARTICIPLE = frozenset(
     "to in with throughout for from at on by after version copy story headline and because".split()
 )
+_DETERMINERS = frozenset("the a an his her their its our your my this that these those".split())
 _CREDIT_LINE = re.compile(r"(?i)^\W*(?:[\w-]+\s+){0,2}(?:reporting|writing|editing|edited|compiled|translated|written|reported)\s+by\b")
 _WORD = re.compile(r"[\w'’-]+")
 
@@ -138,7 +139,14 @@ def _short_edit_line(text: str) -> bool:
     if first.endswith("ing"):  # "Adding to the confusion, ..." opens sentences of stories
         return False
     if first.endswith(("ed", "en", "ew", "awn", "ent", "ran")) or first in {"rpt", "resent"}:
-        # "Corrected to show ...", "Refiled to fix typo"; not "Revised figures show ..."
+        # "Corrected to show ...", "Refiled to fix typo"; not "Revised figures show ...", nor
+        # a story's sentence opening with a participle: "Killed in the attack were ...",
+        # "Removed from office in 2020, he ..." (a finite verb, or a clause after a comma).
+        # "<participle> to <verb> ..." is the note's own shape and may run on ("Corrected to
+        # show the berth will cost 14 million, not 40 million").
+        to_verb = second == "to" and len(words) > 2 and words[2].casefold() not in _DETERMINERS
+        if not to_verb and (any(w.casefold() in _FINITE for w in words[1:]) or re.search(r",\s*\w", text)):
+            return False
         return second in _AFTER_PARTICIPLE or _is_stamp(text.split(None, 1)[1])
     if not first.endswith("s"):  # "Repeat offenders ...": a bare form opens no note but a marker
         return False

@@ -39,6 +39,15 @@ def combined_centroid(a: dict, b: dict, *, keep: int = CENTROID_TERMS) -> dict:
     return dict(strongest)
 
 
+def _clustering_lock() -> None:
+    """The clustering stage's lock, taken before any story row: placements take it first too,
+    so an editor's change and a placement never wait for each other in opposite orders."""
+    from wiredesk.stories.clusterdb import cluster_lock
+
+    with cluster_lock():
+        pass
+
+
 def _locked(*story_ids: int) -> dict[int, Story]:
     stories = Story.objects.select_for_update().filter(id__in=story_ids).order_by("id")
     return {story.id: story for story in stories}
@@ -81,6 +90,7 @@ def story_merge(*, into: Story, other: Story, by_editor: bool = False) -> Story:
     """
     if into.id == other.id:
         raise ValueError("A story cannot be merged into itself.")
+    _clustering_lock()
     stories = _locked(into.id, other.id)
     if len(stories) != 2:
         raise ValueError("Both stories must exist to be merged.")
@@ -99,6 +109,8 @@ def story_merge(*, into: Story, other: Story, by_editor: bool = False) -> Story:
         other.apart = [s for s in other.apart if s != into.id]
     else:
         moved.update(story_id=into.id)
+        # What an editor kept apart from either stays apart from the merged story.
+        into.apart = sorted({*into.apart, *other.apart} - {into.id, other.id})
     # Postings: the ones `into` already has for a (term, day) would collide, so go first.
     StoryPosting.objects.filter(story_id=other.id).filter(
         Exists(StoryPosting.objects.filter(story_id=into.id, term=OuterRef("term"), day=OuterRef("day")))
@@ -113,6 +125,12 @@ def story_merge(*, into: Story, other: Story, by_editor: bool = False) -> Story:
     other.save(update_fields=["merged_into", "size", "lead", "centroid", "apart", "changed_at"])
     # Stories merged into `other` before now lead straight to `into`.
     Story.objects.filter(merged_into_id=other.id).update(merged_into_id=into.id)
+    # Stories an editor keeps apart from `other` are kept apart from `into` from now on (the
+    # lists are short and few stories have one).
+    for kept in Story.objects.exclude(apart=[]).exclude(id__in=[into.id, other.id]).only("id", "apart"):
+        if other.id in kept.apart:
+            kept.apart = sorted({*kept.apart, into.id} - {other.id})
+            kept.save(update_fields=["apart"])
     transaction.on_commit(content_changed)  # lists and pages show the stories anew
     return into
 
@@ -124,6 +142,7 @@ def story_split(*, article: Article) -> Story:
 
     An article in no story gets a story of its own, pinned. Returns the new story.
     """
+    _clustering_lock()
     article = Article.objects.select_for_update().get(id=article.id)
     old = _locked(article.story_id)[article.story_id] if article.story_id else None
     published = article.published_at
