@@ -304,3 +304,14 @@ def test_the_more_complete_copy_is_shown_and_the_first_one_names_it(client, desk
     assert first.status_code == 200
     canonical = lxml.html.fromstring(first.content).xpath("//link[@rel='canonical']/@href")
     assert canonical and canonical[0].endswith(f"/story/{h.id}-{h.slug}/")
+
+
+def test_a_story_filed_in_two_sections_is_on_both_section_pages_once(client, desk):
+    """Valley filed its report under business: the business page lists the story through it,
+    the world page through the report the brand prefers there; each page shows it once."""
+    Article.objects.filter(id=desk["valley"].id).update(section="business")
+    clear_caches()
+    business = teaser_ids(get(client, "/section/business/", ALL).content.decode())
+    world = teaser_ids(get(client, "/section/world/", ALL).content.decode())
+    once(business, desk, desk["valley"])
+    once(world, desk, desk["harbour"])

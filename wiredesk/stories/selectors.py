@@ -246,8 +246,10 @@ def story_coverage(*, brand, story_id: int) -> list[Article]:
 
 
 def articles_in_section(*, brand, section: str) -> "QuerySet[Article]":
-    """The articles of one of the brand's sections (for "local": its home place's stories too)."""
-    return articles_visible(brand=brand).filter(in_section_q(brand, section))
+    """The articles of one of the brand's sections (for "local": its home place's stories too),
+    one entry per story, chosen among the story's members filed in that section: a story whose
+    reports two wires filed in different sections is on both sections' pages, once on each."""
+    return articles_of(brand=brand, among=in_section_q(brand, section))
 
 
 # What a teaser never shows: left unread by lists (a home page reads 400 stories).
