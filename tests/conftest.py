@@ -52,3 +52,11 @@ def mail_sink(settings):
         yield sink
     finally:
         sink.stop()
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    """A test client logged in as a superuser (admin pages)."""
+    user = django_user_model.objects.create_superuser("editor", "", "a-long-test-password")
+    client.force_login(user)
+    return client

@@ -25,13 +25,6 @@ EDITIONS = "/admin/digest/edition/"
 DELIVERIES = "/admin/digest/delivery/"
 
 
-@pytest.fixture
-def staff(client, django_user_model):
-    user = django_user_model.objects.create_superuser("editor", "", "a-long-test-password")
-    client.force_login(user)
-    return client
-
-
 def make_edition(brand, day: int) -> Edition:
     date = (DAY + dt.timedelta(days=day)).date()
     return Edition.objects.create(brand=brand, date=date, since=DAY, cutoff=DAY, subject=f"{brand.name} daily: {date}",

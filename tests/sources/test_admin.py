@@ -12,13 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(client, django_user_model):
-    user = django_user_model.objects.create_superuser("editor", "", "a-long-test-password")
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def stored():
     ok = Source.objects.create(name="Tidewater Bulletin", credit="Tidewater", feed_url="https://tide.example/feed",
                                last_success_at=timezone.now())

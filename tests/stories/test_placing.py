@@ -21,10 +21,10 @@ from tests.web.factories import make_source, store
 from wiredesk.core.http import GuardedClient
 from wiredesk.ingest.services import source_refresh
 from wiredesk.sources.models import Source
-from wiredesk.stories.clusterdb import as_day
 from wiredesk.stories.models import Article, Story, StoryPosting
 from wiredesk.stories.services.placing import story_place, stories_backfill
 from wiredesk.stories.services.stories import story_refresh
+from wiredesk.text.dates import epoch_day
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -77,7 +77,7 @@ def test_write_ups_from_two_wires_share_a_story_and_others_do_not():
     assert story.last_updated_at == max(first.published_at, second.published_at)
     lead = max([first, second], key=lambda x: (x.body_chars, -x.published_at.timestamp(), -x.id))
     assert story.lead_id == lead.id
-    assert StoryPosting.objects.filter(story=story, day=as_day(first.published_at)).exists()
+    assert StoryPosting.objects.filter(story=story, day=epoch_day(first.published_at)).exists()
 
 
 @pytest.mark.django_db

@@ -21,13 +21,6 @@ T0 = dt.datetime(2026, 11, 19, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def staff(client, django_user_model):
-    user = django_user_model.objects.create_superuser("editor", "", "a-long-test-password")
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def stories():
     wires = [make_source(n, credit=f"{n}.example") for n in ("Harbour Wire", "Lake Wire", "Valley Wire")]
     a = store(wires[0], "Ferry berth opens at the estuary", published=T0, body="<p>" + "word " * 80 + "</p>")

@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 
 from tests.web.factories import make_source, store
 from wiredesk.stories.models import Article, Story, StoryPosting
-from wiredesk.stories.services.stories import (
-    combined_centroid, epoch_day, story_merge, story_refresh, story_split,
-)
+from wiredesk.stories.clustering import combine_centroids as combined_centroid
+from wiredesk.stories.services.stories import epoch_day, story_merge, story_refresh, story_split
 
 pytestmark = pytest.mark.django_db
 

@@ -217,8 +217,7 @@ def _place(article, item: NormalizedItem) -> None:
     """The clustering stage, in a savepoint of its own: an article whose placement fails stays
     stored (without a story until ``wiredesk stories_backfill``)."""
     try:
-        with transaction.atomic():
-            story_place(article=article, text=item.lead_text)
+        story_place(article=article, text=item.lead_text)  # a savepoint of its own
     except TIME_LIMITS:
         raise
     except Exception as exc:

@@ -24,26 +24,16 @@ from typing import Iterable
 
 from django.db import connection
 
-from wiredesk.stories.clustering import StoryState, add_to_centroid, combine_centroids, posted_terms
+from wiredesk.stories.clustering import CENTROID_TERMS, StoryState, add_to_centroid, combine_centroids, posted_terms
 from wiredesk.stories.models import Story, StoryPosting, TermCount
 
 DOCS = "\x00documents"  # the pseudo-term counting a language's documents
-CENTROID_TERMS = 200
 
 
 def term_key(language: str, term: str) -> int:
     """A signed 64-bit key for (language, term): what the index rows store."""
     digest = hashlib.blake2b(f"{language}\x1f{term}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-def as_day(moment: dt.datetime) -> int:
-    """Days since the epoch, UTC."""
-    return int(moment.timestamp() // 86400)
-
-
-def as_moment(day: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(day * 86400, tz=dt.timezone.utc)
 
 
 @contextmanager

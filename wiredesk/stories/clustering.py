@@ -41,7 +41,7 @@ class Params:
     merge_threshold: float = 0.2
     max_candidates: int = 20
     lookup_terms: int = 8
-    centroid_terms: int = 200
+    centroid_terms: int = 200  # CENTROID_TERMS
     # Headlines alone: the article's numbers are all different from the story's ("3-1", "2-0").
     # Not with opening text, where write-ups of one event quote different figures.
     number_penalty: float = 0.1
@@ -150,17 +150,22 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
-def add_to_centroid(centroid: dict[str, float], vector: dict[str, float], keep: int) -> dict[str, float]:
+CENTROID_TERMS = 200  # the strongest terms a story's centroid keeps
+
+
+def add_to_centroid(centroid: dict[str, float], vector: dict[str, float], keep: int = CENTROID_TERMS) -> dict[str, float]:
+    """The centroid with one more member's vector (or another story's centroid) added, its
+    ``keep`` strongest terms kept (ties by term: the result does not depend on dict order)."""
     out = dict(centroid)
     for t, w in vector.items():
-        out[t] = out.get(t, 0.0) + w
+        out[t] = out.get(t, 0.0) + float(w)
     if len(out) > keep:
-        out = dict(sorted(out.items(), key=lambda kv: -kv[1])[:keep])
+        out = dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
     return out
 
 
-def combine_centroids(a: dict[str, float], b: dict[str, float], keep: int) -> dict[str, float]:
-    """Two stories' centroids as one (both are sums over members, so they add)."""
+def combine_centroids(a: dict[str, float], b: dict[str, float], keep: int = CENTROID_TERMS) -> dict[str, float]:
+    """Two stories' centroids as one: both are sums over members, so they add."""
     return add_to_centroid(a, b, keep)
 
 
@@ -175,11 +180,8 @@ def lookup_terms(vector: dict[str, float], n: int) -> list[str]:
     return [t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
-def place(item: Item, store: Store, params: Params = DEFAULT, *, fits=None) -> Placement:
-    """File ``item`` in the story it reports (merging stories it shows to be one), or a new one.
-
-    ``fits(story) -> bool`` may veto a candidate for reasons beyond the headline (the pipeline
-    compares opening paragraphs when it has them)."""
+def place(item: Item, store: Store, params: Params = DEFAULT) -> Placement:
+    """File ``item`` in the story it reports (merging stories it shows to be one), or a new one."""
     total, df = store.frequencies(item.language, item.weights)
     vector = vectorize(item, total, df)
     store.count(item.language, item.weights)
@@ -189,7 +191,7 @@ def place(item: Item, store: Store, params: Params = DEFAULT, *, fits=None) -> P
     found = store.candidates(item.language, lookup_terms(vector, params.lookup_terms), days, params.max_candidates)
     scored = sorted(((score(vector, s, item.when, params, numbers=not item.has_text), s) for s in found), key=lambda p: (-p[0], p[1].id))
     threshold = params.text_threshold if item.has_text else params.threshold
-    fitting = [(v, s) for v, s in scored if v >= threshold and (fits is None or fits(s))]
+    fitting = [(v, s) for v, s in scored if v >= threshold]
     if not fitting:
         return Placement(store.create(item.language, vector, item.when), created=True)
     best_score, best = fitting[0]
@@ -268,7 +270,7 @@ class MemoryStore:
         self._post(story.id, story.language, vector, math.floor(at))
 
     def merge(self, into, other):
-        into.centroid = combine_centroids(into.centroid, other.centroid, 10**9)
+        into.centroid = combine_centroids(into.centroid, other.centroid)
         into.size += other.size
         into.first_day, into.last_day = min(into.first_day, other.first_day), max(into.last_day, other.last_day)
         into.apart = into.apart | other.apart

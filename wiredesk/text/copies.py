@@ -22,13 +22,13 @@ Pure: no Django.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import zlib
 
 import numpy as np
 from datasketch import MinHash
 
+from wiredesk.text.dates import epoch_day as day_number
 from wiredesk.text.fingerprint import normalize_for_fingerprint
 
 __all__ = [
@@ -46,7 +46,6 @@ WINDOW_DAYS = 7  # copies are looked for among articles published this many days
 MIN_BODY_WORDS = 40  # shorter bodies are compared with their headline
 MIN_SHINGLES = 6  # fewer: no signature at all
 SEED = 20261
-_EPOCH = dt.date(1970, 1, 1)
 
 # Shingles are hashed with CRC-32 (zlib, in C) before the permutations: a third of the cost of
 # datasketch's default SHA-1 for the same spread of values on short byte strings.
@@ -125,8 +124,3 @@ def threshold_of(sig: bytes) -> float:
 def is_copy(a: bytes, b: bytes) -> bool:
     """Whether two signatures are of the same copy."""
     return similarity(a, b) >= threshold_of(a)
-
-
-def day_number(when: dt.datetime) -> int:
-    """Days since the epoch of an aware instant, in UTC (stories.CopyBand.day)."""
-    return (when.astimezone(dt.timezone.utc).date() - _EPOCH).days

@@ -55,6 +55,15 @@ _OFFSET = re.compile(r"^(?:GMT|UTC|UT)?\s*([+-])(\d{1,2}):?(\d{2})?$")
 _ISO_SPACED_ZONE = re.compile(r"\s+(Z|[+-]\d{2}:?\d{2})$")
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def epoch_day(when: dt.datetime) -> int:
+    """Days since the epoch of an aware instant, in UTC: the day rows are keyed by (story
+    postings, copy bands, a story's first and last day)."""
+    return (when - _EPOCH).days
+
+
 def to_utc(value: dt.datetime | None, *, now: dt.datetime) -> dt.datetime:
     """Return value as aware UTC, using now when missing or in the future."""
     now = _aware(now).astimezone(UTC)

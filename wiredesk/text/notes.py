@@ -284,8 +284,13 @@ def may_hold_notes(text: str) -> bool:
     note: the cheap test before the body is parsed again to lift them."""
     lines = [line for line in text.split("\n") if line.strip()]
     edge = lines[:EDGE] + lines[-EDGE:] if len(lines) > 2 * EDGE else lines
-    return any(is_note(line) for line in edge) or any(
-        split_inline(line)[0] or split_inline(line)[2] for line in (lines[:1] + lines[-1:]))
+    if any(is_note(line) for line in edge):
+        return True
+    for line in dict.fromkeys(lines[:1] + lines[-1:]):  # the first and last once each
+        lead, _, trail = split_inline(line)
+        if lead or trail:
+            return True
+    return False
 
 
 _BLOCKS = ("p", "div", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "section", "pre", "dd", "dt")

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import Max, Min
 
 from wiredesk.stories import clustering
-from wiredesk.stories.clusterdb import DatabaseStore, as_day, as_days, cluster_lock, final_story_id
+from wiredesk.stories.clusterdb import DatabaseStore, as_days, cluster_lock, final_story_id
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article, Story
-from wiredesk.stories.services.stories import story_refresh
+from wiredesk.stories.services.stories import lead_rank, story_refresh
+from wiredesk.text.dates import epoch_day
 
 log = logging.getLogger("wiredesk.stories")
 
@@ -48,12 +48,7 @@ def item_for(article: Article, *, text: str | None = None) -> clustering.Item:
     """What clustering sees of an article: headline, link, language, day and opening text."""
     opening = opening_text(article, text)
     return clustering.Item.of(title=article.title, url=article.canonical_url, language=clustering_language(article.language),
-                              day=as_day(article.published_at), text=opening, at=as_days(article.published_at))
-
-
-def _lead_rank(body_chars: int, published_at, article_id: int) -> tuple:
-    """The lead rule: the most complete member, then the earliest (smaller ranks first)."""
-    return (-body_chars, published_at, article_id)
+                              day=epoch_day(article.published_at), text=opening, at=as_days(article.published_at))
 
 
 def _absorb(story_id: int, article: Article) -> None:
@@ -67,7 +62,7 @@ def _absorb(story_id: int, article: Article) -> None:
         return
     if not row["size"]:  # a new story: this is its first member
         Story.objects.filter(id=story_id).update(
-            size=1, first_seen_at=moment, last_updated_at=moment, first_day=as_day(moment), last_day=as_day(moment),
+            size=1, first_seen_at=moment, last_updated_at=moment, first_day=epoch_day(moment), last_day=epoch_day(moment),
             lead_id=article.id,
         )
         return
@@ -76,10 +71,10 @@ def _absorb(story_id: int, article: Article) -> None:
         return
     first, last = min(row["first_seen_at"], moment), max(row["last_updated_at"], moment)
     lead = row["lead_id"]
-    if _lead_rank(article.body_chars, moment, article.id) < _lead_rank(row["lead__body_chars"], row["lead__published_at"], lead):
+    if lead_rank(article.body_chars, moment, article.id) < lead_rank(row["lead__body_chars"], row["lead__published_at"], lead):
         lead = article.id
     Story.objects.filter(id=story_id).update(
-        size=row["size"] + 1, first_seen_at=first, last_updated_at=last, first_day=as_day(first), last_day=as_day(last),
+        size=row["size"] + 1, first_seen_at=first, last_updated_at=last, first_day=epoch_day(first), last_day=epoch_day(last),
         lead_id=lead,
     )
 

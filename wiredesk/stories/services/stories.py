@@ -16,27 +16,14 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from wiredesk.core.generation import content_changed
+from wiredesk.stories.clustering import combine_centroids
 from wiredesk.stories.models import Article, Story, StoryPosting
+from wiredesk.text.dates import epoch_day
 
-CENTROID_TERMS = 200  # the strongest terms a story's centroid keeps
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-
-
-def epoch_day(instant: dt.datetime) -> int:
-    """Days since the epoch of an instant, in UTC."""
-    return (instant - _EPOCH).days
-
-
-def combined_centroid(a: dict, b: dict, *, keep: int = CENTROID_TERMS) -> dict:
-    """Two stories' centroids as one ({term: weight}), its ``keep`` strongest terms (ties by
-    term, so the result does not depend on the dicts' order). A centroid is the sum of its
-    members' vectors (wiredesk.stories.clustering), so two of them add."""
-    merged: dict[str, float] = {}
-    for centroid in (a, b):
-        for term, weight in (centroid or {}).items():
-            merged[term] = merged.get(term, 0.0) + float(weight)
-    strongest = sorted(merged.items(), key=lambda tw: (-tw[1], tw[0]))[:keep]
-    return dict(strongest)
+def lead_rank(body_chars: int, published_at: dt.datetime, article_id: int) -> tuple:
+    """The lead where no brand's preference applies: the most complete member, then the
+    earliest (smaller ranks first)."""
+    return (-body_chars, published_at, article_id)
 
 
 def _clustering_lock() -> None:
@@ -63,8 +50,7 @@ def _refresh(story: Story) -> bool:
     times = [published for _, published, _ in members]
     story.first_seen_at, story.last_updated_at = min(times), max(times)
     story.first_day, story.last_day = epoch_day(story.first_seen_at), epoch_day(story.last_updated_at)
-    # The lead where no brand's preference applies: the most complete, then the earliest.
-    story.lead_id = min(members, key=lambda m: (-m[2], m[1], m[0]))[0]
+    story.lead_id = min(members, key=lambda m: lead_rank(m[2], m[1], m[0]))[0]
     story.save(update_fields=["size", "first_seen_at", "last_updated_at", "first_day", "last_day", "lead",
                               "changed_at"])
     return True
@@ -100,7 +86,7 @@ def story_merge(*, into: Story, other: Story, by_editor: bool = False) -> Story:
             raise ValueError(f"Story {story.id} was already merged into story {story.merged_into_id}.")
     if not by_editor and (other.id in into.apart or into.id in other.apart):
         raise ValueError(f"An editor keeps stories {into.id} and {other.id} apart: only an editor can merge them.")
-    into.centroid = combined_centroid(into.centroid, other.centroid)
+    into.centroid = combine_centroids(into.centroid, other.centroid)
     moved = Article.objects.filter(story_id=other.id)
     if by_editor:
         moved.update(story_id=into.id, story_pinned=True)
