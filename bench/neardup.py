@@ -304,8 +304,8 @@ def main() -> None:
 
     print("\nshingle size (similarity alone, best threshold of the list by F1 over all pairs):")
     for size in (2, 3, 4, 5, 6):
-        osig = [copies.signature_of(copies.shingles(copies.copy_words(o.title, o.text), size)) for o in originals]
-        psig = np.array([copies.similarity(copies.signature_of(copies.shingles(copies.copy_words(p.title, p.text), size)),
+        osig = [copies.signature_of(copies.shingle_hashes(copies.copy_words(o.title, o.text), size)) for o in originals]
+        psig = np.array([copies.similarity(copies.signature_of(copies.shingle_hashes(copies.copy_words(p.title, p.text), size)),
                                            osig[i]) for _, i, p in positives])
         M = sig_matrix([s or filler for s in osig])
         h = np.array([bool(s) for s in osig])

@@ -12,9 +12,9 @@ import re
 from wiredesk.core.sections import SECTIONS
 from wiredesk.ingest.types import Extracted, Image, NormalizedItem, RawItem, SourcePolicy
 from wiredesk.text.chars import xml_safe_all
-from wiredesk.text.copies import signature as copy_signature
+from wiredesk.text.copies import signature_normalized
 from wiredesk.text.dates import to_utc
-from wiredesk.text.fingerprint import content_fingerprint, sha256_hex
+from wiredesk.text.fingerprint import fingerprint_normalized, normalize_for_fingerprint, sha256_hex
 from wiredesk.text.language import detect_language
 from wiredesk.text.leads import parse_lead, split_story
 from wiredesk.text.notes import join_notes, lift_html_notes, may_hold_notes, split_title
@@ -164,6 +164,8 @@ def normalize(
     title = title or plain(first)[:120] or "(untitled)"
     updated = to_utc(raw.updated, now=now) if raw.updated else None
     lead_text = story_text[:LEAD_TEXT_CHARS]
+    # Reduced once for both the exact fingerprint and the copy signature.
+    title_words, text_words = normalize_for_fingerprint(title), normalize_for_fingerprint(text)
     return xml_safe_all(NormalizedItem(
         guid=item_guid(raw),
         canonical_url=link,
@@ -179,11 +181,11 @@ def normalize(
         section=section_for(raw.categories, policy),
         language=detect_language(f"{title}\n{text[:2000]}", hint=raw.language or policy.language),
         images=_images(raw, extracted, base),
-        fingerprint=content_fingerprint(title, text),
+        fingerprint=fingerprint_normalized(title_words, text_words),
         raw_hash=raw.raw_hash or sha256_hex(f"{raw.guid}\n{raw.title}\n{raw.content_html}\n{raw.summary_html}"),
         excerpt_only=not policy.full_text,
         notes=notes,
         text=text,
         editor_notes=join_notes(title_notes + notes_found),
-        copy_signature=copy_signature(title, text),
+        copy_signature=signature_normalized(title_words, text_words),
     ))

@@ -45,6 +45,11 @@ def normalize_for_fingerprint(text: str) -> str:
 
 def content_fingerprint(title: str, text: str) -> str:
     """Return a hex fingerprint of a story's title and body text."""
+    return fingerprint_normalized(normalize_for_fingerprint(title), normalize_for_fingerprint(text))
+
+
+def fingerprint_normalized(title: str, text: str) -> str:
+    """content_fingerprint of a title and text already reduced by normalize_for_fingerprint."""
     # The newline keeps title and body apart: moving words across the boundary
     # makes a different fingerprint.
-    return sha256_hex(f"{normalize_for_fingerprint(title)}\n{normalize_for_fingerprint(text)}")
+    return sha256_hex(f"{title}\n{text}")

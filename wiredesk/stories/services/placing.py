@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from wiredesk.stories import clustering
 from wiredesk.stories.clusterdb import DatabaseStore, as_days, cluster_lock, final_story_id
@@ -98,7 +98,8 @@ def story_place(*, article: Article, text: str | None = None,
         else:
             placement = clustering.place(item, store, params)
             story_id, merged = placement.story_id, placement.merged
-        Article.objects.filter(id=article.id).update(story_id=story_id)
+        with connection.cursor() as cursor:  # one plain statement: this runs for every stored article
+            cursor.execute(f"UPDATE {Article._meta.db_table} SET story_id = %s WHERE id = %s", [story_id, article.id])
         article.story_id = story_id
         if merged:
             story_refresh(Story.objects.get(id=story_id))
