@@ -61,7 +61,8 @@ NAMES = ["Ana Reyes", "Tom Okafor", "Lena Brandt", "Ravi Menon", "Sofia Lind", "
 AGENCIES = ["Harbour Wire", "Northgate Press", "Lakeside Newswire"]
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 KINDS = ("reissue", "headline", "para_added", "para_removed", "para_reworded", "credit", "words", "combined")
-CONFIGS = ((16, 4), (20, 3), (32, 4), (42, 3), (16, 2))  # (bands, rows) compared
+# (bands, rows) compared: each fits in the signature's values (a band past its end would be empty)
+CONFIGS = tuple((b, r) for b, r in ((16, 4), (20, 3), (32, 2), (21, 3), (16, 2)) if b * r <= copies.NUM_PERM)
 
 
 def load(data: Path, limit: int | None) -> list[dict]:
@@ -304,8 +305,8 @@ def main() -> None:
 
     print("\nshingle size (similarity alone, best threshold of the list by F1 over all pairs):")
     for size in (2, 3, 4, 5, 6):
-        osig = [copies.signature_of(copies.shingle_hashes(copies.copy_words(o.title, o.text), size)) for o in originals]
-        psig = np.array([copies.similarity(copies.signature_of(copies.shingle_hashes(copies.copy_words(p.title, p.text), size)),
+        osig = [copies.signature_of(copies.shingles(copies.copy_words(o.title, o.text), size)) for o in originals]
+        psig = np.array([copies.similarity(copies.signature_of(copies.shingles(copies.copy_words(p.title, p.text), size)),
                                            osig[i]) for _, i, p in positives])
         M = sig_matrix([s or filler for s in osig])
         h = np.array([bool(s) for s in osig])
