@@ -1,11 +1,13 @@
-"""supervise(): the small supervisor behind `wiredesk run`, with tiny real child processes."""
+"""supervise(): the supervisor behind `wiredesk run`, with tiny real child processes."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -53,34 +55,138 @@ def gone(pid: int) -> bool:
     return False
 
 
-def test_one_child_exiting_stops_the_others_and_gives_its_status(tmp_path):
-    a, b = tmp_path / "a", tmp_path / "b"
-    out = io.StringIO()
-    started = time.monotonic()
-    code = supervise([Proc("a", sleeper(a)), Proc("dies", exits(3, after=1.0)), Proc("b", sleeper(b))], out=out)
-    elapsed = time.monotonic() - started
+def appender(log: Path, *, then: str) -> list[str]:
+    """A child that appends its pid to ``log`` as it starts, then runs ``then`` (Python)."""
+    code = textwrap.dedent(f"""
+        import os, signal, sys, time
+        from pathlib import Path
+        with open({str(log)!r}, "a") as f:
+            f.write(str(os.getpid()) + "\\n")
+    """) + textwrap.dedent(then)
+    return [sys.executable, "-c", code]
 
-    assert code == 3
-    assert elapsed < 10  # the others were stopped, not waited for
-    assert a.read_text() == "terminated" and b.read_text() == "terminated"
-    for marker in (a, b):  # and reaped
-        assert gone(int(Path(str(marker) + ".pid").read_text()))
+
+def starts(log: Path) -> list[int]:
+    return [int(x) for x in log.read_text().split()] if log.exists() else []
+
+
+def until(predicate, limit: float = 40.0):
+    """A should_stop for supervise(): true once ``predicate()`` is, or (a failure) after ``limit`` s."""
+    deadline = time.monotonic() + limit
+
+    def check() -> bool:
+        return predicate() or time.monotonic() > deadline
+    return check
+
+
+def test_a_child_that_dies_is_started_again_with_growing_waits_and_the_others_keep_running(tmp_path):
+    a, dies = tmp_path / "a", tmp_path / "dies.log"
+    out = io.StringIO()
+    code = supervise(
+        [Proc("a", sleeper(a)), Proc("dies", appender(dies, then="time.sleep(0.1); sys.exit(3)"))],
+        out=out, status_file=tmp_path / "status.json", should_stop=until(lambda: len(starts(dies)) >= 4),
+    )
+    assert code == 0
+    assert len(starts(dies)) == 4  # started, then restarted three times
     log = out.getvalue()
-    assert log.count("started ") == 3 and "started dies (pid " in log
-    assert "dies exited with status 3; stopping the others" in log
+    # Each quick death doubles the wait.
+    waits = [line.split("restarting in ")[1] for line in log.splitlines() if line.startswith("dies exited")]
+    assert waits[:3] == ["1 s", "2 s", "4 s"]
+    assert log.count("dies exited with status 3") >= 3
+    assert log.count("started a (pid") == 1  # the other one was never touched...
+    assert a.read_text() == "terminated"  # ...until the supervisor stopped
+    assert gone(int(Path(str(a) + ".pid").read_text()))
+    status = json.loads((tmp_path / "status.json").read_text())
+    rows = {row["name"]: row for row in status["processes"]}
+    assert status["stopped"] is True
+    assert rows["dies"]["restarts"] == 3 and rows["a"]["restarts"] == 0
+    assert rows["dies"]["last_cause"] == "exited with status 3"
+    assert [r["cause"] for r in rows["dies"]["recent_restarts"]][:3] == ["exited with status 3"] * 3
 
 
-def test_a_clean_exit_of_one_child_is_still_a_failure(tmp_path):
-    # `wiredesk run` is meant to run until stopped: any child leaving ends it with an error.
+def test_a_child_killed_by_a_signal_is_restarted_and_its_cause_named(tmp_path):
+    victim = tmp_path / "victim.log"
     out = io.StringIO()
-    assert supervise([Proc("quits", exits(0, after=0.2)), Proc("s", sleeper(tmp_path / "s"))], out=out) == 1
-    assert (tmp_path / "s").read_text() == "terminated"
-    assert "quits exited with status 0" in out.getvalue()
+    killed: list[int] = []
+
+    def kill_once() -> bool:
+        pids = starts(victim)
+        if len(pids) == 1 and not killed:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+        return len(pids) >= 2
+
+    supervise([Proc("victim", appender(victim, then="time.sleep(60)"))], out=out, should_stop=until(kill_once))
+    first, second = starts(victim)
+    assert first == killed[0] and second != first
+    assert "victim killed by SIGKILL; restarting in 1 s" in out.getvalue()
+    assert gone(second)  # stopped at the end like any other
+
+
+def test_a_child_whose_heartbeat_goes_stale_is_killed_and_restarted_while_a_beating_one_is_not(tmp_path):
+    frozen, healthy = tmp_path / "frozen.log", tmp_path / "healthy.log"
+    beat_frozen, beat_healthy = tmp_path / "frozen.beat", tmp_path / "healthy.beat"
+    # Frozen: beats once, then hangs and ignores SIGTERM (as the frozen worker did).
+    hang = f"""
+        Path({str(beat_frozen)!r}).touch()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        while True:
+            time.sleep(1)
+    """
+    # Healthy: beats every 50 ms.
+    live = f"""
+        while True:
+            Path({str(beat_healthy)!r}).touch()
+            time.sleep(0.05)
+    """
+    out = io.StringIO()
+    supervise(
+        [Proc("frozen", appender(frozen, then=hang), heartbeat=str(beat_frozen), stale_after=1.0),
+         Proc("healthy", appender(healthy, then=live), heartbeat=str(beat_healthy), stale_after=5.0)],
+        out=out, should_stop=until(lambda: len(starts(frozen)) >= 3),
+    )
+    pids = starts(frozen)
+    assert len(pids) == 3 and all(gone(pid) for pid in pids)  # SIGKILLed: SIGTERM was ignored
+    assert out.getvalue().count("frozen made no progress for ") >= 2
+    assert "(heartbeat stale); restarting in" in out.getvalue()
+    assert len(starts(healthy)) == 1 and "healthy made no" not in out.getvalue()
+
+
+def test_a_web_server_that_stops_answering_is_restarted(tmp_path, monkeypatch):
+    from wiredesk.core import processes
+
+    monkeypatch.setattr(processes, "PROBE_EVERY", 0.2)
+    monkeypatch.setattr(processes, "PROBE_TIMEOUT", 0.5)
+    answering, mute = tmp_path / "answering.log", tmp_path / "mute.log"
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    serve = f"""
+        import http.server
+        http.server.HTTPServer(("127.0.0.1", {ports[0]}), http.server.SimpleHTTPRequestHandler).serve_forever()
+    """
+    # Accepts connections (the listen backlog) but never answers one.
+    hold = f"""
+        import socket
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", {ports[1]})); s.listen(50)
+        time.sleep(60)
+    """
+    out = io.StringIO()
+    supervise(
+        [Proc("answering", appender(answering, then=serve), probe=("127.0.0.1", ports[0]), stale_after=3.0),
+         Proc("mute", appender(mute, then=hold), probe=("127.0.0.1", ports[1]), stale_after=1.5)],
+        out=out, should_stop=until(lambda: len(starts(mute)) >= 2),
+    )
+    assert len(starts(mute)) == 2 and "mute made no progress" in out.getvalue()
+    assert len(starts(answering)) == 1
 
 
 def test_signal_handlers_are_restored_afterwards(tmp_path):
     before = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
-    supervise([Proc("quits", exits(2, after=0.1))], out=io.StringIO())
+    supervise([Proc("quits", exits(2, after=0.1))], out=io.StringIO(), should_stop=until(lambda: False, limit=0.5))
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
 
 

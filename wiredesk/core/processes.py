@@ -1,21 +1,41 @@
-"""Command lines of the long-running processes and a small supervisor for `wiredesk run`."""
+"""Command lines of the long-running processes and the supervisor behind `wiredesk run`."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 from django.conf import settings
+
+from wiredesk.core.heartbeat import last_beat, write_status
+
+log = logging.getLogger("wiredesk.run")
 
 
 @dataclass(frozen=True)
 class Proc:
+    """One supervised process.
+
+    ``heartbeat``: a file the process touches while it makes progress; ``probe``: a loopback
+    (host, port) whose HTTP answer counts as a heartbeat. With either, a process whose last
+    heartbeat (or its start, whichever is later) is more than ``stale_after`` seconds old is
+    killed and started again.
+    """
+
     name: str
     argv: list[str]
+    heartbeat: str | None = None
+    probe: tuple[str, int] | None = None
+    stale_after: float = 0.0
 
 
 def web_argv(*, bind: str | None = None, port: int | None = None, workers: int = 2) -> list[str]:
@@ -44,12 +64,160 @@ def scheduler_argv() -> list[str]:
     return [
         sys.executable, "-m", "celery", "-A", "wiredesk.project", "beat",
         "--loglevel", "INFO", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+        "--scheduler", "wiredesk.core.beat:HeartbeatScheduler",
     ]
 
 
-def supervise(procs: list[Proc], *, out=sys.stdout) -> int:
-    """Start every process, stop them all when one exits or on Ctrl-C/SIGTERM."""
-    children: list[tuple[Proc, subprocess.Popen]] = []
+def worker_stale_after() -> float:
+    """How long a worker may go without running its heartbeat task before it is restarted.
+
+    Every pool process may be busy with a refresh for up to its hard time limit (a task has no
+    legitimate way to run longer), and a heartbeat waits for the next tick: beyond that, no
+    progress means a frozen pool.
+    """
+    return float(settings.REFRESH["hard_seconds"] + 2 * settings.TICK_SECONDS + 60)
+
+
+def scheduler_stale_after() -> float:
+    """Beat wakes at least once a tick: four missed ticks (at least two minutes) is a hang."""
+    return float(max(120, 4 * settings.TICK_SECONDS))
+
+
+BACKOFF_FIRST = 1.0  # seconds before the first restart of a process that died
+BACKOFF_MAX = 60.0  # the wait doubles with each quick death, up to this
+STABLE_AFTER = 60.0  # a process that ran this long before dying starts its backoff afresh
+STOP_GRACE = 15.0  # seconds a process has to stop after SIGTERM before it is killed
+PROBE_EVERY = 10.0  # seconds between two probes of a web server
+PROBE_TIMEOUT = 10.0
+
+
+@dataclass
+class _Child:
+    proc: Proc
+    popen: subprocess.Popen | None = None
+    started_at: float = 0.0  # wall clock, for the status page
+    started_mono: float = 0.0
+    restarts: int = 0
+    quick_deaths: int = 0
+    restart_at: float | None = None  # monotonic time of the next start while it is down
+    last_cause: str = ""
+    last_cause_at: float = 0.0
+    probed_at: float = 0.0  # wall clock of the last answered probe
+    probing: threading.Thread | None = None
+    history: list[dict] = field(default_factory=list)
+
+    def beat_age(self, now_wall: float) -> float | None:
+        """Seconds since its last sign of progress (its start counts as one)."""
+        marks = [self.started_at]
+        if self.proc.heartbeat:
+            mark = last_beat(self.proc.heartbeat)
+            if mark is not None:
+                marks.append(mark)
+        if self.proc.probe:
+            marks.append(self.probed_at)
+        return now_wall - max(marks) if (self.proc.heartbeat or self.proc.probe) else None
+
+
+def _start(child: _Child, out) -> None:
+    # Its own process group: a restart or a stop reaches the process and everything it
+    # started (a Celery worker's pool processes), and a frozen one is killed as a whole.
+    child.popen = subprocess.Popen(child.proc.argv, env=os.environ.copy(), start_new_session=True)
+    child.started_at, child.started_mono = time.time(), time.monotonic()
+    child.restart_at = None
+    out.write(f"started {child.proc.name} (pid {child.popen.pid})\n")
+    out.flush()
+
+
+def _signal_group(popen: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(popen.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _stop(children: list[_Child]) -> None:
+    """SIGTERM to every process group, SIGKILL to what is left after the grace period."""
+    running = [c.popen for c in children if c.popen is not None]
+    for popen in running:
+        if popen.poll() is None:
+            _signal_group(popen, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    for popen in running:
+        try:
+            popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(popen, signal.SIGKILL)
+            popen.wait()
+        _signal_group(popen, signal.SIGKILL)  # what the process left behind in its group
+
+
+def _probe(child: _Child) -> None:
+    """Ask the web server for a page; any HTTP answer is a heartbeat."""
+    host, port = child.proc.probe
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT) as conn:
+            conn.settimeout(PROBE_TIMEOUT)
+            conn.sendall(b"GET /robots.txt HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            if conn.recv(16).startswith(b"HTTP/"):
+                child.probed_at = time.time()
+    except OSError:
+        pass
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+def _schedule_restart(child: _Child, cause: str, out) -> None:
+    ran = time.monotonic() - child.started_mono
+    child.quick_deaths = 0 if ran >= STABLE_AFTER else child.quick_deaths + 1
+    wait = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, child.quick_deaths - 1))
+    child.popen = None
+    child.restart_at = time.monotonic() + wait
+    child.last_cause, child.last_cause_at = cause, time.time()
+    child.history = (child.history + [{"at": child.last_cause_at, "cause": cause}])[-20:]
+    out.write(f"{child.proc.name} {cause}; restarting in {wait:g} s\n")
+    out.flush()
+    log.warning("process restart name=%s cause=%r wait=%s", child.proc.name, cause, wait)
+
+
+def _status(children: list[_Child], started: float) -> dict:
+    now = time.time()
+    rows = []
+    for c in children:
+        up = c.popen is not None and c.popen.poll() is None
+        rows.append({
+            "name": c.proc.name,
+            "pid": c.popen.pid if up else None,
+            "state": "running" if up else "restarting",
+            "started_at": c.started_at if up else None,
+            "restarts": c.restarts,
+            "last_cause": c.last_cause,
+            "last_cause_at": c.last_cause_at or None,
+            "heartbeat_age": c.beat_age(now) if up else None,
+            "stale_after": c.proc.stale_after or None,
+            "recent_restarts": c.history,
+        })
+    return {"supervisor_pid": os.getpid(), "since": started, "written_at": now, "processes": rows}
+
+
+def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = None,
+              should_stop: Callable[[], bool] | None = None) -> int:
+    """Run every process until asked to stop (SIGTERM, SIGINT, or ``should_stop()``).
+
+    A process that exits is started again after a backoff (1 s, doubling with each death that
+    follows a short run, at most 60 s); one whose heartbeat went stale is killed and started
+    again. Each restart is printed with its cause, logged, and kept in ``status_file``. A
+    process that cannot be started at all the first time (a missing program) is a
+    configuration error: the ones already running are stopped and the error is raised.
+    Returns 0 once everything is stopped.
+    """
+    children = [_Child(proc) for proc in procs]
     stopping = False
 
     def stop(*_args) -> None:
@@ -57,32 +225,45 @@ def supervise(procs: list[Proc], *, out=sys.stdout) -> int:
         stopping = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    code = 0
+    started = time.time()
     try:
-        # Started inside the try: if one cannot start, the ones already running are stopped.
-        for proc in procs:
-            children.append((proc, subprocess.Popen(proc.argv, env=os.environ.copy())))
-            out.write(f"started {proc.name} (pid {children[-1][1].pid})\n")
-        out.flush()
-        while not stopping:
-            for proc, child in children:
-                if child.poll() is not None:
-                    out.write(f"{proc.name} exited with status {child.returncode}; stopping the others\n")
-                    code = child.returncode if child.returncode and child.returncode > 0 else 1
-                    stopping = True
-                    break
-            time.sleep(0.5)
+        for child in children:  # inside the try: if one cannot start, the others are stopped
+            _start(child, out)
+        last_written = 0.0
+        while not stopping and not (should_stop and should_stop()):
+            now_mono, now_wall = time.monotonic(), time.time()
+            for child in children:
+                if child.popen is None:
+                    if child.restart_at is not None and now_mono >= child.restart_at:
+                        try:
+                            _start(child, out)
+                            child.restarts += 1
+                        except OSError as exc:
+                            _schedule_restart(child, f"could not start ({exc})", out)
+                    continue
+                code = child.popen.poll()
+                if code is not None:
+                    _signal_group(child.popen, signal.SIGKILL)  # orphans of a dead worker's pool
+                    _schedule_restart(child, _describe_exit(code), out)
+                    continue
+                if child.proc.probe and (child.probing is None or not child.probing.is_alive()) \
+                        and now_wall - child.probed_at >= PROBE_EVERY:
+                    child.probing = threading.Thread(target=_probe, args=(child,), daemon=True)
+                    child.probing.start()
+                age = child.beat_age(now_wall)
+                if child.proc.stale_after and age is not None and age > child.proc.stale_after:
+                    popen = child.popen
+                    _signal_group(popen, signal.SIGKILL)  # a frozen process may ignore SIGTERM
+                    popen.wait()
+                    _schedule_restart(child, f"made no progress for {age:.0f} s (heartbeat stale)", out)
+            if status_file is not None and now_wall - last_written >= 1.0:
+                write_status(status_file, _status(children, started))
+                last_written = now_wall
+            time.sleep(0.2)
     finally:
-        for _proc, child in children:
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + 15
-        for _proc, child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        _stop(children)
+        if status_file is not None:
+            write_status(status_file, {**_status(children, started), "stopped": True})
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return code
+    return 0

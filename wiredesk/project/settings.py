@@ -230,6 +230,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(TICK_SECONDS),
         "options": {"expires": float(TICK_SECONDS)},
     },
+    "heartbeat": {
+        # Run by a free pool process: `wiredesk run` restarts a worker that stops running it.
+        "task": "wiredesk.core.tasks.heartbeat",
+        "schedule": float(TICK_SECONDS),
+        "options": {"expires": float(TICK_SECONDS)},
+    },
     "digest-tick": {
         # Opens each brand's edition at its local hour and resumes editions whose sender died.
         "task": "wiredesk.digest.tasks.digest_tick",

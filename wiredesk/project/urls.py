@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from wiredesk.core.views import runtime_health
+
+admin.site.index_template = "core/admin_index.html"  # links the runtime's health page
+
 urlpatterns = [
+    path("admin/health/", runtime_health, name="runtime_health"),
     path("admin/", admin.site.urls),
     # The mail provider's bounce, complaint and inbound webhooks (signature checked by anymail).
     path("anymail/", include("wiredesk.digest.webhook_urls")),
