@@ -80,6 +80,7 @@ def every_path(site: Site) -> dict[str, tuple[str, frozenset[int]]]:
         "newsletter-preferences": (reverse("newsletter-preferences", args=[digest_token("preferences", key)]), OK),
         # Staff only: an anonymous reader is sent to the admin's login.
         "newsletter-preview": (reverse("newsletter-preview"), frozenset({302})),
+        "runtime_health": (reverse("runtime_health"), frozenset({302})),
         "releases": (reverse("releases"), OK),
         "release-verify": (reverse("release-verify", args=[release_token("verify", site.submission.key)]), OK),
         "release-status": (reverse("release-status", args=[release_token("status", site.submission.key)]), OK),
