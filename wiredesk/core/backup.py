@@ -1,0 +1,211 @@
+"""Backups of a whole installation, taken while it runs: the database and the uploaded media.
+
+A backup is one tar file holding ``manifest.json`` (format, database engine, when, and the
+count of rows per table at the moment of the copy), the database (``database.sqlite3``:
+SQLite's online backup, a consistent copy taken beside running writers; or
+``database.pgdump``: pg_dump's custom format, one consistent snapshot), and ``media/`` (the
+uploaded release images). It is written to a temporary name beside the target and renamed
+when complete, so a half-written backup never carries the name asked for.
+
+Restoring replaces the database's content and the media folder with the backup's. Stop the
+platform first (`wiredesk run`, or every worker, scheduler and web process): a process that
+keeps writing during a restore would mix old and new rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+
+from wiredesk.core.generation import content_changed
+
+FORMAT = 1
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    engine: str
+    rows: dict[str, int]
+    media_files: int
+    bytes: int
+
+
+def _counts() -> dict[str, int]:
+    """Rows per table of the project's own models (what a restore is checked against)."""
+    counts = {}
+    tables = set(connection.introspection.table_names())
+    for model in apps.get_models():
+        meta = model._meta
+        if model.__module__.startswith("wiredesk.") and meta.managed and not meta.proxy and meta.db_table in tables:
+            counts[meta.label] = model.objects.count()
+    return counts
+
+
+def _engine() -> str:
+    return connection.vendor  # "sqlite" or "postgresql"
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    db = settings.DATABASES["default"]
+    args = ["--host", str(db.get("HOST") or "localhost"), "--port", str(db.get("PORT") or 5432),
+            "--username", str(db.get("USER") or "postgres"), "--dbname", str(db["NAME"])]
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    return args, env
+
+
+def _run(argv: list[str], env: dict[str, str]) -> None:
+    try:
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise BackupError(f"{argv[0]} is not installed (PostgreSQL's client programs are needed)") from None
+    if done.returncode:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
+        raise BackupError(f"{argv[0]} failed: {last[0]}")
+
+
+def _copy_database(folder: Path) -> str:
+    """The live database into ``folder``; returns the file's name."""
+    if _engine() == "sqlite":
+        target = folder / "database.sqlite3"
+        connection.ensure_connection()
+        dst = sqlite3.connect(target)
+        try:
+            connection.connection.backup(dst)  # online: a consistent copy, writers may go on
+        finally:
+            dst.close()
+        return target.name
+    if _engine() == "postgresql":
+        target = folder / "database.pgdump"
+        args, env = _pg_env()
+        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), *args], env)
+        return target.name
+    raise BackupError(f"backups of a {_engine()} database are not supported")
+
+
+def backup_create(*, path: str | Path) -> BackupReport:
+    """Write a backup of the database and the media to ``path`` (a tar file)."""
+    path = Path(path).expanduser().resolve()
+    if path.is_dir():
+        raise BackupError(f"{path} is a folder: name the backup file to write")
+    if not path.parent.is_dir():
+        raise BackupError(f"no folder {path.parent} to write the backup in")
+    with tempfile.TemporaryDirectory(prefix="wiredesk-backup-", dir=path.parent) as tmp:
+        folder = Path(tmp)
+        rows = _counts()  # counted before the copy: what the copy holds at least
+        name = _copy_database(folder)
+        media = Path(settings.MEDIA_ROOT)
+        files = [p for p in media.rglob("*") if p.is_file()] if media.is_dir() else []
+        manifest = {"format": FORMAT, "engine": _engine(), "database": name,
+                    "created_at": dt.datetime.now(dt.timezone.utc).isoformat(), "rows": rows, "media_files": len(files)}
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            with tarfile.open(partial, "w") as tar:
+                manifest_file = folder / "manifest.json"
+                manifest_file.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+                tar.add(manifest_file, arcname="manifest.json")
+                tar.add(folder / name, arcname=name)
+                for file in files:
+                    tar.add(file, arcname=f"media/{file.relative_to(media).as_posix()}")
+            os.replace(partial, path)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise BackupError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return BackupReport(path=path, engine=manifest["engine"], rows=rows, media_files=len(files), bytes=path.stat().st_size)
+
+
+def _read_manifest(tar: tarfile.TarFile) -> dict:
+    try:
+        member = tar.getmember("manifest.json")
+        manifest = json.loads(tar.extractfile(member).read())
+    except (KeyError, ValueError, AttributeError):
+        raise BackupError("not a wiredesk backup (no readable manifest.json)") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"backup format {manifest.get('format')!r} is not one this version reads ({FORMAT})")
+    return manifest
+
+
+def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """Only regular files under media/ (no links, devices or paths leaving the folder)."""
+    out = []
+    for member in tar.getmembers():
+        if not member.name.startswith("media/"):
+            continue
+        parts = Path(member.name).parts
+        if not member.isfile() or ".." in parts or Path(member.name).is_absolute():
+            raise BackupError(f"the backup holds an unsafe entry: {member.name[:100]!r}")
+        out.append(member)
+    return out
+
+
+def backup_restore(*, path: str | Path) -> BackupReport:
+    """Replace the database and the media with those of the backup at ``path``."""
+    path = Path(path).expanduser().resolve()
+    if not path.is_file():
+        raise BackupError(f"no backup file at {path}")
+    try:
+        tar = tarfile.open(path, "r")
+    except (tarfile.TarError, OSError) as exc:
+        raise BackupError(f"cannot read {path}: {exc}") from None
+    with tar, tempfile.TemporaryDirectory(prefix="wiredesk-restore-") as tmp:
+        manifest = _read_manifest(tar)
+        if manifest.get("engine") != _engine():
+            raise BackupError(f"the backup is of a {manifest.get('engine')} database; this installation runs on {_engine()}")
+        name = manifest.get("database")
+        if name not in ("database.sqlite3", "database.pgdump"):
+            raise BackupError("not a wiredesk backup (no database in it)")
+        media_members = _safe_members(tar)
+        try:
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python 3.11.4 and later
+            tar.extract(tar.getmember(name), tmp, **safe)
+            for member in media_members:
+                tar.extract(member, tmp, **safe)
+        except (KeyError, tarfile.TarError, OSError) as exc:
+            raise BackupError(f"cannot unpack {path}: {exc}") from None
+        _restore_database(Path(tmp) / name)
+        media, unpacked = Path(settings.MEDIA_ROOT), Path(tmp) / "media"
+        if media.exists():
+            shutil.rmtree(media)
+        if unpacked.is_dir():
+            shutil.copytree(unpacked, media)
+        else:
+            media.mkdir(parents=True, exist_ok=True)
+    content_changed()  # pages cached before the restore show what it replaced
+    rows = _counts()
+    return BackupReport(path=path, engine=manifest["engine"], rows=rows, media_files=len(media_members), bytes=path.stat().st_size)
+
+
+def _restore_database(file: Path) -> None:
+    if _engine() == "sqlite":
+        try:
+            src = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(f"the backup's database is damaged: {exc}") from None
+        connection.ensure_connection()
+        try:
+            src.backup(connection.connection)  # the live database takes the backup's pages
+        finally:
+            src.close()
+        return
+    args, env = _pg_env()
+    connection.close()
+    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(file)], env)
