@@ -19,7 +19,20 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "wiredesk"
-    execute_from_command_line(argv)
+    from django.db import DatabaseError
+
+    try:
+        execute_from_command_line(argv)
+    except DatabaseError as exc:
+        from wiredesk.core.errors import database_unavailable
+
+        if not database_unavailable(exc):
+            raise
+        # A locked, read-only or full database, or a server that does not answer: one line.
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"wiredesk {argv[1] if len(argv) > 1 else ''}: the database cannot be used just now: {first}".replace("  ", " "),
+              file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

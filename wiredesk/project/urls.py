@@ -4,6 +4,7 @@ from django.urls import include, path
 from wiredesk.core.views import runtime_health
 
 admin.site.index_template = "core/admin_index.html"  # links the runtime's health page
+handler500 = "wiredesk.core.errors.server_error"  # a database that cannot be used answers 503
 
 urlpatterns = [
     path("admin/health/", runtime_health, name="runtime_health"),
