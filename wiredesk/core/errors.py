@@ -22,6 +22,11 @@ _UNAVAILABLE = ("locked", "readonly", "read-only", "read only", "disk", "full", 
                 "too many clients", "recovery mode", "i/o")
 
 
+class StorageUnavailable(Exception):
+    """The data could not be written (a full disk, a read-only or locked database): whatever
+    was being written in that transaction was not kept."""
+
+
 def database_unavailable(exc: BaseException | None) -> bool:
     """Whether ``exc`` says the database cannot be used just now (rather than a bug of ours)."""
     if isinstance(exc, InterfaceError):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 from django.contrib import admin
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import DatabaseError
 from django.template.response import TemplateResponse
 
 from wiredesk.core.heartbeat import read_status
@@ -55,6 +58,19 @@ def runtime_health(request):
             "recent": [{"at": _moment(r.get("at")), "cause": r.get("cause", "")} for r in row.get("recent_restarts", [])][::-1],
         })
     queue = queue_state(app)
+    try:
+        usage = shutil.disk_usage(settings.DATA_DIR)
+        disk = {"free_mb": usage.free // 2**20, "total_mb": usage.total // 2**20, "low": usage.free < usage.total * 0.05}
+    except OSError:
+        disk = None
+    try:
+        from wiredesk.sources.models import Source
+
+        storage_errors = list(Source.objects.filter(last_error__startswith="storage:").order_by("name")
+                              .values("id", "name", "last_error", "last_error_at"))
+    except DatabaseError as exc:
+        storage_errors = [{"id": None, "name": "(the database cannot be read)", "last_error": str(exc)[:300],
+                           "last_error_at": None}]
     context = {
         **admin.site.each_context(request),
         "title": "Runtime health",
@@ -63,6 +79,8 @@ def runtime_health(request):
         "status_age": _duration(status.get("age")) if status else "",
         "processes": processes,
         "queue": queue,
+        "disk": disk,
+        "storage_errors": storage_errors,
         "queue_wait": _duration(queue.oldest_wait) if queue.oldest_wait is not None else "",
     }
     return TemplateResponse(request, "core/health.html", context)

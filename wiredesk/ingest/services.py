@@ -12,9 +12,10 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from wiredesk.core.errors import StorageUnavailable, database_unavailable
 from wiredesk.core.generation import changes_batched
 from wiredesk.core.http import FetchError, GuardedClient, client_from_settings
 from wiredesk.core.timelimits import TIME_LIMITS
@@ -136,8 +137,21 @@ def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: 
         _record_failure(source, exc, code="time_limit", now=now, report=report, detail=detail)
         return report
     except Exception as exc:  # a bug must not kill the worker or hide the source
-        log.exception("source refresh crashed source_id=%s", source.id)
-        _record_failure(source, exc, code="internal_error", now=now, report=report)
+        if isinstance(exc, StorageUnavailable) or database_unavailable(exc):
+            # A full disk, a read-only or locked database: nothing half-written (each batch is
+            # one transaction), and the next poll fetches what was not kept.
+            log.error("source refresh stopped: the data could not be written source_id=%s error=%s", source.id, exc)
+            detail = (f"the data could not be written ({exc}); what was not stored is fetched again on the next "
+                      f"poll (stored before it: {report.new} new, {report.updated} updated)")
+            code = "storage"
+        else:
+            log.exception("source refresh crashed source_id=%s", source.id)
+            detail, code = "", "internal_error"
+        try:
+            _record_failure(source, exc, code=code, now=now, report=report, detail=detail)
+        except DatabaseError as again:  # the error itself cannot be written down: said here and in the log
+            log.error("source failure not recorded source_id=%s error=%s", source.id, again)
+            report.status, report.error = "error", f"{code}: {detail or exc}"[:2000]
         return report
 
 

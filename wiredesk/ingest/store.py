@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 
+from wiredesk.core.errors import StorageUnavailable, database_unavailable
 from wiredesk.core.http import FetchError, GuardedClient
 from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.extract import ExtractError, extract_article
@@ -189,7 +190,9 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
                         article, action = article_upsert(item=ready.item, source_id=source_id, decision=ready.decision)
                 except TIME_LIMITS:
                     raise
-                except Exception as exc:  # one bad item never stops the others
+                except Exception as exc:  # one bad item never stops the others...
+                    if database_unavailable(exc):  # ...but a full disk stops them all
+                        raise
                     failed += 1
                     log.exception("item failed source_id=%s guid=%r error=%s", source_id, ready.raw.guid, exc)
                     continue
@@ -204,6 +207,10 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
     except TIME_LIMITS:
         raise
     except Exception as exc:
+        if database_unavailable(exc):
+            # Nothing of the batch was kept (one transaction); the refresh stops here rather than
+            # fetch pages it cannot store, and the next poll fetches them again.
+            raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         report.failed_items += len(batch)
         log.exception("items not stored source_id=%s count=%s error=%s", source_id, len(batch), exc)
         return
