@@ -193,13 +193,13 @@ class EditionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     # Read-only: editions are opened by the scheduler or "send now", and an edition's rows
     # are what stop it being sent twice.
     list_display = (
-        "date", "brand", "status", "sent", "failed", "unknown_link", "pending", "bounced", "unsubscribed_since",
+        "date", "brand", "status", "skipped", "sent", "failed", "unknown_link", "pending", "bounced", "unsubscribed_since",
     )
-    list_filter = ("brand", "status")
+    list_filter = ("brand", "status", "skipped")
     list_select_related = ("brand",)
     date_hierarchy = "date"
     fields = (
-        "brand", "date", "status", "subject", "delivery_summary", "created_at", "populated_at", "finished_at",
+        "brand", "date", "status", "skipped", "subject", "delivery_summary", "created_at", "populated_at", "finished_at",
         "since", "cutoff",
     )
     readonly_fields = fields

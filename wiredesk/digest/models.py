@@ -107,6 +107,10 @@ class Edition(models.Model):
     stories = models.JSONField(default=dict, help_text="{section: [article ids]} in order")
     populated_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    skipped = models.BooleanField(
+        default=False,
+        help_text="Not sent: the platform was not running from before its hour until its grace ran out (done, no deliveries)",
+    )
     # One sender at a time holds the lease; a sender that dies lets it expire.
     lease_owner = models.CharField(max_length=80, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)

@@ -120,13 +120,51 @@ def _insert(batch: list[Delivery]) -> int:
         return len(Delivery.objects.bulk_create(batch, ignore_conflicts=True))
 
 
+LAST_TICK_KEY = "digest:last-tick"  # when the scheduler last ran tick (the shared cache)
+
+
+def record_skipped(brand: Brand, *, now: dt.datetime, last_tick: dt.datetime | None) -> int:
+    """Write down the editions the platform missed: one whose hour came while no tick ran (the
+    last tick before it) and whose grace has now passed is stored as done and skipped, with no
+    recipients, so it shows in the records and can never be sent late or twice. Without a
+    known last tick (a first start, a cleared cache) nothing is recorded: a skip is only
+    written when it is known to have happened."""
+    if last_tick is None:
+        return 0
+    recorded = 0
+    today = schedule.local_date(now, brand.tz)
+    for date in (today - dt.timedelta(days=1), today):
+        start = schedule.due_at(date, brand.tz, brand.digest_hour)
+        if not (last_tick < start and start + schedule.GRACE <= now):
+            continue
+        if Edition.objects.filter(brand=brand, date=date).exists():
+            continue
+        try:
+            with transaction.atomic():
+                Edition.objects.create(
+                    brand=brand, date=date, since=start, cutoff=start, status=Edition.Status.DONE, skipped=True,
+                    subject=content.edition_subject(brand, date)[:200], stories={}, finished_at=now,
+                )
+        except IntegrityError:
+            continue  # another scheduler recorded it (or opened it) first
+        recorded += 1
+        log.warning("edition skipped brand_id=%s date=%s: not running from before %s until %s", brand.pk, date,
+                    start.isoformat(), (start + schedule.GRACE).isoformat())
+    return recorded
+
+
 def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Open due editions and resume abandoned ones (one scheduler beat)."""
+    """Open due editions, record the ones missed while nothing ran, and resume abandoned ones
+    (one scheduler beat)."""
+    from django.core.cache import cache
+
     now = now or timezone.now()
-    opened = resumed = closed = 0
+    last_tick = cache.get(LAST_TICK_KEY)
+    opened = resumed = closed = skipped = 0
     for brand in Brand.objects.filter(newsletter_promo=True):
         date = schedule.due_date(now, brand.tz, brand.digest_hour)
         if date is None:
+            skipped += record_skipped(brand, now=now, last_tick=last_tick)
             continue
         edition, created = open_edition(brand, date, now=now)
         if created:
@@ -142,7 +180,9 @@ def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
         else:
             resumed += 1
             _enqueue(edition.pk)
-    return {"opened": opened, "resumed": resumed, "closed": closed}
+    if last_tick is None or now > last_tick:
+        cache.set(LAST_TICK_KEY, now, timeout=None)
+    return {"opened": opened, "resumed": resumed, "closed": closed, "skipped": skipped}
 
 
 def close_stale(edition: Edition) -> None:

@@ -72,7 +72,7 @@ class Command(BaseCommand):
         for e in rows:
             c = counts.get(e.pk, {})
             self.stdout.write(
-                f"{e.date} {e.brand.name}: {e.status}; sent {c.get('sent', 0)}, failed {c.get('failed', 0)}, "
+                f"{e.date} {e.brand.name}: {'skipped (not running at its hour)' if e.skipped else e.status}; sent {c.get('sent', 0)}, failed {c.get('failed', 0)}, "
                 f"unknown {c.get('unknown', 0)}, pending {c.get('pending', 0)}, bounced {c.get('bounced', 0)}, "
                 f"unsubscribed since {c.get('unsubscribed_since', 0)}"
             )
