@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 from django.core.cache import cache
 
+from wiredesk.core.rediscache import CacheUnavailable
+
 KEY = "content:generation"
 
 
@@ -20,7 +22,12 @@ def content_generation() -> int:
     """The current generation (created on first use)."""
     value = cache.get(KEY)
     if value is None:
-        cache.add(KEY, 1, timeout=None)
+        try:
+            cache.add(KEY, 1, timeout=None)
+        except CacheUnavailable:
+            # The shared cache is down: a fresh value every time, so no page is replayed that
+            # might miss a change nobody could announce.
+            return secrets.randbits(62) | 1
         value = cache.get(KEY, 1)
     return int(value)
 

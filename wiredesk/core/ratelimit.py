@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from wiredesk.core.rediscache import CacheUnavailable
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -33,14 +35,18 @@ def hit(limit: Limit, subject: str, *, now: float | None = None) -> int | None:
     window = int(now // limit.seconds)
     key = _key(limit, subject, window)
     ttl = limit.seconds + 5
-    if cache.add(key, 1, ttl):
-        used = 1
-    else:
-        try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, ttl)
+    try:
+        if cache.add(key, 1, ttl):
             used = 1
+        else:
+            try:
+                used = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, ttl)
+                used = 1
+    except CacheUnavailable:
+        # Nothing can be counted: refused (fail closed) until the shared cache is back.
+        return limit.seconds
     if used <= limit.count:
         return None
     return max(1, int((window + 1) * limit.seconds - now))

@@ -127,7 +127,10 @@ def _caches() -> dict:
     invalidates pages, rate-limit counters, the host map); ``pages`` holds rendered pages,
     which are keyed by that generation and so may live in each process."""
     if E["CACHE_URL"]:
-        redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": E["CACHE_URL"]}
+        # Degrades to no cache while Redis is down (core/rediscache.py); short socket timeouts,
+        # so a Redis that hangs costs a request a second at most, not the whole request.
+        redis = {"BACKEND": "wiredesk.core.rediscache.ResilientRedisCache", "LOCATION": E["CACHE_URL"],
+                 "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}}
         return {
             "default": {**redis, "KEY_PREFIX": "wiredesk"},
             "pages": {**redis, "KEY_PREFIX": "wiredesk-pages"},
