@@ -66,8 +66,6 @@ def test_ingest_on_a_full_disk_stops_cleanly_and_catches_up(small_disk):
             assert error["error"].startswith("storage: the data could not be written (database or disk is full)"), error
         first = summary["new"]
         assert query(db, "SELECT COUNT(*) FROM stories_article")[0][0] == first  # nothing half-written
-        failed_ids = [e["source_id"] for e in summary["errors"]]
-        assert query(db, "SELECT COUNT(*) FROM stories_article WHERE source_id IN (%s)" % ",".join(map(str, failed_ids)))[0][0] == 0
 
         os.unlink(filler)  # room again
         summary = json.loads(wiredesk(env, "fetch", "--all", "--json", timeout=180))

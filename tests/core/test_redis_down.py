@@ -30,7 +30,7 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "3600 1", "--appendonly", "no",
              "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:
@@ -70,7 +70,11 @@ def private_redis(tmp_path, settings):
             server.stop()
 
 
-def test_pages_are_served_while_redis_is_down_and_cached_again_when_it_returns(client, private_redis):
+def test_pages_are_served_while_redis_is_down_and_cached_again_when_it_returns(client, private_redis, monkeypatch,
+                                                                              django_capture_on_commit_callbacks):
+    from wiredesk.core import rediscache
+
+    monkeypatch.setattr(rediscache, "RETRY_SECONDS", 0.2)  # Redis is tried again after 0.2 s, not 5
     source = make_source("Harbour Wire")
     make_brand("Harbour Telegraph", ["harbour.test"], sources=[source])
     store(source, "Ferry timetable extended through the winter", section="world")
@@ -83,14 +87,18 @@ def test_pages_are_served_while_redis_is_down_and_cached_again_when_it_returns(c
         page = client.get(path, HTTP_HOST="harbour.test")
         assert page.status_code == 200, (path, page.status_code)
     # A story stored during the outage shows at once: no page is replayed from before it.
-    store(source, "Harbour crane back in service after repairs", section="world")
+    with django_capture_on_commit_callbacks(execute=True):  # the store announces the change on commit
+        store(source, "Harbour crane back in service after repairs", section="world")
     assert "Harbour crane back in service" in client.get("/", HTTP_HOST="harbour.test").content.decode()
     # What cannot be counted is refused, not let through.
     limit = ratelimit.Limit("test-form", count=5, seconds=60)
     assert ratelimit.hit(limit, "203.0.113.9") == 60
 
-    private_redis.start()  # back, on the same address: the client reconnects by itself
-    private_redis.client().flushall()
+    # Back, on the same address and with the data it had before the outage (the old content
+    # generation and the pages cached under it): the client reconnects by itself, and the
+    # change announced while Redis was away is replayed, so no page from before is served.
+    private_redis.start()
+    time.sleep(0.3)
     page = client.get("/", HTTP_HOST="harbour.test")
     assert page.status_code == 200 and "Harbour crane back in service" in page.content.decode()
     assert private_redis.client().dbsize() > 0

@@ -38,6 +38,7 @@ def test_off_through_the_whole_grace_the_edition_is_recorded_as_skipped_once(mai
     assert editions.tick(now=back + dt.timedelta(minutes=1))["skipped"] == 0
     edition_again, created = editions.send_now(brand, now=back + dt.timedelta(minutes=2), enqueue=False)
     assert not created and edition_again.pk == edition.pk
+    assert "was skipped" in editions.send_now_outcome(brand, edition_again, created=False)
     assert Edition.objects.count() == 1 and not Delivery.objects.exists()
     out = StringIO()
     call_command("digest", "status", stdout=out)
@@ -45,10 +46,11 @@ def test_off_through_the_whole_grace_the_edition_is_recorded_as_skipped_once(mai
 
 
 def test_back_within_the_grace_the_edition_is_sent_late_not_skipped(mail_sink):
-    # The brand's hour an hour ago: the stories (stored minutes ago) are in its window.
-    brand = brand_with_news(newsletter_promo=True, digest_hour=(timezone.now() - dt.timedelta(hours=1)).hour)
+    # The brand's hour came an hour ago: the stories (stored minutes ago) are in its window.
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    brand = brand_with_news(newsletter_promo=True, digest_hour=hour_ago.hour)
     subscribe(brand, "reader@example.com")
-    start = hour_today(brand, timezone.now())
+    start = schedule.due_at(hour_ago.date(), brand.tz, brand.digest_hour)
     editions.tick(now=start - dt.timedelta(hours=1))
     result = editions.tick(now=start + dt.timedelta(hours=2))  # two hours late: still sent
     assert result["opened"] == 1 and result["skipped"] == 0
@@ -71,3 +73,26 @@ def test_nothing_is_recorded_without_knowing_the_platform_was_off(mail_sink):
     editions.tick(now=start + dt.timedelta(minutes=1))
     assert editions.tick(now=start + schedule.GRACE + dt.timedelta(hours=2))["skipped"] == 0
     assert not Edition.objects.filter(skipped=True).exists()
+
+
+def test_the_stories_a_skipped_edition_would_have_carried_go_to_the_next_one(mail_sink):
+    brand = brand_with_news(newsletter_promo=True)
+    subscribe(brand, "reader@example.com")
+    start = hour_today(brand, timezone.now())
+    editions.tick(now=start - dt.timedelta(hours=1))
+    back = start + schedule.GRACE + dt.timedelta(minutes=5)
+    editions.tick(now=back)
+    skipped = Edition.objects.get(brand=brand, skipped=True)
+    # Its window is empty and ends where the edition it stands for would have begun (no
+    # edition before it: a day back), so the next edition's window starts there too.
+    assert skipped.since == skipped.cutoff == back - editions.content.FIRST_WINDOW
+    assert editions.content.window(brand, back + dt.timedelta(days=1))[0] == skipped.cutoff
+
+
+def test_a_missed_edition_is_recorded_even_when_the_next_one_is_already_due(mail_sink):
+    brand = brand_with_news(newsletter_promo=True)
+    start = hour_today(brand, timezone.now())
+    yesterday = start - dt.timedelta(days=1)
+    editions.tick(now=yesterday - dt.timedelta(hours=1))  # running before yesterday's hour, then off
+    editions.tick(now=start + dt.timedelta(minutes=10))  # back inside today's grace
+    assert Edition.objects.get(brand=brand, date=yesterday.date()).skipped

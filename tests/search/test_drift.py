@@ -115,24 +115,24 @@ def fail_index_writes() -> None:
     """A real failing write: the database refuses index rows of poisoned titles."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":  # the FTS5 table keeps its text in a shadow table
-            cursor.execute(f"CREATE TRIGGER test_disk_full BEFORE INSERT ON search_fts_content "
+            cursor.execute(f"CREATE TRIGGER test_refuse_poison BEFORE INSERT ON search_fts_content "
                            f"WHEN NEW.c0 LIKE '%{POISON}%' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
         else:
-            cursor.execute(f"""CREATE FUNCTION test_disk_full() RETURNS trigger AS $$ BEGIN
+            cursor.execute(f"""CREATE FUNCTION test_refuse_poison() RETURNS trigger AS $$ BEGIN
                 IF NEW.title LIKE '%{POISON}%' THEN
                     RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';
                 END IF; RETURN NEW; END $$ LANGUAGE plpgsql""")
-            cursor.execute("CREATE TRIGGER test_disk_full BEFORE INSERT OR UPDATE ON search_document "
-                           "FOR EACH ROW EXECUTE FUNCTION test_disk_full()")
+            cursor.execute("CREATE TRIGGER test_refuse_poison BEFORE INSERT OR UPDATE ON search_document "
+                           "FOR EACH ROW EXECUTE FUNCTION test_refuse_poison()")
 
 
 def mend_disk() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER test_disk_full")
+            cursor.execute("DROP TRIGGER test_refuse_poison")
         else:
-            cursor.execute("DROP TRIGGER test_disk_full ON search_document")
-            cursor.execute("DROP FUNCTION test_disk_full()")
+            cursor.execute("DROP TRIGGER test_refuse_poison ON search_document")
+            cursor.execute("DROP FUNCTION test_refuse_poison()")
 
 
 def feed(count: int, poisoned: int) -> str:

@@ -1,7 +1,7 @@
 """Backups of a whole installation, taken while it runs: the database and the uploaded media.
 
 A backup is one tar file holding ``manifest.json`` (format, database engine, when, and the
-count of rows per table at the moment of the copy), the database (``database.sqlite3``:
+count of rows per table just before the copy, for the record), the database (``database.sqlite3``:
 SQLite's online backup, a consistent copy taken beside running writers; or
 ``database.pgdump``: pg_dump's custom format, one consistent snapshot), and ``media/`` (the
 uploaded release images). It is written to a temporary name beside the target and renamed
@@ -48,7 +48,7 @@ class BackupReport:
 
 
 def _counts() -> dict[str, int]:
-    """Rows per table of the project's own models (what a restore is checked against)."""
+    """Rows per table of the project's own models (printed by the commands, kept in the manifest)."""
     counts = {}
     tables = set(connection.introspection.table_names())
     for model in apps.get_models():
@@ -64,11 +64,19 @@ def _engine() -> str:
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:
     db = settings.DATABASES["default"]
-    args = ["--host", str(db.get("HOST") or "localhost"), "--port", str(db.get("PORT") or 5432),
-            "--username", str(db.get("USER") or "postgres"), "--dbname", str(db["NAME"])]
+    args = ["--dbname", str(db["NAME"])]
+    # Only what the settings name: pg_dump's own defaults (the local socket, the login user)
+    # are libpq's, the same Django's driver uses.
+    for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if db.get(key):
+            args += [flag, str(db[key])]
     env = dict(os.environ)
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = str(db["PASSWORD"])
+    for option, variable in (("sslmode", "PGSSLMODE"), ("sslrootcert", "PGSSLROOTCERT"), ("sslcert", "PGSSLCERT"),
+                             ("sslkey", "PGSSLKEY")):
+        if (db.get("OPTIONS") or {}).get(option):
+            env[variable] = str(db["OPTIONS"][option])
     return args, env
 
 
@@ -90,6 +98,8 @@ def _copy_database(folder: Path) -> str:
         dst = sqlite3.connect(target)
         try:
             connection.connection.backup(dst)  # online: a consistent copy, writers may go on
+        except sqlite3.Error as exc:
+            raise BackupError(f"the database could not be copied: {exc}") from None
         finally:
             dst.close()
         return target.name
@@ -165,7 +175,8 @@ def backup_restore(*, path: str | Path) -> BackupReport:
         tar = tarfile.open(path, "r")
     except (tarfile.TarError, OSError) as exc:
         raise BackupError(f"cannot read {path}: {exc}") from None
-    with tar, tempfile.TemporaryDirectory(prefix="wiredesk-restore-") as tmp:
+    # Unpacked beside the data (not in /tmp, often small), so the media swap below is a rename.
+    with tar, tempfile.TemporaryDirectory(prefix=".restore-", dir=settings.DATA_DIR) as tmp:
         manifest = _read_manifest(tar)
         if manifest.get("engine") != _engine():
             raise BackupError(f"the backup is of a {manifest.get('engine')} database; this installation runs on {_engine()}")
@@ -174,20 +185,32 @@ def backup_restore(*, path: str | Path) -> BackupReport:
             raise BackupError("not a wiredesk backup (no database in it)")
         media_members = _safe_members(tar)
         try:
+            if not tar.getmember(name).isfile():
+                raise BackupError(f"the backup's {name} is not a plain file")
             safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python 3.11.4 and later
             tar.extract(tar.getmember(name), tmp, **safe)
             for member in media_members:
                 tar.extract(member, tmp, **safe)
         except (KeyError, tarfile.TarError, OSError) as exc:
             raise BackupError(f"cannot unpack {path}: {exc}") from None
+        unpacked = Path(tmp) / "media"
+        unpacked.mkdir(exist_ok=True)
         _restore_database(Path(tmp) / name)
-        media, unpacked = Path(settings.MEDIA_ROOT), Path(tmp) / "media"
-        if media.exists():
-            shutil.rmtree(media)
-        if unpacked.is_dir():
-            shutil.copytree(unpacked, media)
-        else:
-            media.mkdir(parents=True, exist_ok=True)
+        media = Path(settings.MEDIA_ROOT)
+        try:
+            old = Path(tmp) / "media-before"
+            if media.exists():
+                if unpacked.stat().st_dev == media.parent.stat().st_dev:
+                    media.rename(old)  # the old media out and the backup's in, each one rename
+                else:
+                    shutil.copytree(media, old)
+                    shutil.rmtree(media)
+            if unpacked.stat().st_dev == media.parent.stat().st_dev:
+                unpacked.rename(media)
+            else:
+                shutil.copytree(unpacked, media)
+        except OSError as exc:
+            raise BackupError(f"the database was restored but the media could not be put in place: {exc}") from None
     content_changed()  # pages cached before the restore show what it replaced
     rows = _counts()
     return BackupReport(path=path, engine=manifest["engine"], rows=rows, media_files=len(media_members), bytes=path.stat().st_size)
@@ -203,6 +226,8 @@ def _restore_database(file: Path) -> None:
         connection.ensure_connection()
         try:
             src.backup(connection.connection)  # the live database takes the backup's pages
+        except sqlite3.Error as exc:
+            raise BackupError(f"the database could not be restored: {exc}") from None
         finally:
             src.close()
         return

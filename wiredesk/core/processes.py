@@ -69,11 +69,12 @@ def scheduler_argv() -> list[str]:
 
 
 def worker_stale_after() -> float:
-    """How long a worker may go without running its heartbeat task before it is restarted.
+    """How long a worker may go without starting or finishing a task before it is restarted.
 
-    Every pool process may be busy with a refresh for up to its hard time limit (a task has no
-    legitimate way to run longer), and a heartbeat waits for the next tick: beyond that, no
-    progress means a frozen pool.
+    Every task a pool process starts or finishes touches the heartbeat, and an idle worker
+    runs the heartbeat task the scheduler queues every tick. Every pool process may be busy
+    with one refresh for up to its hard time limit (a task has no legitimate way to run
+    longer): beyond that plus two ticks and a minute, no progress means a frozen pool.
     """
     return float(settings.REFRESH["hard_seconds"] + 2 * settings.TICK_SECONDS + 60)
 
@@ -239,6 +240,7 @@ def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = N
                             _start(child, out)
                             child.restarts += 1
                         except OSError as exc:
+                            child.started_mono = time.monotonic()  # a failed start is a quick death
                             _schedule_restart(child, f"could not start ({exc})", out)
                     continue
                 code = child.popen.poll()
@@ -254,7 +256,10 @@ def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = N
                 if child.proc.stale_after and age is not None and age > child.proc.stale_after:
                     popen = child.popen
                     _signal_group(popen, signal.SIGKILL)  # a frozen process may ignore SIGTERM
-                    popen.wait()
+                    try:
+                        popen.wait(timeout=10)
+                    except subprocess.TimeoutExpired:  # stuck in the kernel: looked at again next round
+                        continue
                     _schedule_restart(child, f"made no progress for {age:.0f} s (heartbeat stale)", out)
             if status_file is not None and now_wall - last_written >= 1.0:
                 write_status(status_file, _status(children, started))

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from kombu.exceptions import ChannelError
+
 from wiredesk.core.tasks import SENT_HEADER
 
 DEFAULT_QUEUE = "celery"
@@ -65,7 +67,14 @@ def queue_state(app, queue: str = DEFAULT_QUEUE) -> QueueState:
         with app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1, timeout=3)
             channel = conn.default_channel
-            _, depth, _ = channel.queue_declare(queue=queue, passive=True)
+            try:
+                _, depth, _ = channel.queue_declare(queue=queue, passive=True)
+            except ChannelError as exc:
+                # Redis removes a list once it is empty, and a passive declare then answers
+                # "not found": nothing waits. Any other refusal is the broker's to report.
+                if "NOT_FOUND" not in str(exc).upper() and "404" not in str(exc):
+                    raise
+                depth = 0
             oldest = None
             if url.startswith("sqla+sqlite"):
                 oldest = _oldest_sqlite(url, queue) if depth else None

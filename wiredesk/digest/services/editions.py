@@ -77,6 +77,9 @@ def send_now_outcome(brand: Brand, edition: Edition | None, *, created: bool) ->
     day = f"{edition.date:%-d %b %Y}"
     if created:
         return f"{brand.name}: today's edition ({day}) opened and queued for sending."
+    if edition.skipped:
+        return (f"{brand.name}: today's edition ({day}) was skipped: the platform was not running from before its "
+                "hour until its 6-hour grace ran out. The daily email goes out once a day, so it is not sent now.")
     if edition.status == Edition.Status.DONE:
         finished = format_local(edition.finished_at or edition.created_at, brand.tz)
         return (f"{brand.name}: today's edition ({day}) was already sent, finishing at {finished}. "
@@ -139,10 +142,13 @@ def record_skipped(brand: Brand, *, now: dt.datetime, last_tick: dt.datetime | N
             continue
         if Edition.objects.filter(brand=brand, date=date).exists():
             continue
+        # Its window is empty and ends where the last edition's did: the stories it would have
+        # carried go to the next edition instead of being lost.
+        since = content.window(brand, now)[0]
         try:
             with transaction.atomic():
                 Edition.objects.create(
-                    brand=brand, date=date, since=start, cutoff=start, status=Edition.Status.DONE, skipped=True,
+                    brand=brand, date=date, since=since, cutoff=since, status=Edition.Status.DONE, skipped=True,
                     subject=content.edition_subject(brand, date)[:200], stories={}, finished_at=now,
                 )
         except IntegrityError:
@@ -162,9 +168,9 @@ def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     last_tick = cache.get(LAST_TICK_KEY)
     opened = resumed = closed = skipped = 0
     for brand in Brand.objects.filter(newsletter_promo=True):
+        skipped += record_skipped(brand, now=now, last_tick=last_tick)
         date = schedule.due_date(now, brand.tz, brand.digest_hour)
         if date is None:
-            skipped += record_skipped(brand, now=now, last_tick=last_tick)
             continue
         edition, created = open_edition(brand, date, now=now)
         if created:
