@@ -5,23 +5,17 @@ runs a redis-server of its own on a spare loopback port, so it can stop it."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 import redis
 
+from tests.core.test_run import free_port
 from tests.web.factories import make_brand, make_source, store
 from wiredesk.core import ratelimit
 
 pytestmark = pytest.mark.django_db
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateRedis:

@@ -7,8 +7,9 @@ import logging
 import sys
 
 from django.db import InterfaceError, InternalError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.views import defaults
 
 log = logging.getLogger("wiredesk.errors")
 
@@ -65,4 +66,4 @@ def server_error(request, *args, **kwargs):
         response["Retry-After"] = str(RETRY_AFTER)
         response["Cache-Control"] = "no-store"
         return response
-    return HttpResponseServerError(render_to_string("500.html"))
+    return defaults.server_error(request)  # Django's own: the plain 500.html

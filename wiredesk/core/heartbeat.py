@@ -35,10 +35,15 @@ def heartbeat_path(name: str) -> Path:
 
 def beat(name: str) -> None:
     """Say that process ``name`` made progress just now."""
-    path = heartbeat_path(name)
+    # Runs at every task's start and end: one utime call, the folder and file made only once.
+    path = Path(settings.DATA_DIR) / "run" / f"{name}.heartbeat"
     try:
-        path.touch()
         os.utime(path)
+    except FileNotFoundError:
+        try:
+            heartbeat_path(name).touch()
+        except OSError:
+            pass
     except OSError:  # a full or read-only disk must not stop the work itself
         pass
 
