@@ -29,7 +29,7 @@ def _app(broker: str) -> Celery:
 
 
 def test_queue_depth_and_oldest_wait_on_the_embedded_broker(tmp_path):
-    app = _app(f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}")
+    app = _app(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
     assert queue_state(app).depth == 0  # an empty queue: nothing waits
     app.send_task("wiredesk.test.first")
     time.sleep(0.05)
@@ -68,7 +68,7 @@ def test_a_broker_that_cannot_be_reached_is_reported_not_raised(tmp_path):
 
 
 def test_every_task_is_stamped_when_queued(tmp_path):
-    app = _app(f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}")
+    app = _app(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
     before = time.time()
     app.send_task("wiredesk.test.stamped")
     with app.connection_for_read() as conn:
@@ -77,20 +77,25 @@ def test_every_task_is_stamped_when_queued(tmp_path):
         message.ack()
 
 
-def test_the_heartbeat_task_and_the_scheduler_tick_touch_their_files(run_dir, tmp_path):
+def test_the_heartbeat_task_and_the_scheduler_tick_touch_the_file_they_are_given(run_dir, tmp_path, monkeypatch):
     from wiredesk.core.tasks import heartbeat as heartbeat_task
     from wiredesk.project.celery import app
 
-    assert heartbeat.last_beat(heartbeat.heartbeat_path("worker")) is None
+    worker, scheduler_beat = heartbeat.heartbeat_path("worker-1"), heartbeat.heartbeat_path("scheduler")
+    heartbeat_task()  # started by hand: no file named, nothing touched
+    assert heartbeat.last_beat(worker) is None
+    monkeypatch.setenv(heartbeat.HEARTBEAT_ENV, str(worker))
     heartbeat_task()
-    assert heartbeat.last_beat(heartbeat.heartbeat_path("worker")) == pytest.approx(time.time(), abs=5)
+    assert heartbeat.last_beat(worker) == pytest.approx(time.time(), abs=5)
+    monkeypatch.setenv(heartbeat.HEARTBEAT_ENV, str(scheduler_beat))
+    monkeypatch.setattr(heartbeat, "_last_progress", 0.0)  # the once-a-second throttle
     scheduler = HeartbeatScheduler(app=app, schedule_filename=str(tmp_path / "beat-state"), lazy=True)
     scheduler.setup_schedule()
     try:
         scheduler.tick()
     finally:
         scheduler.close()
-    assert heartbeat.last_beat(heartbeat.heartbeat_path("scheduler")) == pytest.approx(time.time(), abs=5)
+    assert heartbeat.last_beat(scheduler_beat) == pytest.approx(time.time(), abs=5)
 
 
 def test_the_beat_schedule_queues_the_worker_heartbeat(settings):

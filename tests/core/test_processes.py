@@ -239,6 +239,8 @@ def test_command_lines(settings):
     assert web[web.index("--bind") + 1] == "127.0.0.1:8123" and web[web.index("--workers") + 1] == "3"
     worker = worker_argv(concurrency=4)
     assert worker[:5] == [sys.executable, "-m", "celery", "-A", "wiredesk.project"] and "worker" in worker
-    assert worker[worker.index("--concurrency") + 1] == "4"
+    assert worker[worker.index("--concurrency") + 1] == "4" and "--pool" not in worker
+    solo = worker_argv(solo=True, name="worker-3")
+    assert solo[solo.index("--pool") + 1] == "solo" and solo[solo.index("--hostname") + 1] == "worker-3@%h"
     beat = scheduler_argv()
     assert "beat" in beat and beat[beat.index("--schedule") + 1] == settings.CELERY_BEAT_SCHEDULE_FILENAME

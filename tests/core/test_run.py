@@ -194,33 +194,34 @@ def test_wiredesk_run_fetches_the_demo_wires_serves_them_and_stops_on_sigterm(tm
         status, page = get_home(port, "harbour.localhost")
         assert status == 200 and fresh in html.unescape(page), f"the cached home page misses {fresh!r}" + log_tail()
 
-        # A worker killed outright is started again, and the new one takes tasks (its heartbeat,
-        # a task the scheduler queues every tick, is run); the web server stays up meanwhile.
+        # A worker killed outright is started again, and the new one polls the queue and takes
+        # tasks (its heartbeat); the web server stays up meanwhile.
         status_path = data / "run" / "status.json"
         rows = {r["name"]: r for r in json.loads(status_path.read_text())["processes"]}
-        assert rows["worker"]["state"] == "running" and rows["worker"]["restarts"] == 0, rows
+        assert rows["worker-1"]["state"] == "running" and rows["worker-1"]["restarts"] == 0, rows
         killed_at = time.time()
-        os.kill(rows["worker"]["pid"], signal.SIGKILL)
+        os.kill(rows["worker-1"]["pid"], signal.SIGKILL)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             rows = {r["name"]: r for r in json.loads(status_path.read_text())["processes"]}
-            beat = data / "run" / "worker.heartbeat"
-            if rows["worker"]["restarts"] == 1 and rows["worker"]["state"] == "running" \
+            beat = data / "run" / "worker-1.heartbeat"
+            if rows["worker-1"]["restarts"] == 1 and rows["worker-1"]["state"] == "running" \
                     and beat.exists() and beat.stat().st_mtime > killed_at + 1:
                 break
             assert run.poll() is None, "wiredesk run exited after a worker was killed" + log_tail()
             time.sleep(0.5)
         else:
-            pytest.fail(f"the killed worker was not replaced by one taking tasks: {rows['worker']}" + log_tail())
-        assert rows["worker"]["last_cause"] == "killed by SIGKILL" and rows["web"]["restarts"] == 0, rows
-        assert "worker killed by SIGKILL; restarting in" in log_path.read_text()
+            pytest.fail(f"the killed worker was not replaced by one taking tasks: {rows['worker-1']}" + log_tail())
+        assert rows["worker-1"]["last_cause"] == "killed by SIGKILL" and rows["web"]["restarts"] == 0, rows
+        assert rows["worker-2"]["restarts"] == 0, rows
+        assert "worker-1 killed by SIGKILL; restarting in" in log_path.read_text()
         status, _page = get_home(port, "harbour.localhost")
         assert status == 200
 
         if has_proc:
             tree = descendants(run.pid)
-            # web, worker and scheduler, plus gunicorn's and the worker's own children.
-            assert len(tree) >= 5, f"expected web, worker, scheduler and their children, got {tree}" + log_tail()
+            # web (gunicorn and its two workers), two workers, the scheduler.
+            assert len(tree) >= 6, f"expected web, workers, scheduler and gunicorn's children, got {tree}" + log_tail()
 
         # SIGTERM to `wiredesk run` alone: it must stop everything it started.
         stopped_at = time.monotonic()
@@ -240,7 +241,7 @@ def test_wiredesk_run_fetches_the_demo_wires_serves_them_and_stops_on_sigterm(tm
         assert not left, f"still running after SIGTERM: {sorted(left)}" + log_tail()
         assert not accepts(port), "the web port still accepts connections" + log_tail()
         output = log_path.read_text(errors="replace")
-        for name in ("web", "worker", "scheduler"):
+        for name in ("web", "worker-1", "worker-2", "scheduler"):
             assert f"started {name} (pid" in output, output
     finally:
         if run is not None and run.poll() is None:

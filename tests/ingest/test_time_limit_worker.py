@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only, pytest.mark.timeout(240
 def test_a_worker_ends_a_refresh_at_its_soft_time_limit(tmp_path):
     data = tmp_path / "data"
     env = clean_env(data, WIREDESK_TICK_SECONDS="1", WIREDESK_REFRESH_TIME_LIMIT="3", PYTHONPATH=str(ROOT))
-    db, broker = data / "wiredesk.sqlite3", data / "broker.sqlite3"
+    db, broker = data / "wiredesk.sqlite3", data / "queue.sqlite3"
     log_path = tmp_path / "processes.log"
     released = threading.Event()
     scheduler = worker = None
@@ -72,5 +72,5 @@ def test_a_worker_ends_a_refresh_at_its_soft_time_limit(tmp_path):
     stored = query(db, "SELECT a.guid FROM stories_article a JOIN search_fts f ON f.rowid = a.id ORDER BY a.guid")
     assert stored == [("quay-1",), ("quay-2",)]  # stored and searchable; nothing after the stalled page
     assert query(db, "SELECT COUNT(*) FROM stories_article") == [(2,)]
-    waiting = [p for (p,) in query(broker, "SELECT payload FROM kombu_message WHERE visible = 1")]
+    waiting = [p for (p,) in query(broker, "SELECT payload FROM message")]
     assert not [p for p in waiting if "refresh_source" in p], "the refresh was handed back to be run again"

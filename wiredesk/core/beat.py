@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from celery.beat import PersistentScheduler
 
-from wiredesk.core.heartbeat import beat
+from wiredesk.core.heartbeat import progress
 
 
 class HeartbeatScheduler(PersistentScheduler):
     """Celery's file-backed beat scheduler, touching the scheduler's heartbeat on every tick."""
 
     def tick(self, *args, **kwargs):
-        beat("scheduler")
+        progress()
         return super().tick(*args, **kwargs)

@@ -1,14 +1,17 @@
 """Heartbeats: files the long-running processes touch while they make progress.
 
-`wiredesk run` (core.processes.supervise) restarts a process whose heartbeat went stale, and
-writes what it sees of each process to ``status.json`` in the same folder, which the admin's
-health page reads. Everything lives in ``<data dir>/run/``.
+`wiredesk run` (core.processes.supervise) gives each process it watches a heartbeat file,
+named in the process's ``WIREDESK_HEARTBEAT_FILE`` environment variable, restarts a process
+whose heartbeat went stale, and writes what it sees of each process to ``status.json`` in
+``<data dir>/run/``, which the admin's health page reads.
 
-- worker: touched by the ``heartbeat`` task (core.tasks), which the scheduler queues every
-  tick like any other task: it is only touched when a pool process is free to run it, so a
-  pool that stopped taking tasks stops it.
+- worker: touched when a task starts or ends, and on the embedded broker at every poll of
+  the queue (core.broker): a worker that polls or finishes tasks is not frozen. Long loops
+  inside a task (the digest's sending) call ``progress()`` as they go.
 - scheduler: touched on every tick of the beat scheduler (core.beat).
 - web: the supervisor asks the server for a page itself (a response counts, whatever status).
+
+A process started by hand (no variable) touches nothing: ``progress()`` costs nothing there.
 """
 
 from __future__ import annotations
@@ -33,15 +36,25 @@ def heartbeat_path(name: str) -> Path:
     return run_dir() / f"{name}.heartbeat"
 
 
-def beat(name: str) -> None:
-    """Say that process ``name`` made progress just now."""
-    # Runs at every task's start and end: one utime call, the folder and file made only once.
-    path = Path(settings.DATA_DIR) / "run" / f"{name}.heartbeat"
+HEARTBEAT_ENV = "WIREDESK_HEARTBEAT_FILE"
+_last_progress = 0.0
+
+
+def progress(*, every: float = 1.0) -> None:
+    """Say that this process made progress (at most one file touch per ``every`` seconds)."""
+    global _last_progress
+    path = os.environ.get(HEARTBEAT_ENV)
+    if not path:
+        return
+    now = time.monotonic()
+    if now - _last_progress < every:
+        return
+    _last_progress = now
     try:
         os.utime(path)
     except FileNotFoundError:
         try:
-            heartbeat_path(name).touch()
+            Path(path).touch()
         except OSError:
             pass
     except OSError:  # a full or read-only disk must not stop the work itself

@@ -16,7 +16,7 @@ from typing import Callable
 
 from django.conf import settings
 
-from wiredesk.core.heartbeat import last_beat, write_status
+from wiredesk.core.heartbeat import HEARTBEAT_ENV, last_beat, write_status
 
 log = logging.getLogger("wiredesk.run")
 
@@ -25,10 +25,13 @@ log = logging.getLogger("wiredesk.run")
 class Proc:
     """One supervised process.
 
-    ``heartbeat``: a file the process touches while it makes progress; ``probe``: a loopback
-    (host, port) whose HTTP answer counts as a heartbeat. With either, a process whose last
-    heartbeat (or its start, whichever is later) is more than ``stale_after`` seconds old is
-    killed and started again.
+    ``heartbeat``: a file the process touches while it makes progress (its path is given to
+    it in ``WIREDESK_HEARTBEAT_FILE``, core.heartbeat); ``probe``: a loopback (host, port)
+    whose HTTP answer counts as a heartbeat. With either, a process whose last heartbeat (or
+    its start, whichever is later) is more than ``stale_after`` seconds old is killed and
+    started again. ``own_group``: the process and whatever it starts get a process group of
+    their own, which a restart or a stop signals as a whole (a process that starts nothing
+    stays in the supervisor's group, so a signal to that group reaches it as well).
     """
 
     name: str
@@ -36,6 +39,7 @@ class Proc:
     heartbeat: str | None = None
     probe: tuple[str, int] | None = None
     stale_after: float = 0.0
+    own_group: bool = True
 
 
 def web_argv(*, bind: str | None = None, port: int | None = None, workers: int = 2) -> list[str]:
@@ -51,11 +55,30 @@ def web_argv(*, bind: str | None = None, port: int | None = None, workers: int =
     ]
 
 
-def worker_argv(*, concurrency: int = 2) -> list[str]:
-    """A Celery worker consuming every queue."""
-    return [
+def worker_argv(*, concurrency: int = 2, solo: bool = False, name: str = "") -> list[str]:
+    """A Celery worker consuming every queue.
+
+    ``solo``: one process that runs its tasks itself (the embedded broker's workers, see
+    docs/architecture.md); otherwise the prefork pool with ``concurrency`` processes.
+    """
+    argv = [
         sys.executable, "-m", "celery", "-A", "wiredesk.project", "worker",
-        "--loglevel", "INFO", "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+        "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]
+    argv += ["--pool", "solo"] if solo else ["--concurrency", str(concurrency)]
+    if name:
+        argv += ["--hostname", f"{name}@%h"]
+    return argv
+
+
+def embedded_workers(count: int) -> list[Proc]:
+    """``count`` one-process workers for the embedded broker, each watched by its heartbeat."""
+    from wiredesk.core.heartbeat import heartbeat_path
+
+    return [
+        Proc(f"worker-{n}", worker_argv(solo=True, name=f"worker-{n}"), heartbeat=str(heartbeat_path(f"worker-{n}")),
+             stale_after=worker_stale_after(), own_group=False)
+        for n in range(1, count + 1)
     ]
 
 
@@ -120,36 +143,45 @@ class _Child:
 
 
 def _start(child: _Child, out) -> None:
-    # Its own process group: a restart or a stop reaches the process and everything it
-    # started (a Celery worker's pool processes), and a frozen one is killed as a whole.
-    child.popen = subprocess.Popen(child.proc.argv, env=os.environ.copy(), start_new_session=True)
+    # Its own process group (Proc.own_group): a restart or a stop reaches the process and
+    # everything it started (a Celery worker's pool processes), and a frozen one is killed
+    # as a whole.
+    env = os.environ.copy()
+    env.pop(HEARTBEAT_ENV, None)
+    if child.proc.heartbeat:
+        env[HEARTBEAT_ENV] = child.proc.heartbeat
+    child.popen = subprocess.Popen(child.proc.argv, env=env, start_new_session=child.proc.own_group)
     child.started_at, child.started_mono = time.time(), time.monotonic()
     child.restart_at = None
     out.write(f"started {child.proc.name} (pid {child.popen.pid})\n")
     out.flush()
 
 
-def _signal_group(popen: subprocess.Popen, sig: int) -> None:
+def _signal(child: _Child, popen: subprocess.Popen, sig: int) -> None:
+    """Signal the process's group (Proc.own_group), or the process while it is not reaped."""
     try:
-        os.killpg(popen.pid, sig)
+        if child.proc.own_group:
+            os.killpg(popen.pid, sig)
+        elif popen.returncode is None:
+            popen.send_signal(sig)
     except (ProcessLookupError, PermissionError):
         pass
 
 
 def _stop(children: list[_Child]) -> None:
-    """SIGTERM to every process group, SIGKILL to what is left after the grace period."""
-    running = [c.popen for c in children if c.popen is not None]
-    for popen in running:
+    """SIGTERM to every process (group), SIGKILL to what is left after the grace period."""
+    running = [(c, c.popen) for c in children if c.popen is not None]
+    for child, popen in running:
         if popen.poll() is None:
-            _signal_group(popen, signal.SIGTERM)
+            _signal(child, popen, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE
-    for popen in running:
+    for child, popen in running:
         try:
             popen.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            _signal_group(popen, signal.SIGKILL)
+            _signal(child, popen, signal.SIGKILL)
             popen.wait()
-        _signal_group(popen, signal.SIGKILL)  # what the process left behind in its group
+        _signal(child, popen, signal.SIGKILL)  # what the process left behind in its group
 
 
 def _probe(child: _Child) -> None:
@@ -166,6 +198,10 @@ def _probe(child: _Child) -> None:
 
 
 def _describe_exit(code: int) -> str:
+    from wiredesk.core.tasks import EXIT_HARD_LIMIT
+
+    if code == EXIT_HARD_LIMIT:
+        return f"exited with status {code} (a task outran its hard time limit)"
     if code < 0:
         try:
             return f"killed by {signal.Signals(-code).name}"
@@ -245,7 +281,7 @@ def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = N
                     continue
                 code = child.popen.poll()
                 if code is not None:
-                    _signal_group(child.popen, signal.SIGKILL)  # orphans of a dead worker's pool
+                    _signal(child, child.popen, signal.SIGKILL)  # orphans of a dead worker's pool
                     _schedule_restart(child, _describe_exit(code), out)
                     continue
                 if child.proc.probe and (child.probing is None or not child.probing.is_alive()) \
@@ -255,7 +291,7 @@ def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = N
                 age = child.beat_age(now_wall)
                 if child.proc.stale_after and age is not None and age > child.proc.stale_after:
                     popen = child.popen
-                    _signal_group(popen, signal.SIGKILL)  # a frozen process may ignore SIGTERM
+                    _signal(child, popen, signal.SIGKILL)  # a frozen process may ignore SIGTERM
                     try:
                         popen.wait(timeout=10)
                     except subprocess.TimeoutExpired:  # stuck in the kernel: looked at again next round

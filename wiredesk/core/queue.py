@@ -9,13 +9,12 @@ oldest task's wait is read where the broker lets a message be looked at without 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 from kombu.exceptions import ChannelError
 
+from wiredesk.core.broker import is_embedded, oldest_waiting
 from wiredesk.core.tasks import SENT_HEADER
 
 DEFAULT_QUEUE = "celery"
@@ -29,35 +28,15 @@ class QueueState:
     error: str = ""
 
 
-def _sent_at(payload: str | bytes | None) -> float | None:
+def _sent_at(payload: str | bytes | dict | None) -> float | None:
     if not payload:
         return None
     try:
-        headers = json.loads(payload).get("headers") or {}
-        value = headers.get(SENT_HEADER)
+        message = payload if isinstance(payload, dict) else json.loads(payload)
+        value = (message.get("headers") or {}).get(SENT_HEADER)
         return float(value) if value is not None else None
     except (ValueError, TypeError, AttributeError):
         return None
-
-
-def _oldest_sqlite(url: str, queue: str) -> float | None:
-    path = unquote(urlsplit(url.removeprefix("sqla+")).path)
-    if path.startswith("//"):
-        path = path[1:]
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
-    except sqlite3.Error:
-        return None
-    try:
-        row = conn.execute(
-            "SELECT m.payload FROM kombu_message m JOIN kombu_queue q ON q.id = m.queue_id "
-            "WHERE q.name = ? AND m.visible = 1 ORDER BY m.timestamp, m.id LIMIT 1", (queue,),
-        ).fetchone()
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
-    return _sent_at(row[0]) if row else None
 
 
 def queue_state(app, queue: str = DEFAULT_QUEUE) -> QueueState:
@@ -76,8 +55,8 @@ def queue_state(app, queue: str = DEFAULT_QUEUE) -> QueueState:
                     raise
                 depth = 0
             oldest = None
-            if url.startswith("sqla+sqlite"):
-                oldest = _oldest_sqlite(url, queue) if depth else None
+            if is_embedded(url):
+                oldest = _sent_at(oldest_waiting(url, queue)) if depth else None
             elif url.startswith(("redis://", "rediss://")) and depth:
                 oldest = _sent_at(channel.client.lindex(queue, -1))  # LPUSH in, BRPOP out: the right end waited longest
     except Exception as exc:  # a broker that is down is what the page is for

@@ -116,7 +116,11 @@ TABLE: tuple[Var, ...] = (
        "Seconds a SQLite writer waits for the lock before giving up."),
     _v("CELERY_BROKER_URL", "str", "",
        "Task broker URL, e.g. `redis://host:6379/0` or `amqp://guest:guest@host:5672//`. Empty "
-       "means an embedded SQLite broker in the data folder."),
+       "means the embedded broker: a SQLite file in the data folder (`sqlite:///path` names "
+       "another file)."),
+    _v("WIREDESK_WORKERS", "int", "2",
+       "Task workers `wiredesk run` starts. On the embedded broker each is a one-process worker "
+       "of its own; on Redis or RabbitMQ it is one worker with this many pool processes."),
     _v("WIREDESK_TASKS_EAGER", "bool", "false",
        "Run tasks in the calling process instead of a worker (tests and one-off scripts)."),
     _v("CACHE_URL", "str", "",

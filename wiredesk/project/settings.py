@@ -204,13 +204,12 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 # --- Celery -------------------------------------------------------------------------------
-CELERY_BROKER_URL = E["CELERY_BROKER_URL"] or f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}"
-# (The SQLite broker's polling interval is set in wiredesk/project/celery.py.)
+# The embedded broker (wiredesk/core/broker.py) keeps its queue in a SQLite file of its own.
+CELERY_BROKER_URL = E["CELERY_BROKER_URL"] or f"sqlite:///{(DATA_DIR / 'queue.sqlite3').resolve()}"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"connect_args": {"timeout": E["WIREDESK_SQLITE_TIMEOUT"]}}
-    if CELERY_BROKER_URL.startswith("sqla+sqlite")
-    else {}
+    {"timeout": E["WIREDESK_SQLITE_TIMEOUT"]} if CELERY_BROKER_URL.startswith("sqlite://") else {}
 )
+WIREDESK_WORKERS = max(1, E["WIREDESK_WORKERS"])
 CELERY_TASK_ALWAYS_EAGER = E["WIREDESK_TASKS_EAGER"]
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"

@@ -38,6 +38,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from wiredesk.core.heartbeat import progress
 from wiredesk.digest import links
 from wiredesk.digest.models import Delivery, Edition, Subscriber
 from wiredesk.digest.render import PREFERENCES_MARK, UNSUBSCRIBE_MARK, EditionRenderer
@@ -311,6 +312,7 @@ def acquire_lease(edition_id: int, owner: str, *, now: dt.datetime | None = None
 
 
 def renew_lease(edition_id: int, owner: str) -> bool:
+    progress()  # a long edition keeps its worker's heartbeat alive (core.heartbeat)
     until = timezone.now() + dt.timedelta(seconds=settings.DIGEST["lease_seconds"])
     return bool(Edition.objects.filter(pk=edition_id, lease_owner=owner).update(lease_until=until))
 

@@ -5,16 +5,18 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from wiredesk.core.broker import is_embedded
 from wiredesk.core.heartbeat import STATUS, heartbeat_path, run_dir
 from wiredesk.core.processes import (
-    Proc, scheduler_argv, scheduler_stale_after, supervise, web_argv, worker_argv, worker_stale_after,
+    Proc, embedded_workers, scheduler_argv, scheduler_stale_after, supervise, web_argv, worker_argv,
+    worker_stale_after,
 )
 
 WEB_STALE_AFTER = 60.0  # seconds the web server may go without answering a request of ours
 
 
 class Command(BaseCommand):
-    help = "Run the web server, a worker and the scheduler together until Ctrl-C; restart any that dies or hangs."
+    help = "Run the web server, the workers and the scheduler together until Ctrl-C; restart any that dies or hangs."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--demo-wires", type=int, metavar="PORT", default=0,
@@ -22,9 +24,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo_wires: int, **opts) -> None:
         host = "127.0.0.1" if settings.WIREDESK_BIND in ("0.0.0.0", "", "::") else settings.WIREDESK_BIND
+        count = settings.WIREDESK_WORKERS
+        if is_embedded(settings.CELERY_BROKER_URL):
+            workers = embedded_workers(count)
+        else:
+            workers = [Proc("worker", worker_argv(concurrency=count), heartbeat=str(heartbeat_path("worker")),
+                            stale_after=worker_stale_after())]
         procs = [
             Proc("web", web_argv(), probe=(host, settings.WIREDESK_PORT), stale_after=WEB_STALE_AFTER),
-            Proc("worker", worker_argv(), heartbeat=str(heartbeat_path("worker")), stale_after=worker_stale_after()),
+            *workers,
             Proc("scheduler", scheduler_argv(), heartbeat=str(heartbeat_path("scheduler")),
                  stale_after=scheduler_stale_after()),
         ]
