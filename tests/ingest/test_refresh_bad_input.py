@@ -259,3 +259,31 @@ def test_a_feed_that_carries_one_story_twice(client):
     BrandSource.objects.create(brand=brand, source=source)
     found = search_articles(brand=brand, query="berth")
     assert found.total == 1 and [h.article.id for h in found.hits] == [stored.id]
+
+
+def test_article_links_at_or_redirecting_to_a_private_address_are_never_fetched(client):
+    """Reliability E4: a summary-only item's link is fetched through the same guarded client
+    as the feed, so a link to an internal host, or one redirecting there, is refused: the
+    canary never sees a connection and the item keeps its feed text."""
+    # Only 127.0.0.1 is admitted; 127.0.0.2 stands for an internal host.
+    with LoopbackServer(host="127.0.0.2") as canary, LoopbackServer() as srv:
+        canary.static("/secret", b"<html><body><p>INTERNAL ONLY</p></body></html>", "text/html")
+        srv.route("/bounce", lambda req: Reply(302, b"", {"Location": canary.url("/secret")}))
+
+        def entry(n: int, link: str) -> str:
+            return (f"<item><guid>e4-{n}</guid><title>Harbour item {n}</title><link>{link}</link>"
+                    f"<pubDate>Thu, 19 Nov 2026 0{n}:00:00 +0000</pubDate>"
+                    f"<description>Summary {n} of the harbour item from the wire.</description></item>")
+
+        body = rss(entry(1, canary.url("/secret")) + entry(2, srv.url("/bounce"))
+                   + entry(3, "http://169.254.169.254/latest/meta-data/") + entry(4, "file:///etc/passwd"))
+        srv.static("/feed.xml", body, "application/rss+xml")
+        source = make_source(srv.url("/feed.xml"), name="Link Wire")
+        report = source_refresh(source_id=source.id, client=client, now=NOW)
+        assert canary.hits("/secret") == 0 and srv.hits("/bounce") == 1  # the hop to it was refused
+    assert report.new == 4, report.as_dict()  # the items are kept, with the text their feed carried
+    stored = dict(Article.objects.filter(source=source).values_list("guid", "body_html"))
+    assert set(stored) == {"e4-1", "e4-2", "e4-3", "e4-4"}
+    for n in range(1, 5):
+        assert f"Summary {n} of the harbour item" in stored[f"e4-{n}"]
+        assert "INTERNAL ONLY" not in stored[f"e4-{n}"]
