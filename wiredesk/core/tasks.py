@@ -27,6 +27,14 @@ def heartbeat() -> None:
     progress(every=0)
 
 
+@shared_task(name="wiredesk.core.tasks.outbox_flush", ignore_result=True)
+def outbox_flush() -> int:
+    """Queued every tick: send the tasks kept while the broker was away (core.outbox)."""
+    from wiredesk.core.outbox import outbox_flush as flush
+
+    return flush()
+
+
 @before_task_publish.connect
 def _stamp(headers=None, **_kwargs) -> None:
     if headers is not None:

@@ -71,8 +71,20 @@ def runtime_health(request):
     except DatabaseError as exc:
         storage_errors = [{"id": None, "name": "(the database cannot be read)", "last_error": str(exc)[:300],
                            "last_error_at": None}]
+    try:
+        from wiredesk.core.outbox import outbox_size
+
+        outbox = outbox_size()
+    except DatabaseError:
+        outbox = None
+    from wiredesk.core.broker import dead_count, is_embedded
+
+    url = app.conf.broker_url or ""
+    set_aside = dead_count(url) if is_embedded(url) else 0
     context = {
         **admin.site.each_context(request),
+        "outbox": outbox,
+        "set_aside": set_aside,
         "title": "Runtime health",
         "status": status,
         "supervised": bool(status) and not status.get("stopped") and status.get("age", 1e9) < STATUS_STALE,

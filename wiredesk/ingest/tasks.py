@@ -8,6 +8,7 @@ from celery.exceptions import TimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
+from wiredesk.core.outbox import enqueue
 from wiredesk.ingest.services import source_lease, source_refresh, source_refresh_killed
 from wiredesk.sources.selectors import sources_due
 
@@ -43,6 +44,6 @@ def enqueue_due_sources() -> int:
     count = 0
     for source in sources_due(now=now, per_host=settings.FETCH["per_host"]):
         if source_lease(source_id=source.id, now=now):
-            refresh_source.apply_async_on_commit(args=(source.id,), expires=settings.REFRESH["queue_seconds"])
+            enqueue(refresh_source, args=(source.id,), expires=settings.REFRESH["queue_seconds"])
             count += 1
     return count

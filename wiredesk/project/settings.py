@@ -217,6 +217,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits out a broker outage of any length
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "scheduler-state")
 TICK_SECONDS = E["WIREDESK_TICK_SECONDS"]
 CELERY_BEAT_SCHEDULE = {
@@ -235,6 +236,12 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         # Run by a free pool process: `wiredesk run` restarts a worker that stops running it.
         "task": "wiredesk.core.tasks.heartbeat",
+        "schedule": float(TICK_SECONDS),
+        "options": {"expires": float(TICK_SECONDS)},
+    },
+    "outbox-flush": {
+        # Sends the tasks that could not be queued while the broker was away (core.outbox).
+        "task": "wiredesk.core.tasks.outbox_flush",
         "schedule": float(TICK_SECONDS),
         "options": {"expires": float(TICK_SECONDS)},
     },

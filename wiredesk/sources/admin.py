@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 
+from wiredesk.core.outbox import enqueue
 from wiredesk.sources.models import Source
 from wiredesk.sources.selectors import source_status
 from wiredesk.sources.services import source_set_enabled
@@ -54,7 +55,7 @@ class SourceAdmin(admin.ModelAdmin):
         queued = busy = 0
         for source in queryset:
             if source_lease(source_id=source.id, now=now):
-                refresh_source.apply_async_on_commit(args=(source.id,), expires=settings.REFRESH["queue_seconds"])
+                enqueue(refresh_source, args=(source.id,), expires=settings.REFRESH["queue_seconds"])
                 queued += 1
             else:
                 busy += 1

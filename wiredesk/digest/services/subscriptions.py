@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
+from wiredesk.core.outbox import enqueue
 from wiredesk.core.ratelimit import Limit, hit, ip_bucket, mailbox_bucket
 from wiredesk.digest import links, tasks
 from wiredesk.digest.models import Subscriber
@@ -136,7 +137,7 @@ def _subscribe_locked(brand, email, sections, signup_ip, now) -> Subscriber | No
         log.info("signup mail skipped subscriber_id=%s reason=mailbox-limit", subscriber.pk)
         return subscriber
     subscriber_id = subscriber.pk
-    transaction.on_commit(lambda: tasks.send_confirmation_email.delay(subscriber_id), robust=True)
+    enqueue(tasks.send_confirmation_email, args=(subscriber_id,), robust=True)
     log.info("signup mail queued subscriber_id=%s status=%s", subscriber_id, subscriber.status)
     return subscriber
 

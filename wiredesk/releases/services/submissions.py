@@ -21,6 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 
+from wiredesk.core.outbox import enqueue
 from wiredesk.core.ratelimit import Limit, hit, ip_bucket, mailbox_bucket
 from wiredesk.releases import checks, images, tasks
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
@@ -213,7 +214,7 @@ def submission_create(
         if _mail_slot_free(email, now) and not hit(MAILBOX_LIMIT, mailbox_bucket(email), now=now.timestamp()):
             AuditEntry.objects.create(submission=submission, action=AUDIT_MAIL)
             submission_id = submission.pk
-            transaction.on_commit(lambda: tasks.send_verification_email.delay(submission_id), robust=True)
+            enqueue(tasks.send_verification_email, args=(submission_id,), robust=True)
         else:
             log.info("release mail skipped submission_id=%s reason=hourly-limit", submission.pk)
     return submission
