@@ -3,6 +3,8 @@ everything committed before it began, and restores into a fresh installation."""
 
 from __future__ import annotations
 
+import io
+import json
 import secrets
 import subprocess
 import tarfile
@@ -12,6 +14,7 @@ import time
 import pytest
 
 from tests.core.test_run import WIREDESK, clean_env, query, wiredesk
+from tests.mailsink import MailSink
 from wiredesk.demo.server import DemoWireServer
 
 pytestmark = pytest.mark.timeout(240)
@@ -98,6 +101,27 @@ def test_a_backup_taken_during_ingest_restores_everything_committed_before_it(tm
     checked = subprocess.run([str(WIREDESK), "search_reindex", "--check"], env=env2, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
+    # Reliability D4: the restored site sends no edition again and publishes nothing twice.
+    # The edition's sender runs on it (as a task left over, or redelivered, would), with a
+    # real SMTP server listening; then the same wires are fetched again.
+    sink = MailSink().start()
+    port = int(wires.url("").rstrip("/").rsplit(":", 1)[1])
+    again = DemoWireServer(port=port, interval=1)
+    try:
+        mail_env = {**env2, "WIREDESK_EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port),
+                    "WIREDESK_TASKS_EAGER": "1"}
+        wiredesk(mail_env, "shell", "-c", "from wiredesk.digest.models import Edition; "
+                 "from wiredesk.digest.services.sending import send_edition; "
+                 "[send_edition(e.id) for e in Edition.objects.all()]", timeout=120)
+        wiredesk(env2, "fetch", "--all", timeout=120)
+    finally:
+        again.stop()
+        sink.stop()
+    assert sink.messages == []  # every recipient of the restored edition had it already
+    assert query(restored_db, "SELECT COUNT(*) FROM digest_delivery WHERE state != 'sent'") == [(0,)]
+    doubled = query(restored_db, "SELECT source_id, guid FROM stories_article GROUP BY source_id, guid HAVING COUNT(*) > 1")
+    assert doubled == [] and before_ids <= ids(restored_db)
+
 
 @pytest.mark.parametrize("content, message", [
     (None, "no backup file at"),
@@ -165,3 +189,48 @@ def test_backup_and_restore_on_postgresql_with_pg_dump(tmp_path):
         with psycopg.connect(f"{server}/{s['NAME']}", autocommit=True) as admin:
             for name in names:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _rewrite_manifest(src, dst, change) -> None:
+    with tarfile.open(src) as old, tarfile.open(dst, "w") as new:
+        for member in old.getmembers():
+            data = old.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                change(manifest)
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            new.addfile(member, io.BytesIO(data))
+
+
+def test_a_backup_records_its_schema_and_a_newer_one_is_refused_before_anything_changes(tmp_path):
+    env = clean_env(tmp_path / "data")
+    wiredesk(env, "migrate", "--noinput", "-v", "0")
+    wiredesk(env, "shell", "-c", "from wiredesk.brands.models import Brand; Brand.objects.create(name='Kept', hosts=['kept.test'])")
+    wiredesk(env, "backup", str(tmp_path / "now.backup"))
+    with tarfile.open(tmp_path / "now.backup") as tar:
+        recorded = json.loads(tar.extractfile("manifest.json").read())["migrations"]
+    assert "core.0001_outbox" in recorded and "stories.0001_initial" in recorded
+
+    _rewrite_manifest(tmp_path / "now.backup", tmp_path / "future.backup",
+                      lambda m: m["migrations"].append("stories.9999_from_the_future"))
+    wiredesk(env, "shell", "-c", "from wiredesk.brands.models import Brand; Brand.objects.create(name='Later', hosts=['later.test'])")
+    done = subprocess.run([str(WIREDESK), "restore", str(tmp_path / "future.backup")], env=env, capture_output=True, text=True)
+    assert done.returncode != 0 and "newer version of wiredesk" in done.stderr and "stories.9999_from_the_future" in done.stderr
+    assert "Traceback" not in done.stderr
+    names = {row[0] for row in query(tmp_path / "data" / "wiredesk.sqlite3", "SELECT name FROM brands_brand")}
+    assert names == {"Kept", "Later"}  # refused before anything was touched
+
+
+def test_an_older_backup_is_restored_and_migrate_brings_it_up_to_date(tmp_path):
+    old_env, new_env = clean_env(tmp_path / "old"), clean_env(tmp_path / "new")
+    wiredesk(old_env, "migrate", "--noinput", "-v", "0")
+    wiredesk(old_env, "migrate", "core", "zero", "--noinput", "-v", "0")  # as before the outbox existed
+    wiredesk(old_env, "shell", "-c", "from wiredesk.brands.models import Brand; Brand.objects.create(name='Old', hosts=['old.test'])")
+    wiredesk(old_env, "backup", str(tmp_path / "old.backup"))
+    wiredesk(new_env, "migrate", "--noinput", "-v", "0")
+    out = wiredesk(new_env, "restore", str(tmp_path / "old.backup"), timeout=120)
+    assert "run `wiredesk migrate`" in out and "1 migrations to apply" in out
+    wiredesk(new_env, "migrate", "--noinput", "-v", "0")
+    assert wiredesk(new_env, "showmigrations", "core").count("[X]") == 1
+    assert query(tmp_path / "new" / "wiredesk.sqlite3", "SELECT name FROM brands_brand") == [("Old",)]

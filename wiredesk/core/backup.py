@@ -1,13 +1,17 @@
 """Backups of a whole installation, taken while it runs: the database and the uploaded media.
 
-A backup is one tar file holding ``manifest.json`` (format, database engine, when, and the
-count of rows per table just before the copy, for the record), the database (``database.sqlite3``:
+A backup is one tar file holding ``manifest.json`` (format, database engine, when, the
+migrations its database had applied (its schema's version), and the count of rows per table
+just before the copy, for the record), the database (``database.sqlite3``:
 SQLite's online backup, a consistent copy taken beside running writers; or
 ``database.pgdump``: pg_dump's custom format, one consistent snapshot), and ``media/`` (the
 uploaded release images). It is written to a temporary name beside the target and renamed
 when complete, so a half-written backup never carries the name asked for.
 
-Restoring replaces the database's content and the media folder with the backup's. Stop the
+Restoring replaces the database's content and the media folder with the backup's. A backup
+whose schema has migrations this code does not know (made by a newer version) is refused
+before anything is touched; an older one is restored and `wiredesk migrate` brings it up to
+date. Stop the
 platform first (`wiredesk run`, or every worker, scheduler and web process): a process that
 keeps writing during a restore would mix old and new rows.
 """
@@ -22,7 +26,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
@@ -45,6 +49,7 @@ class BackupReport:
     rows: dict[str, int]
     media_files: int
     bytes: int
+    pending_migrations: list[str] = field(default_factory=list)  # an older backup: `wiredesk migrate` next
 
 
 def _counts() -> dict[str, int]:
@@ -111,6 +116,20 @@ def _copy_database(folder: Path) -> str:
     raise BackupError(f"backups of a {_engine()} database are not supported")
 
 
+def _applied_migrations() -> list[str]:
+    """``app.name`` of every migration the database has applied (the schema's version)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    return sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations())
+
+
+def _known_migrations() -> set[str]:
+    """Every migration this version of the code has (applied or not)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    return {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations}
+
+
 def backup_create(*, path: str | Path) -> BackupReport:
     """Write a backup of the database and the media to ``path`` (a tar file)."""
     path = Path(path).expanduser().resolve()
@@ -124,7 +143,7 @@ def backup_create(*, path: str | Path) -> BackupReport:
         name = _copy_database(folder)
         media = Path(settings.MEDIA_ROOT)
         files = [p for p in media.rglob("*") if p.is_file()] if media.is_dir() else []
-        manifest = {"format": FORMAT, "engine": _engine(), "database": name,
+        manifest = {"format": FORMAT, "engine": _engine(), "database": name, "migrations": _applied_migrations(),
                     "created_at": dt.datetime.now(dt.timezone.utc).isoformat(), "rows": rows, "media_files": len(files)}
         partial = path.with_name(f".{path.name}.partial")
         try:
@@ -180,6 +199,11 @@ def backup_restore(*, path: str | Path) -> BackupReport:
         manifest = _read_manifest(tar)
         if manifest.get("engine") != _engine():
             raise BackupError(f"the backup is of a {manifest.get('engine')} database; this installation runs on {_engine()}")
+        newer = sorted(set(manifest.get("migrations") or ()) - _known_migrations())
+        if newer:  # its tables have columns this code does not know: refuse before touching anything
+            shown = ", ".join(newer[:3]) + (f" and {len(newer) - 3} more" if len(newer) > 3 else "")
+            raise BackupError(f"the backup was made by a newer version of wiredesk (its schema has {shown}, "
+                              "unknown here): restore it with that version or a later one")
         name = manifest.get("database")
         if name not in ("database.sqlite3", "database.pgdump"):
             raise BackupError("not a wiredesk backup (no database in it)")
@@ -212,8 +236,10 @@ def backup_restore(*, path: str | Path) -> BackupReport:
         except OSError as exc:
             raise BackupError(f"the database was restored but the media could not be put in place: {exc}") from None
     content_changed()  # pages cached before the restore show what it replaced
+    pending = sorted(_known_migrations() - set(_applied_migrations()))
     rows = _counts()
-    return BackupReport(path=path, engine=manifest["engine"], rows=rows, media_files=len(media_members), bytes=path.stat().st_size)
+    return BackupReport(path=path, engine=manifest["engine"], rows=rows, media_files=len(media_members),
+                        bytes=path.stat().st_size, pending_migrations=pending)
 
 
 def _restore_database(file: Path) -> None:

@@ -18,3 +18,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         articles = report.rows.get("stories.Article", 0)
         self.stdout.write(f"restored {report.path}: {articles:,} articles, {report.media_files} media files")
+        if report.pending_migrations:
+            self.stdout.write(f"the backup is of an older version: run `wiredesk migrate` before starting "
+                              f"({len(report.pending_migrations)} migrations to apply)")
