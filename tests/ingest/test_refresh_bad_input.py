@@ -287,3 +287,38 @@ def test_article_links_at_or_redirecting_to_a_private_address_are_never_fetched(
     for n in range(1, 5):
         assert f"Summary {n} of the harbour item" in stored[f"e4-{n}"]
         assert "INTERNAL ONLY" not in stored[f"e4-{n}"]
+
+
+def test_the_server_never_fetches_a_wires_images(client):
+    """Reliability E7, decided: wiredesk keeps no image proxy or cache. A wire's pictures are
+    stored as addresses and shown by the reader's browser from hosts the operator lists in
+    WIREDESK_IMAGE_SOURCES (the pages' img-src); the server itself asks for none of them,
+    at ingest or when it renders the page, even on an admitted host."""
+    from django.test import Client
+
+    from tests.web.factories import make_brand
+    from wiredesk.brands.models import BrandSource
+    from wiredesk.web.views.article import article_url
+
+    with LoopbackServer() as srv:
+        base = srv.url("").rstrip("/")
+        srv.static("/pic.jpg", b"\xff\xd8\xff\xe0 not really a picture", "image/jpeg")
+        body = rss(
+            f"<item><guid>pic-1</guid><title>Harbour lights return</title><link>{base}/story</link>"
+            "<pubDate>Thu, 19 Nov 2026 05:00:00 +0000</pubDate>"
+            f'<enclosure url="{base}/pic.jpg?e" type="image/jpeg" length="100"/>'
+            f'<media:content url="{base}/pic.jpg?m" medium="image"/>'
+            f'<content:encoded><![CDATA[<p>PORT ELLIS: The harbour lights were lit again on Friday.</p>'
+            f'<img src="{base}/pic.jpg?i" alt="The lights"><p>Crowds watched from the quay.</p>]]></content:encoded></item>'
+        )
+        srv.static("/feed.xml", body, "application/rss+xml")
+        source = make_source(srv.url("/feed.xml"), name="Picture Wire")
+        assert source_refresh(source_id=source.id, client=client, now=NOW).new == 1
+        brand = make_brand("Picture Post", ["pictures.test"])
+        BrandSource.objects.create(brand=brand, source=source)
+        article = Article.objects.get(source=source)
+        assert f"{base}/pic.jpg" in article.body_html  # kept as an address, for the browser
+        reader = Client()
+        for path in ("/", article_url(article)):
+            assert reader.get(path, HTTP_HOST="pictures.test").status_code == 200
+        assert srv.hits("/pic.jpg") == 0
