@@ -247,7 +247,23 @@ class EditionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
             extra_context["subtitle"] = format_html(
                 '<a href="{}">Send today\'s daily email now&hellip;</a>', reverse("admin:digest_edition_send_now")
             )
+        if request.method == "GET":
+            self._warn_about_complaints(request)
         return super().changelist_view(request, extra_context)
+
+    def _warn_about_complaints(self, request) -> None:
+        from wiredesk.digest.services import reputation
+
+        names = dict(Brand.objects.values_list("id", "name"))
+        for standing in reputation.brands_at_risk():
+            name = names.get(standing.brand_id, f"brand {standing.brand_id}")
+            if standing.level == reputation.HALTED:
+                self.message_user(request, f"{name}: sending is halted, {standing.describe()}. Pending messages "
+                                  "wait and go out once the rate is back under "
+                                  f"{reputation.HALT:.1%}.", messages.ERROR)
+            else:
+                self.message_user(request, f"{name}: {standing.describe()}, over the {reputation.ALARM:.1%} "
+                                  "that mailbox providers expect.", messages.WARNING)
 
     @admin.action(description="Send today's daily email now (for these editions' brands)", permissions=["send"])
     def send_today(self, request, queryset):

@@ -42,6 +42,7 @@ from wiredesk.core.heartbeat import progress
 from wiredesk.digest import links
 from wiredesk.digest.models import Delivery, Edition, Subscriber
 from wiredesk.digest.render import PREFERENCES_MARK, UNSUBSCRIBE_MARK, EditionRenderer
+from wiredesk.digest.services import reputation
 from wiredesk.digest.services.editions import populate
 
 log = logging.getLogger("wiredesk.digest")
@@ -415,9 +416,21 @@ def send_edition(edition_id: int, *, owner: str | None = None) -> Report:
         )
         if report.recovered_unknown:
             log.warning("edition %s: %s deliveries left mid-send marked unknown", edition_id, report.recovered_unknown)
-        renderer = EditionRenderer(brand=edition.brand, date=edition.date, stories=edition.stories, subject=edition.subject)
-        transport = Transport()
-        retry_after = _run(edition, renderer, transport, owner, report)
+        standing = reputation.brand_reputation(brand_id=edition.brand_id)
+        if standing.level == reputation.HALTED:
+            # Sending on would make the provider treat the brand's mail as spam: wait, keep
+            # every pending row, and look again later (digest.services.reputation).
+            report.note = f"sending halted: {standing.describe()}, at or over {reputation.HALT:.1%}"
+            retry_after = reputation.HALT_RETRY
+            log.error("edition %s: %s", edition_id, report.note)
+        else:
+            if standing.level == reputation.WARNED:
+                log.error("edition %s: complaint rate alarm: %s, at or over %.1f%%", edition_id,
+                          standing.describe(), reputation.ALARM * 100)
+            renderer = EditionRenderer(brand=edition.brand, date=edition.date, stories=edition.stories,
+                                       subject=edition.subject)
+            transport = Transport()
+            retry_after = _run(edition, renderer, transport, owner, report)
     except TransportDown as exc:
         report.note = str(exc)
         retry_after = 60.0
