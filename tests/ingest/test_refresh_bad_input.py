@@ -322,3 +322,69 @@ def test_the_server_never_fetches_a_wires_images(client):
         for path in ("/", article_url(article)):
             assert reader.get(path, HTTP_HOST="pictures.test").status_code == 200
         assert srv.hits("/pic.jpg") == 0
+
+
+def test_a_feed_that_crashes_every_refresh_is_paused_after_three(healthy, client):
+    """Reliability W2: a poison feed is quarantined, not retried for ever. Each crash is
+    recorded and backed off; the third in a row pauses the source with the reason shown;
+    a paused source is not refreshed; another kind of error in between resets the count."""
+    from wiredesk.ingest.services import CRASH_LIMIT
+
+    with LoopbackServer() as srv:
+        srv.static("/feed", rss(FULL_ITEM.format(base=srv.url("").rstrip("/"))), "application/rss+xml")
+        # A section map that slipped past validation (written by hand in the database).
+        bad = make_source(srv.url("/feed"), name="Poison Wire", section_map=["not", "a", "mapping"])
+        for n in range(1, CRASH_LIMIT + 1):
+            report = source_refresh(source_id=bad.id, client=client, now=NOW + dt.timedelta(hours=n))
+            bad.refresh_from_db()
+            assert report.error.startswith("internal_error") and bad.consecutive_crashes == n
+            assert bad.enabled == (n < CRASH_LIMIT)
+        assert bad.paused_reason.startswith(f"paused: {CRASH_LIMIT} refreshes in a row crashed")
+        assert bad.last_error.startswith("internal_error")
+        hits = srv.hits("/feed")
+        assert source_refresh(source_id=bad.id, client=client, now=NOW + dt.timedelta(days=1)).status == "skipped"
+        assert srv.hits("/feed") == hits  # quarantined: not fetched again
+
+        # Crashes must be in a row: a network error between two resets the count.
+        other = make_source(srv.url("/feed") + "?b", name="Flaky Wire", section_map=["x"])
+        source_refresh(source_id=other.id, client=client, now=NOW)
+        Source.objects.filter(id=other.id).update(feed_url=srv.url("/missing"), section_map={})
+        source_refresh(source_id=other.id, client=client, now=NOW + dt.timedelta(hours=1))
+        other.refresh_from_db()
+        assert other.consecutive_crashes == 0 and other.enabled and other.consecutive_errors == 2
+
+
+def test_one_failing_route_backs_off_alone_but_a_429_holds_its_whole_host(client):
+    """Reliability F10: many feeds on one host (an RSSHub-like server). A route answering 503
+    backs off only that feed; a 429 (the host asking to slow down) holds every feed of that
+    host until its Retry-After, and no feed of another host."""
+    from tests.ingest.test_tasks import rss as small_rss
+
+    with LoopbackServer() as big, LoopbackServer(host="127.0.0.2") as other_host:
+        base = big.url("").rstrip("/")
+        for n in range(12):
+            big.route(f"/r/{n}.xml", lambda req, n=n: Reply(200, small_rss(base, f"r{n}"), {"Content-Type": "application/rss+xml"}))
+        big.route("/r/broken.xml", lambda req: Reply(503, b"route down", {"Content-Type": "text/plain"}))
+        big.route("/r/busy.xml", lambda req: Reply(429, b"slow down", {"Retry-After": "3600"}))
+        other_host.route("/w.xml", lambda req: Reply(200, small_rss(other_host.url("").rstrip("/"), "w"),
+                                                     {"Content-Type": "application/rss+xml"}))
+        healthy = [make_source(big.url(f"/r/{n}.xml"), name=f"Route {n}") for n in range(12)]
+        broken = make_source(big.url("/r/broken.xml"), name="Broken route")
+        elsewhere = make_source(other_host.url("/w.xml"), name="Other host")
+        wide = GuardedClient(allow_networks=("127.0.0.0/8",), deadline=3, connect_timeout=2, max_bytes=2**20)
+        for source in [*healthy, broken, elsewhere]:
+            source_refresh(source_id=source.id, client=wide, now=NOW)
+        rows = {s.id: s for s in Source.objects.all()}
+        assert rows[broken.id].consecutive_errors == 1 and "503" in rows[broken.id].last_error
+        assert all(rows[s.id].consecutive_errors == 0 for s in healthy)
+        healthy_next = {s.id: rows[s.id].next_check_at for s in healthy}
+        assert all(n < NOW + dt.timedelta(hours=1) for n in healthy_next.values())  # on their own schedule
+
+        busy = make_source(big.url("/r/busy.xml"), name="Busy route")
+        later = NOW + dt.timedelta(minutes=1)
+        source_refresh(source_id=busy.id, client=wide, now=later)
+        rows = {s.id: s for s in Source.objects.all()}
+        held_until = later + dt.timedelta(seconds=3600)
+        assert rows[busy.id].next_check_at == held_until
+        assert all(rows[s.id].next_check_at >= held_until for s in [*healthy, broken])  # the host's every feed
+        assert rows[elsewhere.id].next_check_at < held_until  # another host is not held

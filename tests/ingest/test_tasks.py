@@ -128,11 +128,13 @@ def test_task_arguments_are_json_ids(eager, fetch_loopback, srv, django_capture_
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert enqueue_due_sources() == 1
     (callback,) = callbacks
-    # apply_async_on_commit queues refresh_source.apply_async(args=(source.id,), expires=...):
-    # a plain int, nothing else, and a number of seconds.
-    assert callback.args == () and set(callback.keywords) == {"args", "expires"}
+    # core.outbox.enqueue queues refresh_source with args=(source.id,), expires=...: a plain
+    # int, nothing else, and a number of seconds.
+    assert callback.args == ("wiredesk.ingest.tasks.refresh_source",)
+    assert set(callback.keywords) == {"args", "kwargs", "expires"} and callback.keywords["kwargs"] == {}
     assert callback.keywords["args"] == (source.id,)
-    assert json.loads(json.dumps(callback.keywords)) == {"args": [source.id], "expires": callback.keywords["expires"]}
+    assert json.loads(json.dumps(callback.keywords)) == {"args": [source.id], "kwargs": {},
+                                                         "expires": callback.keywords["expires"]}
 
     result = refresh_source.apply(args=[json.loads(json.dumps(source.id))])
     report = result.get()

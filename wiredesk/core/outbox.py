@@ -17,6 +17,7 @@ acknowledgement and that commit sends it once more (at-least-once, like the brok
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 from django.db import transaction
@@ -46,7 +47,7 @@ def _eager() -> bool:
     return bool(app.conf.task_always_eager)
 
 
-def _publish_or_keep(task_name: str, args, kwargs, expires: float | None) -> None:
+def _publish_or_keep(task_name: str, *, args, kwargs, expires: float | None) -> None:
     if _eager():  # run here and now (tests, one-off scripts): nothing is published
         _send(task_name, args, kwargs, expires)
         return
@@ -69,7 +70,8 @@ def enqueue(task, *, args=(), kwargs=None, expires: float | None = None, robust:
     """
     name = task.name
     args, kwargs = tuple(args), dict(kwargs or {})
-    transaction.on_commit(lambda: _publish_or_keep(name, args, kwargs, expires), robust=robust)
+    # A partial, not a lambda: its repr names the task (on-commit callbacks are listed in tests and logs).
+    transaction.on_commit(functools.partial(_publish_or_keep, name, args=args, kwargs=kwargs, expires=expires), robust=robust)
 
 
 def outbox_flush(*, limit: int = 500, now: dt.datetime | None = None) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from wiredesk.core.errors import StorageUnavailable, database_unavailable
@@ -24,6 +25,8 @@ from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.store import store_items
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
+
+CRASH_LIMIT = 3  # refreshes in a row that crash before a source is paused (a poison feed)
 
 log = logging.getLogger("wiredesk.ingest")
 
@@ -69,8 +72,17 @@ def _record_failure(source: Source, exc: BaseException, *, code: str, now: dt.da
         "last_status": getattr(exc, "status", None),
         "lease_until": None,
     }
+    crashes = source.consecutive_crashes + 1 if code == "internal_error" else 0
+    changes["consecutive_crashes"] = crashes
     if code == "gone":
         changes.update(enabled=False, paused_reason=f"paused: the feed answered 410 Gone at {now:%Y-%m-%d %H:%M} UTC")
+        wait = bounds.max_seconds
+    elif code == "internal_error" and crashes >= CRASH_LIMIT:
+        # A poison feed: every refresh of it crashes. Quarantined until an editor looks, not
+        # retried for ever (reliability W2); the error stays on the source.
+        changes.update(enabled=False, paused_reason=(
+            f"paused: {crashes} refreshes in a row crashed (last at {now:%Y-%m-%d %H:%M} UTC); "
+            "turn it back on once the cause is fixed"))
         wait = bounds.max_seconds
     elif code == "rate_limited":
         wait = schedule.interval_after_retry_after(retry_after=getattr(exc, "retry_after", None), bounds=bounds)
@@ -78,8 +90,28 @@ def _record_failure(source: Source, exc: BaseException, *, code: str, now: dt.da
         wait = schedule.interval_after_error(consecutive_errors=errors, bounds=bounds)
     changes["next_check_at"] = now + dt.timedelta(seconds=wait)
     Source.objects.filter(id=source.id).update(**changes)
+    if code == "rate_limited" and getattr(exc, "status", None) == 429:
+        _hold_host(source, until=changes["next_check_at"])
     report.status, report.error = "error", message
     log.warning("source failed source_id=%s code=%s errors=%s next_in=%ds", source.id, code, errors, wait)
+
+
+def _hold_host(source: Source, *, until: dt.datetime) -> int:
+    """A 429 speaks for the whole host: its other feeds wait until the same moment.
+
+    (A 503 or any other failure backs off only the feed that got it: one broken route of a
+    big host must not hold the healthy ones back.)"""
+    host = source.host
+    if not host:
+        return 0
+    same_host = Q()
+    for scheme in ("http", "https"):
+        same_host |= Q(feed_url__istartswith=f"{scheme}://{host}/") | Q(feed_url__istartswith=f"{scheme}://{host}:")
+    held = (Source.objects.filter(same_host, enabled=True).exclude(id=source.id)
+            .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lt=until)).update(next_check_at=until))
+    if held:
+        log.warning("host asked to slow down host=%s sources_held=%s until=%s", host, held, until.isoformat())
+    return held
 
 
 def _previous_interval(source: Source, now: dt.datetime) -> float | None:
@@ -99,6 +131,7 @@ def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | Non
     )
     changes = {
         "consecutive_errors": 0,
+        "consecutive_crashes": 0,
         "last_error": "",
         "last_checked_at": now,
         "last_success_at": now,

@@ -70,6 +70,8 @@ class Source(models.Model):
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     consecutive_errors = models.PositiveIntegerField(default=0)
+    consecutive_crashes = models.PositiveIntegerField(
+        default=0, help_text="Refreshes in a row that crashed (a bug or input no parser survives)")
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
