@@ -208,3 +208,27 @@ def test_the_queue_state_reads_depth_and_the_oldest_wait(tmp_path):
     state = queue_state(app)
     assert state.depth == 2 and state.error == ""
     assert 30 <= state.oldest_wait <= time.time() - queued + 31
+
+
+def test_tasks_waiting_in_the_old_sqlalchemy_broker_are_carried_over_once(tmp_path):
+    """An upgrade from the SQLAlchemy transport's broker.sqlite3: what waited there is queued
+    here in its order, the old file is renamed, and a second start carries nothing twice."""
+    from kombu.transport import sqlalchemy  # noqa: F401  (the old transport, still in kombu)
+
+    old = tmp_path / "broker.sqlite3"
+    with Connection(f"sqla+sqlite:///{old}") as conn:
+        q = conn.SimpleQueue("celery")
+        for n in (1, 2, 3):
+            q.put({"n": n})
+        taken = q.get(timeout=5)  # one was done before the upgrade: gone, not carried over
+        assert taken.payload == {"n": 1}
+        taken.ack()
+        q.close()
+    url = _url(tmp_path / "queue.sqlite3")
+    assert broker.adopt_old_queue(tmp_path, url) == 2
+    assert not old.exists() and (tmp_path / "broker.sqlite3.carried-over").exists()
+    assert broker.adopt_old_queue(tmp_path, url) == 0
+    with Connection(url) as conn:
+        q = conn.SimpleQueue("celery")
+        assert [q.get(timeout=2).payload for _ in range(2)] == [{"n": 2}, {"n": 3}]
+        q.close()

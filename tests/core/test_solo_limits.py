@@ -14,6 +14,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -69,3 +70,40 @@ def test_the_supervisor_names_that_exit(tmp_path):
 
     assert _describe_exit(core_exit()) == "exited with status 70 (a task outran its hard time limit)"
     assert _describe_exit(-9) == "killed by SIGKILL" and _describe_exit(1) == "exited with status 1"
+
+
+STUCK_IN_C = textwrap.dedent("""
+    import os, re, sys, time
+    import django
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiredesk.project.settings")
+    django.setup()
+    from wiredesk.core import tasks as core_tasks
+    from wiredesk.project.celery import app
+
+    @app.task(name="wiredesk.test.stuck", time_limit=1, acks_late=True)
+    def stuck():
+        pass
+
+    core_tasks._solo = True  # as in a `--pool solo` worker
+    core_tasks.HARD_BACKSTOP = 1.0
+    stuck.push_request(id="t-stuck", is_eager=False, timelimit=(1, None))
+    core_tasks._task_started(task_id="t-stuck", task=stuck, args=(), kwargs={})
+    print("armed", flush=True)
+    started = time.monotonic()
+    re.match(r"(a+)+$", "a" * 60 + "b")  # catastrophic backtracking: minutes inside C, interpreter held
+    print("returned after", time.monotonic() - started, flush=True)
+""")
+
+
+def test_a_task_stuck_in_c_code_is_ended_by_the_backstop(tmp_path):
+    """The watchdog thread needs the interpreter, which a regular expression running in C
+    keeps: faulthandler's C watchdog ends the process anyway, shortly after the hard limit,
+    and says where it was stuck."""
+    env = clean_env(tmp_path / "data")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", STUCK_IN_C], env=env, capture_output=True, text=True, timeout=90)
+    took = time.monotonic() - started
+    assert "armed" in done.stdout and "returned after" not in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 1, done.returncode
+    assert "Timeout (" in done.stderr and "in match" in done.stderr, done.stderr[-2000:]  # where it was stuck
+    assert took < 60  # ended, not left to run for minutes

@@ -124,10 +124,32 @@ def _applied_migrations() -> list[str]:
 
 
 def _known_migrations() -> set[str]:
-    """Every migration this version of the code has (applied or not)."""
+    """Every migration this version of the code has, or had before squashing them into one."""
     from django.db.migrations.loader import MigrationLoader
 
-    return {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations}
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    known = {f"{app}.{name}" for app, name in loader.disk_migrations}
+    for migration in loader.disk_migrations.values():
+        known |= {f"{app}.{name}" for app, name in (migration.replaces or ())}
+    return known
+
+
+def _pending_migrations() -> list[str]:
+    """What `wiredesk migrate` would apply to the database as it is now."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def _newer_migrations(recorded) -> list[str]:
+    """The backup's migrations of apps installed here that this code does not know."""
+    from django.apps import apps as installed
+
+    labels = {config.label for config in installed.get_app_configs()}
+    known = _known_migrations()
+    return sorted(m for m in recorded or () if m.split(".", 1)[0] in labels and m not in known)
 
 
 def backup_create(*, path: str | Path) -> BackupReport:
@@ -199,7 +221,7 @@ def backup_restore(*, path: str | Path) -> BackupReport:
         manifest = _read_manifest(tar)
         if manifest.get("engine") != _engine():
             raise BackupError(f"the backup is of a {manifest.get('engine')} database; this installation runs on {_engine()}")
-        newer = sorted(set(manifest.get("migrations") or ()) - _known_migrations())
+        newer = _newer_migrations(manifest.get("migrations"))
         if newer:  # its tables have columns this code does not know: refuse before touching anything
             shown = ", ".join(newer[:3]) + (f" and {len(newer) - 3} more" if len(newer) > 3 else "")
             raise BackupError(f"the backup was made by a newer version of wiredesk (its schema has {shown}, "
@@ -236,7 +258,7 @@ def backup_restore(*, path: str | Path) -> BackupReport:
         except OSError as exc:
             raise BackupError(f"the database was restored but the media could not be put in place: {exc}") from None
     content_changed()  # pages cached before the restore show what it replaced
-    pending = sorted(_known_migrations() - set(_applied_migrations()))
+    pending = _pending_migrations()
     rows = _counts()
     return BackupReport(path=path, engine=manifest["engine"], rows=rows, media_files=len(media_members),
                         bytes=path.stat().st_size, pending_migrations=pending)

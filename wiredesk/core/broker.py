@@ -44,6 +44,7 @@ log = logging.getLogger("wiredesk.broker")
 
 SCHEME = "sqlite"
 RECLAIM_EVERY = 2.0  # seconds between two looks for claims of dead processes, per consumer
+VISIBILITY = 3600.0  # seconds: a claim this old is put back whoever holds it
 MAX_DELIVERIES = 5  # handed out this often unacknowledged: moved to the dead table
 HOST = socket.gethostname()
 
@@ -100,35 +101,65 @@ def connect(path: Path, *, timeout: float = 20.0) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA synchronous=FULL")  # a committed task or acknowledgement survives a power cut
     db.executescript(SCHEMA)
     return db
 
 
 # --- processes: who holds a claim, and is it still there -------------------------------------
 
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+BOOT_ID = _boot_id()
+
+
+class _Unknown(Exception):
+    """/proc could not be read for a reason other than the process being gone."""
+
+
 def _proc_stat(pid: int) -> list[str] | None:
-    """The fields after the command name in /proc/PID/stat (state first), or None."""
+    """The fields after the command name in /proc/PID/stat (state first), None if there is no
+    such process; _Unknown when it cannot be told (out of file handles, /proc hidden)."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
+    except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise _Unknown(str(exc)) from exc
     return raw.rsplit(b")", 1)[-1].decode("ascii", "replace").split()
 
 
 def process_start(pid: int) -> str:
-    """When the process started (clock ticks since boot), "" where /proc is not there."""
-    fields = _proc_stat(pid)
-    return fields[19] if fields and len(fields) > 19 else ""
+    """Which boot and when in it the process started: "BOOT_ID:TICKS" ("" without /proc)."""
+    try:
+        fields = _proc_stat(pid)
+    except _Unknown:
+        return ""
+    return f"{BOOT_ID}:{fields[19]}" if fields and len(fields) > 19 else ""
 
 
 def process_alive(pid: int, start: str) -> bool:
-    """Whether process ``pid`` that started at ``start`` is still running (a zombie is not)."""
+    """Whether process ``pid`` that started at ``start`` (process_start) is still running.
+
+    A zombie, another boot's process and a reused pid are not it. Anything that cannot be
+    told counts as alive: a claim put back while its process still runs would run twice.
+    """
     if Path("/proc/self/stat").exists():
-        fields = _proc_stat(pid)
+        try:
+            fields = _proc_stat(pid)
+        except _Unknown:
+            return True
         if not fields or fields[0] in ("Z", "X"):
             return False
-        return not start or (len(fields) > 19 and fields[19] == start)
+        if not start:
+            return True
+        boot, _, ticks = start.rpartition(":")
+        return (not boot or boot == BOOT_ID) and len(fields) > 19 and fields[19] == ticks
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -139,14 +170,22 @@ def process_alive(pid: int, start: str) -> bool:
 
 
 def reclaim(db: sqlite3.Connection) -> int:
-    """Put back the claims of processes on this host that are gone; returns how many."""
+    """Put back the claims of processes that are gone; returns how many.
+
+    Gone: a process of this host that no longer runs (or ran in another boot), a claim of
+    another host (this broker is one machine's; the file was moved or the host renamed), or a
+    claim older than ``VISIBILITY`` whatever holds it (a consumer channel of a live process
+    that broke and was replaced: no task runs that long, the hard time limit sees to it).
+    """
+    stale_before = time.time() - VISIBILITY
     owners = db.execute(
-        "SELECT DISTINCT owner, owner_pid, owner_start FROM message WHERE owner IS NOT NULL AND owner_host = ?",
-        (HOST,),
+        "SELECT owner, owner_pid, owner_start, owner_host, MIN(claimed_at) FROM message WHERE owner IS NOT NULL "
+        "GROUP BY owner, owner_pid, owner_start, owner_host",
     ).fetchall()
     released = 0
-    for owner, pid, start in owners:
-        if pid is None or process_alive(int(pid), start or ""):
+    for owner, pid, start, host, claimed in owners:
+        if host == HOST and pid is not None and process_alive(int(pid), start or "") \
+                and (claimed or 0) >= stale_before:
             continue
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -384,6 +423,10 @@ class Channel(virtual.Channel):
 class Transport(virtual.Transport):
     Channel = Channel
     can_parse_url = True
+    # A locked, full or unreadable queue file is an outage, not a bug: the worker reconnects
+    # and tries again rather than exit (its claims come back by VISIBILITY at the latest).
+    connection_errors = virtual.Transport.connection_errors + (sqlite3.OperationalError,)
+    channel_errors = virtual.Transport.channel_errors + (sqlite3.OperationalError,)
     polling_interval = 0.1  # one indexed SELECT on a small file; it caps how fast tasks start
     driver_type = "sqlite"
     driver_name = "sqlite3"
@@ -396,3 +439,44 @@ class Transport(virtual.Transport):
 
 
 TRANSPORT_ALIASES.setdefault(SCHEME, "wiredesk.core.broker:Transport")
+
+
+def adopt_old_queue(data_dir: Path, url: str) -> int:
+    """Carry the tasks waiting in the previous embedded broker's file over to this one.
+
+    Until this broker, the default was kombu's SQLAlchemy transport in ``broker.sqlite3``.
+    Its waiting messages (a sign-up's confirmation email queued just before an upgrade) are
+    put in this queue once, in their order, and the old file is renamed so that it is not
+    read twice. Returns how many were carried over.
+    """
+    old = Path(data_dir) / "broker.sqlite3"
+    if not old.is_file() or not is_embedded(url):
+        return 0
+    try:
+        src = sqlite3.connect(f"file:{old}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = src.execute(
+                "SELECT q.name, m.payload FROM kombu_message m JOIN kombu_queue q ON q.id = m.queue_id "
+                "WHERE m.visible = 1 ORDER BY m.id").fetchall()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:  # not kombu's file after all, or damaged: left alone, said once
+        log.warning("broker: %s was not carried over: %s", old.name, exc)
+        return 0
+    db = connect(path_from_url(url))
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        for queue, payload in rows:
+            try:
+                message = json.loads(payload)
+                tag = message["properties"]["delivery_tag"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            db.execute("INSERT INTO message (queue, payload, tag, task_id, sent_at) VALUES (?, ?, ?, ?, ?)",
+                       (queue, payload, tag, (message.get("headers") or {}).get("id"), time.time()))
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    old.rename(old.with_name("broker.sqlite3.carried-over"))
+    log.warning("broker: %d waiting task(s) carried over from %s", len(rows), old.name)
+    return len(rows)

@@ -9,9 +9,9 @@ broker answers. A task whose ``expires`` passed while it waited is dropped there
 broker would have dropped it. Whoever asked (a reader signing up, a business sending a
 release) gets their answer either way.
 
-A flush takes the rows it sends under a lock and deletes each in the transaction that sent
-it, so two flushes never send one row twice; a process killed between the broker's
-acknowledgement and that commit sends it once more (at-least-once, like the broker).
+A flush sends a row and then deletes it, holding no transaction while the broker is asked;
+a process killed between the two, or two flushes at once, may send a row twice (at least
+once, like the broker itself). The scheduler runs one flush a tick.
 """
 
 from __future__ import annotations
@@ -75,27 +75,33 @@ def enqueue(task, *, args=(), kwargs=None, expires: float | None = None, robust:
 
 
 def outbox_flush(*, limit: int = 500, now: dt.datetime | None = None) -> int:
-    """Send the kept tasks, oldest first, until the broker refuses one; returns how many were sent."""
+    """Send the kept tasks, oldest first, until the broker refuses one; returns how many were sent.
+
+    No transaction is held while the broker is asked (on SQLite that would hold every other
+    writer for as long as a broker that is down takes to refuse): a row is read, sent, then
+    deleted. Two flushes at once could both send a row (at least once, like the broker).
+    """
     now = now or timezone.now()
     sent = 0
+    last_id = 0
     while sent < limit:
-        with transaction.atomic():
-            row = (OutboxTask.objects.select_for_update(skip_locked=True).order_by("id").first())
-            if row is None:
-                return sent
-            if row.expires_at is not None and row.expires_at <= now:
-                row.delete()
-                log.info("outbox task expired unsent task=%s", row.name)
-                continue
-            remaining = (row.expires_at - now).total_seconds() if row.expires_at else None
-            try:
-                _send(row.name, row.args, row.kwargs, remaining)
-            except Exception as exc:
-                log.warning("outbox: the broker still refuses tasks error=%s", type(exc).__name__)
-                OutboxTask.objects.filter(pk=row.pk).update(attempts=row.attempts + 1,
-                                                            last_error=f"{type(exc).__name__}: {exc}"[:300])
-                return sent
-            row.delete()
+        row = OutboxTask.objects.filter(id__gt=last_id).order_by("id").first()
+        if row is None:
+            return sent
+        last_id = row.id
+        if row.expires_at is not None and row.expires_at <= now:
+            OutboxTask.objects.filter(pk=row.pk).delete()
+            log.info("outbox task expired unsent task=%s", row.name)
+            continue
+        remaining = (row.expires_at - now).total_seconds() if row.expires_at else None
+        try:
+            _send(row.name, row.args, row.kwargs, remaining)
+        except Exception as exc:
+            log.warning("outbox: the broker still refuses tasks error=%s", type(exc).__name__)
+            OutboxTask.objects.filter(pk=row.pk).update(attempts=row.attempts + 1,
+                                                        last_error=f"{type(exc).__name__}: {exc}"[:300])
+            return sent
+        if OutboxTask.objects.filter(pk=row.pk).delete()[0]:
             sent += 1
     return sent
 

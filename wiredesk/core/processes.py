@@ -71,13 +71,18 @@ def worker_argv(*, concurrency: int = 2, solo: bool = False, name: str = "") -> 
     return argv
 
 
-def embedded_workers(count: int) -> list[Proc]:
-    """``count`` one-process workers for the embedded broker, each watched by its heartbeat."""
+def embedded_workers(count: int, *, prefix: str = "worker") -> list[Proc]:
+    """``count`` one-process workers for the embedded broker, each watched by its heartbeat.
+
+    ``prefix`` names them (and their heartbeat files and Celery node names): two supervisors
+    on one machine (`wiredesk run` and a `wiredesk worker` beside it) must not share them, or
+    one's frozen worker would be kept alive by the other's heartbeat.
+    """
     from wiredesk.core.heartbeat import heartbeat_path
 
     return [
-        Proc(f"worker-{n}", worker_argv(solo=True, name=f"worker-{n}"), heartbeat=str(heartbeat_path(f"worker-{n}")),
-             stale_after=worker_stale_after(), own_group=False)
+        Proc(f"{prefix}-{n}", worker_argv(solo=True, name=f"{prefix}-{n}"),
+             heartbeat=str(heartbeat_path(f"{prefix}-{n}")), stale_after=worker_stale_after(), own_group=False)
         for n in range(1, count + 1)
     ]
 

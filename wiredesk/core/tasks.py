@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import signal
@@ -44,14 +45,22 @@ def _stamp(headers=None, **_kwargs) -> None:
 # --- time limits in a one-process (solo) worker ------------------------------------------------
 # The embedded broker runs each worker as one process that runs its tasks itself (docs/
 # architecture.md, "The embedded broker"). Celery enforces time limits only in its prefork
-# pool, so here they are enforced the same way from inside: the soft limit raises
-# SoftTimeLimitExceeded in the task (a timer signal, as billiard's pool does with SIGUSR1),
-# and the hard limit, if the task is still running, acknowledges the task as Celery does
-# (acks_on_failure_or_timeout), calls the task's on_failure with TimeLimitExceeded, and ends
-# the process, which `wiredesk run` starts again.
+# pool, so here they are enforced from inside, in three layers:
+# - the soft limit raises SoftTimeLimitExceeded in the task (a timer signal, as billiard's
+#   pool does with SIGUSR1);
+# - at the hard limit a watchdog thread acknowledges the task as Celery does
+#   (acks_on_failure_or_timeout), calls its on_failure with TimeLimitExceeded and ends the
+#   process with EXIT_HARD_LIMIT; `wiredesk run` starts a new one;
+# - both need the interpreter: a task stuck inside C code that keeps it (a runaway regular
+#   expression) holds them off. So faulthandler's own watchdog, a C thread that needs no
+#   interpreter, ends the process HARD_BACKSTOP seconds after the hard limit, printing where
+#   every thread was. The task then comes back from the broker like one of a killed worker,
+#   and the broker sets it aside after its fifth delivery (core.broker.MAX_DELIVERIES).
+
+HARD_BACKSTOP = 15.0
 
 _solo = False
-_watch: threading.Event | None = None
+_watch: tuple[threading.Event, str] | None = None  # the running task's watchdog and its task id
 
 
 @worker_init.connect
@@ -62,16 +71,21 @@ def _note_pool(sender=None, **_kwargs) -> None:
 
 
 def _limits(task) -> tuple[float | None, float | None]:
-    hard, soft = tuple(task.request.timelimit or (None, None))[:2] or (None, None)
+    hard, soft = (list(task.request.timelimit or ()) + [None, None])[:2]
     return (hard or task.time_limit), (soft or task.soft_time_limit)
 
 
 def _soft_limit(signum, frame) -> None:
+    if _watch is None:  # a timer that fired as its task was ending: nothing to stop
+        return
     raise SoftTimeLimitExceeded()
 
 
 def _hard_limit(done: threading.Event, seconds: float, task, task_id, args, kwargs) -> None:
     if done.wait(seconds):
+        return
+    current = _watch
+    if current is not None and current[1] != task_id:  # that task ended; another one runs now
         return
     log.error("task %s (%s) outran its hard time limit of %g s; the worker process ends", task.name, task_id, seconds)
     try:
@@ -94,21 +108,27 @@ def _task_started(task_id=None, task=None, args=None, kwargs=None, **_kwargs) ->
     if not _solo or task is None or task.request.is_eager:
         return
     hard, soft = _limits(task)
+    if hard:
+        event = threading.Event()
+        _watch = (event, task_id)
+        threading.Thread(target=_hard_limit, args=(event, float(hard), task, task_id, args, kwargs),
+                         name="hard-time-limit", daemon=True).start()
+        faulthandler.dump_traceback_later(float(hard) + HARD_BACKSTOP, exit=True)
     if soft:
+        if not hard:
+            _watch = (threading.Event(), task_id)
         signal.signal(signal.SIGALRM, _soft_limit)
         signal.setitimer(signal.ITIMER_REAL, float(soft))
-    if hard:
-        _watch = threading.Event()
-        threading.Thread(target=_hard_limit, args=(_watch, float(hard), task, task_id, args, kwargs),
-                         name="hard-time-limit", daemon=True).start()
 
 
 @task_postrun.connect
-def _task_finished(**_kwargs) -> None:
+def _task_finished(task=None, **_kwargs) -> None:
     global _watch
     progress(every=0)
-    if _solo:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        if _watch is not None:
-            _watch.set()
-            _watch = None
+    if not _solo or (task is not None and task.request.is_eager):
+        return
+    current, _watch = _watch, None  # first: a timer signal arriving now finds nothing to stop
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    faulthandler.cancel_dump_traceback_later()
+    if current is not None:
+        current[0].set()

@@ -2,8 +2,11 @@
 
 from celery import shared_task
 
+# The emails are acknowledged once sent, not when taken: a worker killed while sending one
+# hands it back and it is sent again (at least once; a reader may, rarely, get it twice).
 
-@shared_task(ignore_result=True)
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def send_confirmation_email(subscriber_id: int) -> None:
     from wiredesk.digest.services.subscriptions import send_confirmation
 

@@ -2,15 +2,18 @@
 
 from celery import shared_task
 
+# The emails are acknowledged once sent, not when taken: a worker killed while sending one
+# hands it back and it is sent again (at least once; a reader may, rarely, get it twice).
 
-@shared_task(ignore_result=True)
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def send_verification_email(submission_id: int) -> None:
     from wiredesk.releases.services.submissions import send_verification
 
     send_verification(submission_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def send_decision_email(submission_id: int) -> None:
     from wiredesk.releases.services.moderation import send_decision
 

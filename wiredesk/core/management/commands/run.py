@@ -5,7 +5,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from wiredesk.core.broker import is_embedded
+from wiredesk.core.broker import adopt_old_queue, is_embedded
 from wiredesk.core.heartbeat import STATUS, heartbeat_path, run_dir
 from wiredesk.core.processes import (
     Proc, embedded_workers, scheduler_argv, scheduler_stale_after, supervise, web_argv, worker_argv,
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         host = "127.0.0.1" if settings.WIREDESK_BIND in ("0.0.0.0", "", "::") else settings.WIREDESK_BIND
         count = settings.WIREDESK_WORKERS
         if is_embedded(settings.CELERY_BROKER_URL):
+            adopt_old_queue(settings.DATA_DIR, settings.CELERY_BROKER_URL)  # an upgrade's waiting tasks
             workers = embedded_workers(count)
         else:
             workers = [Proc("worker", worker_argv(concurrency=count), heartbeat=str(heartbeat_path("worker")),

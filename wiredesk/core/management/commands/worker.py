@@ -2,11 +2,12 @@
 
 import os
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from wiredesk.core.broker import is_embedded
+from wiredesk.core.broker import adopt_old_queue, is_embedded
 from wiredesk.core.processes import embedded_workers, supervise, worker_argv
 
 
@@ -22,6 +23,14 @@ class Command(BaseCommand):
             self.stderr.write("--concurrency must be at least 1")
             sys.exit(2)
         if is_embedded(settings.CELERY_BROKER_URL):
-            sys.exit(supervise(embedded_workers(concurrency), out=self.stdout))
+            adopt_old_queue(settings.DATA_DIR, settings.CELERY_BROKER_URL)  # an upgrade's waiting tasks
+            # Named after this process: `wiredesk run` on the same machine has its own workers.
+            procs = embedded_workers(concurrency, prefix=f"worker{os.getpid()}")
+            try:
+                code = supervise(procs, out=self.stdout)
+            finally:
+                for proc in procs:
+                    Path(proc.heartbeat).unlink(missing_ok=True)
+            sys.exit(code)
         argv = worker_argv(concurrency=concurrency)
         os.execv(argv[0], argv)
