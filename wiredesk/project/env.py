@@ -195,6 +195,12 @@ TABLE: tuple[Var, ...] = (
     _v("EMAIL_USE_TLS", "bool", "false", "STARTTLS on the SMTP connection."),
     _v("EMAIL_USE_SSL", "bool", "false", "Implicit TLS (SMTPS, usually port 465)."),
     _v("EMAIL_TIMEOUT", "float", "30", "Seconds an SMTP operation may take."),
+    _v("WIREDESK_DKIM_KEY_FILE", "str", "",
+       "PEM RSA private key to DKIM-sign mail sent over SMTP (leave empty when the relay or "
+       "provider signs). Publish its public half at `<selector>._domainkey.<domain>`."),
+    _v("WIREDESK_DKIM_SELECTOR", "str", "wiredesk", "DKIM selector of that key."),
+    _v("WIREDESK_DKIM_DOMAIN", "str", "",
+       "Domain to sign for; empty means the From address's domain (aligned for DMARC)."),
     _v("WIREDESK_ANYMAIL", "pairs", "",
        "Settings for django-anymail as NAME=value pairs separated by commas, e.g. "
        "`MAILGUN_API_KEY=key-1,MAILGUN_WEBHOOK_SIGNING_KEY=sk-2,WEBHOOK_SECRET=user:pass`. The "

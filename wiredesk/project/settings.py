@@ -304,7 +304,7 @@ PUBLIC_SCHEME, PUBLIC_PORT = env.public_address(E)
 
 # --- Mail ----------------------------------------------------------------------------------
 _EMAIL_BACKENDS = {
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtp": "wiredesk.core.mailsigning.SigningSmtpBackend",  # Django's, plus DKIM when a key is given
     "console": "django.core.mail.backends.console.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
@@ -320,6 +320,8 @@ EMAIL_USE_SSL = E["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = E["EMAIL_TIMEOUT"]
 DEFAULT_FROM_EMAIL = E["WIREDESK_EMAIL_FROM"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+DKIM = {"key_file": E["WIREDESK_DKIM_KEY_FILE"], "selector": E["WIREDESK_DKIM_SELECTOR"],
+        "domain": E["WIREDESK_DKIM_DOMAIN"]}
 ANYMAIL = dict(E["WIREDESK_ANYMAIL"])
 DIGEST = {
     "rate": E["WIREDESK_DIGEST_RATE"],

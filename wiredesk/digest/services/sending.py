@@ -38,6 +38,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from wiredesk.core import mailsigning
 from wiredesk.core.heartbeat import progress
 from wiredesk.digest import links
 from wiredesk.digest.models import Delivery, Edition, Subscriber
@@ -132,10 +133,23 @@ class Transport:
         """Everything that can fail on our side, done before the row is claimed."""
         if not self.smtp:
             return message
+        return self.signed(*self.unsigned(message))
+
+    @staticmethod
+    def unsigned(message: EmailMultiAlternatives):
         encoding = message.encoding or settings.DEFAULT_CHARSET
         sender = sanitize_address(message.from_email, encoding)
         recipients = [sanitize_address(a, encoding) for a in message.recipients()]
         return sender, recipients, message.message().as_bytes(linesep="\r\n")
+
+    @staticmethod
+    def signed(sender: str, recipients: list[str], data: bytes):
+        """The message with its DKIM signature when a key is configured (core.mailsigning). A
+        key that cannot be used stops the run before any row is claimed: everyone stays pending."""
+        try:
+            return sender, recipients, mailsigning.sign(data, sender=sender)
+        except mailsigning.SigningUnavailable as exc:
+            raise TransportDown(str(exc)) from exc
 
     def send(self, prepared) -> None:
         if not self.smtp:
@@ -263,7 +277,7 @@ class MessageTemplate:
                 edition, parts, delivery_id=_ID, key="", email=_TO, date=_DATE,
                 links_for=(UNSUBSCRIBE_MARK, PREFERENCES_MARK, _MAILTO),
             )
-            self.sender, _rcpts, data = transport.prepare(message)
+            self.sender, _rcpts, data = transport.unsigned(message)  # signed per recipient below
             # Every placeholder must be there exactly as often as it was put in: a part that
             # was encoded (quoted-printable, base64) would have split or hidden some of them.
             expected = {
@@ -291,7 +305,7 @@ class MessageTemplate:
             .replace(_TO.encode(), email.encode())
             .replace(_DATE.encode(), formatdate(usegmt=True).encode())
         )
-        return self.sender, [email], data
+        return self.transport.signed(self.sender, [email], data)
 
 
 # --- the lease -----------------------------------------------------------------------------
