@@ -256,3 +256,73 @@ def test_plain_wsgi_never_shows_the_internal_header(site):
     body = b"".join(application(environ, start_response))
     assert seen["status"].startswith("200") and b"Bridge repairs finish" in body
     assert FRONT_HEADER not in seen["headers"] and "ETag" in seen["headers"]
+
+
+def test_a_spike_on_a_page_whose_copy_expired_reaches_django_once(served, site):
+    """Reliability S3: 40 readers at once on a story whose copy has just gone out of date.
+    One request renders it again; the others get the old copy meanwhile (stale while
+    revalidating); the next readers get the new one. Django is asked once, not 40 times."""
+    article = store(site, "Ferry fares rise at the harbour")
+    path = story_path(article)
+    assert served.get(path).status_code == 200
+    Article.objects.filter(id=article.id).update(title="Ferry fares fall at the harbour")
+    content_changed()
+    before = served.django.paths.count(path)
+    results = []
+
+    def reader():
+        with httpx.Client(base_url=served.url, headers={"Host": HOST}, timeout=20) as client:
+            results.append(client.get(path))
+
+    threads = [threading.Thread(target=reader) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [r.status_code for r in results] == [200] * 40
+    assert served.django.paths.count(path) - before == 1
+    titles = {("fall" if "fares fall" in r.text else "rise") for r in results}
+    assert "fall" in titles  # the render that was made is served (old copies only meanwhile)
+    assert "Ferry fares fall at the harbour" in served.get(path).text
+    assert served.django.paths.count(path) - before == 1
+
+
+def test_a_new_page_under_a_spike_is_rendered_once(served, site):
+    article = store(site, "Harbour lights return")
+    path = story_path(article)
+    results = []
+
+    def reader():
+        with httpx.Client(base_url=served.url, headers={"Host": HOST}, timeout=20) as client:
+            results.append(client.get(path))
+
+    threads = [threading.Thread(target=reader) for _ in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [r.status_code for r in results] == [200] * 30
+    assert served.django.paths.count(path) == 1
+
+
+def test_when_django_fails_the_last_good_copy_is_served_and_errors_are_never_kept(served, site, monkeypatch):
+    """Stale if error: the front page's copy is out of date and Django fails to render it
+    (the origin made to fail, as in tests/web/test_security.py): readers get the last good
+    copy, not a 500; once Django renders again, the new page is served."""
+    store(site, "Ferry fares rise at the harbour")
+    good = served.get("/")
+    assert good.status_code == 200
+    content_changed()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("the origin fails")
+
+    monkeypatch.setattr("wiredesk.web.views.fronts.rank_front", explode)
+    for _ in range(3):
+        again = served.get("/")
+        assert again.status_code == 200 and again.content == good.content
+    assert served.django.paths.count("/") == 4  # each tried Django; none kept the error
+    monkeypatch.undo()
+    store(site, "Harbour lights return")
+    fresh = served.get("/")
+    assert fresh.status_code == 200 and "Harbour lights return" in fresh.text

@@ -11,7 +11,12 @@ It is keyed on everything in the request that the page can depend on: scheme, Ho
 forwarded scheme and host, path and query string. It serves an entry only while the content
 generation is still the one the page was rendered for (re-read at most every
 ``PAGE_FRONT["recheck"]`` seconds, so a page changes at most that long after new content
-lands) and the page cache's time to live has not passed. Requests carrying a session or
+lands) and the page cache's time to live has not passed. Once a page is out of date, one
+request renders it again while the others get the old copy (stale while revalidating: a
+spike on a page whose copy just expired reaches Django once per worker), and if that render
+fails (5xx) the old copy is served instead of the error (stale if error); error pages are
+never kept. A page that has no copy yet is rendered once, the requests that arrive meanwhile
+waiting for it. Requests carrying a session or
 messages cookie or credentials always go to Django, and so does anything that is not a GET or
 HEAD. Memory is bounded per worker (least recently used pages leave first).
 
@@ -73,6 +78,7 @@ class PageFront:
         self.ttl = settings.PAGE_CACHE["ttl"] if ttl is None else ttl
         self.clock = clock
         self.pages: OrderedDict[tuple, Page] = OrderedDict()
+        self.refreshing: dict[tuple, asyncio.Future] = {}  # pages being rendered again just now
         self.used = 0
         self._generation = ""
         self._checked = float("-inf")
@@ -118,12 +124,21 @@ class PageFront:
 
         now = self.clock()
         page = self.pages.get(key)
-        if page is not None:
-            if page.generation == self.generation(now) and page.expires > now:
-                self.pages.move_to_end(key)
+        if page is not None and page.generation == self.generation(now) and page.expires > now:
+            self.pages.move_to_end(key)
+            return await self._replay(page, method, if_none_match, if_modified_since, send)
+        # Out of date (or absent). One request per page renders it again; the others meanwhile
+        # get the copy out of date if there is one (stale while revalidating), else wait for
+        # that one render (a spike on a new page reaches Django once, not once per reader).
+        pending = self.refreshing.get(key)
+        if pending is not None:
+            if page is not None:
                 return await self._replay(page, method, if_none_match, if_modified_since, send)
-            self._forget(key)
-        return await self.django(scope, receive, send, keep=key if method == "GET" else None, now=now)
+            await asyncio.shield(pending)
+            fresh = self.pages.get(key)
+            if fresh is not None and fresh.generation == self.generation(self.clock()):
+                return await self._replay(fresh, method, if_none_match, if_modified_since, send)
+        return await self.django(scope, receive, send, keep=key if method == "GET" else None, now=now, stale=page)
 
     async def _replay(self, page: Page, method: str, inm, ims, send) -> None:
         if not_modified(inm, ims, page.etag, page.last_modified):
@@ -172,8 +187,24 @@ class PageFront:
             self.used -= old.size
 
     # -- Django ---------------------------------------------------------------------------
-    async def django(self, scope, receive, send, *, keep: tuple | None = None, now: float = 0.0) -> None:
-        """Run Django's WSGI handler on the worker's Django thread; keep the page if marked."""
+    async def django(self, scope, receive, send, *, keep: tuple | None = None, now: float = 0.0,
+                     stale: Page | None = None) -> None:
+        """Run Django's WSGI handler on the worker's Django thread; keep the page if marked.
+
+        ``stale``: this page's copy that is out of date; when Django fails (5xx) it is served
+        instead of the error (stale if error), and it stays until a good render replaces it.
+        """
+        done = None
+        if keep is not None and keep not in self.refreshing:
+            done = self.refreshing[keep] = asyncio.get_running_loop().create_future()
+        try:
+            return await self._django(scope, receive, send, keep=keep, now=now, stale=stale)
+        finally:
+            if done is not None:
+                self.refreshing.pop(keep, None)
+                done.set_result(None)
+
+    async def _django(self, scope, receive, send, *, keep, now, stale) -> None:
         body = SpooledTemporaryFile(max_size=1024 * 1024)
         try:
             for name, value in scope["headers"]:
@@ -211,6 +242,10 @@ class PageFront:
             last_modified = int(changed) if changed.isdigit() else last_modified
             if keep is not None and status == 200 and last_modified is not None and self._storable(headers):
                 self._store(keep, now, generation, last_modified, headers, content)
+        if status >= 500 and stale is not None:  # stale if error: the last good copy, never an error page
+            return await self._replay(stale, scope["method"], None, None, send)
+        if keep is not None and stale is not None and self.pages.get(keep) is stale:
+            self._forget(keep)  # the page is gone, moved or no longer kept: its old copy goes too
         await send({"type": "http.response.start", "status": status, "headers": self.dated(headers, last_modified)})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else content})
 
