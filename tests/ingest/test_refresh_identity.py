@@ -204,3 +204,51 @@ def test_colliding_identities_are_stored_once_indexed_once_and_stay_put(wire, ht
         again = refresh(source, http, hours=hours)
         assert (again.new, again.updated, again.unchanged) == (0, 0, len(expected_winners(second)))
         assert state() == before
+
+
+# --- identities that change on every fetch (reliability P6) ------------------------------------
+
+STORIES = tuple(zip(TITLES[:3], BODIES))
+MODES = ("stable guid", "token in a guid-less link", "guid flips http and https", "random guid and link")
+
+
+def unstable_xml(n: int, mode: str, fetch: int, token: str) -> str:
+    title, body = STORIES[n]
+    path = f"ledger.example/news/story-{n}"
+    if mode == "stable guid":
+        ids = f'<guid isPermaLink="false">ledger-story-{n}</guid><link>https://{path}</link>'
+    elif mode == "token in a guid-less link":  # a per-request session token in the only identity
+        ids = f"<link>https://{path}?sid={token}</link>"
+    elif mode == "guid flips http and https":
+        scheme = "https" if fetch % 2 else "http"
+        ids = f"<guid>{scheme}://{path}</guid><link>{scheme}://{path}</link>"
+    else:  # a feed generator that invents both on every request
+        ids = f'<guid isPermaLink="false">{token}</guid><link>https://ledger.example/r/{token}</link>'
+    return (f"<item><title>{escape(title)}</title>{ids}<pubDate>Thu, 19 Nov 2026 0{n + 1}:00:00 +0000</pubDate>"
+            f"<description>{escape(body)}</description></item>")
+
+
+@settings(max_examples=25, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(modes=st.lists(st.sampled_from(MODES), min_size=3, max_size=3),
+       tokens=st.lists(st.text("abcdef0123456789", min_size=8, max_size=12), min_size=12, max_size=12, unique=True))
+def test_identities_that_change_on_every_fetch_never_publish_a_story_twice(wire, http, modes, tokens):
+    """Three stories fetched four times, each under an identity that may change every time
+    (a session token in a GUID-less link, a GUID flipping between http and https, a random
+    GUID and link per request): readers see each story once, with its own text."""
+    Article.objects.all().delete()  # hypothesis runs every example in the test's one transaction
+    Source.objects.all().delete()
+    backend_for(connection).clear()
+    source = Source.objects.create(name="Unstable Ledger", credit="Unstable Ledger", feed_url=wire.url("/unstable.xml"))
+    for fetch in range(4):
+        doc = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Unstable Ledger</title>'
+               "<link>https://ledger.example/</link><description>d</description>"
+               + "".join(unstable_xml(n, modes[n], fetch, tokens[fetch * 3 + n]) for n in range(3))
+               + "</channel></rss>")
+        wire.static("/unstable.xml", doc, "application/rss+xml")
+        refresh(source, http, hours=fetch)
+    shown = Article.objects.filter(source=source, duplicate_of__isnull=True)
+    assert sorted(shown.values_list("title", flat=True)) == sorted(t for t, _ in STORIES), list(shown.values_list("guid", flat=True))
+    for title, body in STORIES:
+        assert body in shown.get(title=title).body_html
+    assert_indexed_once()
