@@ -354,3 +354,25 @@ def test_stats_json_matches_the_database(two_feeds):
     assert stats["articles"] == Article.objects.count() == 3
     assert stats["sources_failing"] == 1 and stats["duplicates"] == 0
     assert sum(stats["articles_by_section"].values()) == 3
+
+
+def test_an_advertised_feed_at_a_private_address_is_refused(loopback_allowed, srv):
+    """Reliability F12: autodiscovery goes through the same guard as every fetch. A public
+    page (here the admitted 127.0.0.1) whose alternate link points at an internal host
+    (127.0.0.2, not admitted) adds nothing, and that host never sees a connection."""
+    from tests.loopback import LoopbackServer
+
+    with LoopbackServer(host="127.0.0.2") as inside:
+        inside.static("/feed.xml", "<rss version='2.0'><channel><title>x</title></channel></rss>", "application/rss+xml")
+        srv.static(
+            "/",
+            '<!doctype html><html><head><title>Quayside Ledger</title>'
+            f'<link rel="alternate" type="application/rss+xml" title="Latest" href="{inside.url("/feed.xml")}">'
+            "</head><body><h1>Quayside Ledger</h1></body></html>",
+            "text/html; charset=utf-8",
+        )
+        with pytest.raises(CommandError) as refused:
+            run("sources", "add", srv.url("/"), "--name", "Ledger", "--credit", "Ledger.example")
+        assert f"{inside.url('/feed.xml')}: blocked_address" in str(refused.value), str(refused.value)
+        assert inside.hits("/feed.xml") == 0
+    assert Source.objects.count() == 0

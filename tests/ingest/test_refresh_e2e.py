@@ -275,3 +275,41 @@ def test_one_guid_listed_twice_is_one_item_the_last_updated_winning(client):
     stored = Article.objects.get()
     assert "larger ferry berth" in stored.body_html and stored.revision == 1
     assert_indexed_once()
+
+
+def test_a_site_disallowing_everything_still_has_its_feed_polled_but_no_page_fetched(client):
+    """Reliability E6: robots.txt governs crawling pages, not a feed the publisher offers for
+    polling. `Disallow: /` for every agent: the feed is fetched (and refetched), each
+    summary-only item keeps its feed text, no article page is asked for."""
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", lambda req: Reply(200, rss(SUMMARY_ITEM.format(base=srv.url("").rstrip("/"))),
+                                                 {"Content-Type": "application/rss+xml"}))
+        srv.static("/robots.txt", "User-agent: *\nDisallow: /\n", "text/plain")
+        srv.static("/news/chips", PAGE, "text/html")
+        source = make_source(srv.url("/feed.xml"))
+        assert source_refresh(source_id=source.id, client=client, now=NOW).new == 1
+        assert source_refresh(source_id=source.id, client=client, now=NOW + dt.timedelta(hours=1)).status == "ok"
+        assert srv.hits("/feed.xml") == 2 and srv.hits("/news/chips") == 0
+    chips = Article.objects.get()
+    assert "A new chip packaging plant is hiring." in chips.body_html and "robots.txt" in chips.notes
+
+
+def test_an_article_page_too_large_or_too_deep_falls_back_to_the_feed_text(client):
+    """Reliability E5 end to end: pages refused before parsing (over the size cap, nested
+    past the depth cap) leave the item with its feed summary and a note, and the refresh ok."""
+    from wiredesk.ingest.extract.guards import MAX_DEPTH, MAX_HTML_BYTES
+
+    deep = "<html><body>" + "<div>" * (MAX_DEPTH + 50) + "<p>buried</p>" + "</div>" * (MAX_DEPTH + 50) + "</body></html>"
+    huge = "<html><body><p>buried " + "x" * (MAX_HTML_BYTES + 1000) + "</p></body></html>"
+    for n, page in enumerate((deep, huge)):
+        Article.objects.all().delete()
+        with LoopbackServer() as srv:
+            srv.route("/feed.xml", lambda req: Reply(200, rss(SUMMARY_ITEM.format(base=srv.url("").rstrip("/"))),
+                                                     {"Content-Type": "application/rss+xml"}))
+            srv.static("/news/chips", page, "text/html")
+            source = make_source(srv.url("/feed.xml"), name=f"Heavy Wire {n}")
+            report = source_refresh(source_id=source.id, client=client, now=NOW)
+            assert (report.status, report.new, report.failed_items) == ("ok", 1, 0), report.as_dict()
+        stored = Article.objects.get(source=source)
+        assert "A new chip packaging plant is hiring." in stored.body_html and "buried" not in stored.body_html
+        assert stored.notes, "the fallback is noted"

@@ -620,3 +620,23 @@ def test_reading_a_24_megapixel_photo_takes_a_fraction_of_its_full_size_in_memor
     assert (width, height) == (2560, 1707) and full_width == 6000
     assert full_mb >= 72  # the unlimited decode holds the whole picture
     assert limited_mb <= full_mb / 2.5, (limited_mb, full_mb)
+
+
+def test_a_request_with_a_thousand_files_is_refused_and_writes_nothing(client, brand, media_root, settings):
+    """Reliability U4: one multipart request carrying 1,000 small file parts (far past the
+    form's images) is refused with 400 when the body is parsed, before any view, and leaves
+    no file in the media folder or the temporary upload folder."""
+    import tempfile
+    from pathlib import Path
+
+    tmp_before = set(Path(tempfile.gettempdir()).glob("*.upload*"))
+    files = {f"image_{n}": SimpleUploadedFile(f"p{n}.jpg", b"\xff\xd8\xff" + b"x" * 64, content_type="image/jpeg")
+             for n in range(1000)}
+    response = Client(raise_request_exception=False).post(
+        "/releases/submit/", {"headline": "Many files", **files}, HTTP_HOST="harbour.test")
+    assert response.status_code == 400
+    assert settings.DATA_UPLOAD_MAX_NUMBER_FILES < 1000
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
+    assert set(Path(tempfile.gettempdir()).glob("*.upload*")) == tmp_before
+    # The site still answers (nothing was left half-done).
+    assert client.get("/releases/submit/", HTTP_HOST="harbour.test").status_code == 200

@@ -44,16 +44,19 @@ def feed_find(*, url: str, client: GuardedClient | None = None) -> Found:
                 raise SourceError(
                     f"{url} is not a feed ({not_a_feed.code}: {not_a_feed}) and advertises no feed"
                 ) from None
+        reasons = []
         for candidate_url, _type, _title in candidates:
             try:
                 page = client.get(candidate_url)
                 feed = parse_feed(page.content, url=page.url, content_type=page.content_type, charset=page.charset)
-            except (FetchError, ParseError):
+            except (FetchError, ParseError) as exc:
+                reasons.append(f"{candidate_url}: {getattr(exc, 'code', type(exc).__name__)}")
                 continue
             return Found(
                 feed_url=page.stored_url, title=feed.title, home_url=feed.home_url or got.stored_url, format=feed.format
             )
-        raise SourceError(f"none of the {len(candidates)} feeds advertised by {url} could be read")
+        raise SourceError(f"none of the {len(candidates)} feeds advertised by {url} could be read "
+                          f"({'; '.join(reasons[:3])})")
     except FetchError as exc:
         raise SourceError(f"could not fetch {url}: {exc.code}: {exc}") from exc
 
