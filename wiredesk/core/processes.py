@@ -114,7 +114,8 @@ def scheduler_stale_after() -> float:
 
 BACKOFF_FIRST = 1.0  # seconds before the first restart of a process that died
 BACKOFF_MAX = 60.0  # the wait doubles with each quick death, up to this
-STABLE_AFTER = 60.0  # a process that ran this long before dying starts its backoff afresh
+STABLE_AFTER = 10.0  # a process that ran this long before dying starts its backoff afresh (a crash
+# loop dies within seconds of its start; a process killed from outside after working is back in 1 s)
 STOP_GRACE = 15.0  # seconds a process has to stop after SIGTERM before it is killed
 PROBE_EVERY = 10.0  # seconds between two probes of a web server
 PROBE_TIMEOUT = 10.0
@@ -253,7 +254,7 @@ def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = N
     """Run every process until asked to stop (SIGTERM, SIGINT, or ``should_stop()``).
 
     A process that exits is started again after a backoff (1 s, doubling with each death that
-    follows a short run, at most 60 s); one whose heartbeat went stale is killed and started
+    follows a run of under STABLE_AFTER, at most 60 s); one whose heartbeat went stale is killed and started
     again. Each restart is printed with its cause, logged, and kept in ``status_file``. A
     process that cannot be started at all the first time (a missing program) is a
     configuration error: the ones already running are stopped and the error is raised.
