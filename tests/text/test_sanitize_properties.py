@@ -2,8 +2,11 @@
 
 Fragments are built from the pieces attacks are made of (script and event-handler vectors,
 dangerous schemes in many spellings, SVG and MathML, unclosed and misnested tags, comments,
-entities) in random orders. Whatever comes in: nothing executable comes out, sanitizing twice
-changes nothing more, and the output never holds more elements than the input.
+entities) in random orders. Whatever comes in: nothing executable comes out (no script-bearing
+element, no event handler, style or form attribute, no dangerous URL scheme, every new-window
+link with noopener) and sanitizing twice changes nothing more. (The element count is not a
+property here: the HTML standard's tree building adds elements the input never named, a
+<tbody> and <tr> around a lone <td>, a <p> for a stray </p>, and that is as a browser reads it.)
 """
 
 from __future__ import annotations
@@ -73,11 +76,4 @@ def test_nothing_executable_comes_out_and_sanitizing_again_changes_nothing(html,
                 assert not BAD_SCHEME.match(value), (html, clean)
             if element.tag == "a" and element.get("target") == "_blank":
                 assert "noopener" in (element.get("rel") or ""), (html, clean)
-    assert "<script" not in clean.lower() and "javascript:" not in clean.lower()
-
-
-@settings(max_examples=300, deadline=None)
-@given(fragments())
-def test_the_output_never_holds_more_elements_than_the_input(html):
-    clean = sanitize_html(html)
-    assert len(_elements(clean)) <= len(_elements(html)), (html, clean)
+    # (Text may say "javascript:" or "<script>": escaped, it is words on the page, not markup.)

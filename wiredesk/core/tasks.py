@@ -6,6 +6,7 @@ import faulthandler
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -108,17 +109,22 @@ def _task_started(task_id=None, task=None, args=None, kwargs=None, **_kwargs) ->
     if not _solo or task is None or task.request.is_eager:
         return
     hard, soft = _limits(task)
-    if hard:
-        event = threading.Event()
-        _watch = (event, task_id)
-        threading.Thread(target=_hard_limit, args=(event, float(hard), task, task_id, args, kwargs),
-                         name="hard-time-limit", daemon=True).start()
-        faulthandler.dump_traceback_later(float(hard) + HARD_BACKSTOP, exit=True)
+    if not (hard or soft):
+        return
+    event = threading.Event()
+    _watch = (event, task_id)
     if soft:
-        if not hard:
-            _watch = (threading.Event(), task_id)
         signal.signal(signal.SIGALRM, _soft_limit)
         signal.setitimer(signal.ITIMER_REAL, float(soft))
+    if hard:
+        threading.Thread(target=_hard_limit, args=(event, float(hard), task, task_id, args, kwargs),
+                         name="hard-time-limit", daemon=True).start()
+        try:
+            # To the process's real stderr: a worker's sys.stderr is Celery's logging proxy,
+            # which has no file descriptor for a C thread to write to.
+            faulthandler.dump_traceback_later(float(hard) + HARD_BACKSTOP, exit=True, file=sys.__stderr__)
+        except (AttributeError, ValueError, OSError) as exc:  # no stderr at all: the watchdog thread remains
+            log.warning("no backstop for the hard time limit: %s", exc)
 
 
 @task_postrun.connect
