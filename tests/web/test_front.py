@@ -258,6 +258,22 @@ def test_plain_wsgi_never_shows_the_internal_header(site):
     assert FRONT_HEADER not in seen["headers"] and "ETag" in seen["headers"]
 
 
+def _at_once(served, path: str, readers: int) -> list[httpx.Response]:
+    """``readers`` GETs of ``path``, each from a thread and connection of its own, started together."""
+    results: list[httpx.Response] = []
+
+    def reader():
+        with httpx.Client(base_url=served.url, headers={"Host": HOST}, timeout=20) as client:
+            results.append(client.get(path))
+
+    threads = [threading.Thread(target=reader) for _ in range(readers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
 def test_a_spike_on_a_page_whose_copy_expired_reaches_django_once(served, site):
     """Reliability S3: 40 readers at once on a story whose copy has just gone out of date.
     One request renders it again; the others get the old copy meanwhile (stale while
@@ -268,17 +284,7 @@ def test_a_spike_on_a_page_whose_copy_expired_reaches_django_once(served, site):
     Article.objects.filter(id=article.id).update(title="Ferry fares fall at the harbour")
     content_changed()
     before = served.django.paths.count(path)
-    results = []
-
-    def reader():
-        with httpx.Client(base_url=served.url, headers={"Host": HOST}, timeout=20) as client:
-            results.append(client.get(path))
-
-    threads = [threading.Thread(target=reader) for _ in range(40)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = _at_once(served, path, 40)
     assert [r.status_code for r in results] == [200] * 40
     assert served.django.paths.count(path) - before == 1
     titles = {("fall" if "fares fall" in r.text else "rise") for r in results}
@@ -290,17 +296,7 @@ def test_a_spike_on_a_page_whose_copy_expired_reaches_django_once(served, site):
 def test_a_new_page_under_a_spike_is_rendered_once(served, site):
     article = store(site, "Harbour lights return")
     path = story_path(article)
-    results = []
-
-    def reader():
-        with httpx.Client(base_url=served.url, headers={"Host": HOST}, timeout=20) as client:
-            results.append(client.get(path))
-
-    threads = [threading.Thread(target=reader) for _ in range(30)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = _at_once(served, path, 30)
     assert [r.status_code for r in results] == [200] * 30
     assert served.django.paths.count(path) == 1
 

@@ -48,6 +48,10 @@ VISIBILITY = 3600.0  # seconds: a claim this old is put back whoever holds it
 MAX_DELIVERIES = 5  # handed out this often unacknowledged: moved to the dead table
 HOST = socket.gethostname()
 
+# Puts claimed messages back in the queue; the caller adds which ("owner = ?", "tag = ? AND owner = ?").
+_RELEASE = ("UPDATE message SET owner = NULL, owner_host = NULL, owner_pid = NULL, owner_start = NULL, "
+            "claimed_at = NULL WHERE ")
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS message (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -197,8 +201,7 @@ def reclaim(db: sqlite3.Connection) -> int:
             ).rowcount
             db.execute("DELETE FROM message WHERE owner = ? AND deliveries >= ?", (owner, MAX_DELIVERIES))
             back = db.execute(
-                "UPDATE message SET owner = NULL, owner_host = NULL, owner_pid = NULL, owner_start = NULL, "
-                "claimed_at = NULL WHERE owner = ?", (owner,),
+                _RELEASE + "owner = ?", (owner,),
             ).rowcount
             db.execute("COMMIT")
         except BaseException:
@@ -376,8 +379,7 @@ class Channel(virtual.Channel):
             db = self._conn()
             if requeue:
                 db.execute(
-                    "UPDATE message SET owner = NULL, owner_host = NULL, owner_pid = NULL, owner_start = NULL, "
-                    "claimed_at = NULL WHERE tag = ? AND owner = ?", (tag, self._owner),
+                    _RELEASE + "tag = ? AND owner = ?", (tag, self._owner),
                 )
             else:
                 db.execute("DELETE FROM message WHERE tag = ? AND owner = ?", (tag, self._owner))
@@ -387,8 +389,7 @@ class Channel(virtual.Channel):
             return
         with self._lock:
             self._db.execute(
-                "UPDATE message SET owner = NULL, owner_host = NULL, owner_pid = NULL, owner_start = NULL, "
-                "claimed_at = NULL WHERE owner = ?", (self._owner,),
+                _RELEASE + "owner = ?", (self._owner,),
             )
 
     def _size(self, queue):
