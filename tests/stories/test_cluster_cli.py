@@ -108,3 +108,25 @@ def test_the_command_needs_no_django_and_leaves_no_trace(tmp_path):
     assert "django loaded" not in done.stderr
     assert len(done.stdout.splitlines()) == len(ROWS)
     assert list(data.iterdir()) == []
+
+
+def test_a_host_too_short_to_tell_its_language_is_read_in_the_collections_main_language():
+    # "d.example" is seen once, with a headline far too short for language detection; left
+    # without a language it would be compared with nothing and stay alone.
+    short = ("6", "Grain store fire", "https://d.example/p6", "Dale", DAY + 10)
+    code, lines = run(tsv([*ROWS, short]))
+    assert code == 0
+    assert frozenset({"1", "3", "5", "6"}) in partition(lines)
+
+
+def test_no_main_language_means_no_guess():
+    from wiredesk.stories.cluster_file import Row, host_languages
+
+    english = [Row(str(i), "Harbour pilots vote to strike over new rota plans", "", "en.example", i) for i in range(3)]
+    french = [Row(str(i), "Les pilotes du port votent la grève contre le nouveau planning", "", "fr.example", i)
+              for i in range(3, 6)]
+    short = [Row("9", "Quay 4", "", "x.example", 9)]
+    assert host_languages(english + short)["x.example"] == "en"
+    assert host_languages(french + short)["x.example"] == "fr"
+    # Half and half: the short host's language is not guessed.
+    assert host_languages(english + french + short)["x.example"] == ""
