@@ -293,11 +293,16 @@ def clear(prefix: str) -> None:
     """Remove what a measurement stored, so the next one starts from the same database."""
     from wiredesk.search.services import search_index_update
     from wiredesk.sources.models import Source
-    from wiredesk.stories.models import Article
+    from wiredesk.stories.models import Article, Story
 
     sources = Source.objects.filter(name__startswith=f"bench {prefix} ")
     ids = list(Article.objects.filter(source__in=sources).values_list("id", flat=True))
+    # Their stories go too: left behind, the next run's copies of the same pages would join
+    # them (an orphaned story, its lead deleted, is rebuilt on its next member), which is
+    # work no first ingest of a page does.
+    stories = set(Article.objects.filter(id__in=ids, story__isnull=False).values_list("story_id", flat=True))
     Article.objects.filter(id__in=ids).delete()
+    Story.objects.filter(id__in=stories).delete()
     sources.delete()
     search_index_update(article_ids=ids)
 

@@ -13,6 +13,8 @@ import threading
 from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
@@ -193,3 +195,33 @@ def test_two_workers_storing_one_event_at_once_leave_one_story():
     b.refresh_from_db()
     assert a.story_id == b.story_id is not None
     assert Story.objects.get(id=a.story_id).size == 2
+
+
+VARIANTS = [
+    "Fire destroys grain store in Port Ellis",
+    "Port Ellis grain store gutted by overnight fire",
+    "Overnight fire guts the Port Ellis grain store",
+    "Grain store in Port Ellis lost to fire",
+]
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(VARIANTS), st.integers(0, 3), st.integers(0, 30)), min_size=2, max_size=7))
+def test_a_story_summary_kept_member_by_member_is_what_a_full_recompute_gives(rows):
+    """Placement folds each new member into its story's size, times, days and lead in the
+    statement that adds its terms; whatever the members' order, lengths and times (ties
+    included), that summary is the one story_refresh works out from every member."""
+    with transaction.atomic():
+        wire = make_source("Summary Wire")
+        for title, length, hours in rows:
+            body = "<p>" + "Firefighters were called to Mill Lane before dawn. " * (1 + 4 * length) + "</p>"
+            article = store(wire, title, body=body, published=NOW - dt.timedelta(hours=hours))
+            story_place(article=article)
+        for story in Story.objects.filter(size__gt=0):
+            kept = (story.size, story.lead_id, story.first_seen_at, story.last_updated_at, story.first_day, story.last_day)
+            again = story_refresh(story)
+            assert kept == (again.size, again.lead_id, again.first_seen_at, again.last_updated_at, again.first_day,
+                            again.last_day)
+        assert sum(Story.objects.values_list("size", flat=True)) == len(rows)
+        transaction.set_rollback(True)

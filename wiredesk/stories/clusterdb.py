@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
+from dataclasses import dataclass
 from contextlib import contextmanager
 from typing import Iterable
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from wiredesk.stories.clustering import CENTROID_TERMS, StoryState, add_to_centroid, combine_centroids, posted_terms
-from wiredesk.stories.models import Story, StoryPosting, TermCount
+from wiredesk.stories.models import Article, Story, StoryPosting, TermCount
+from wiredesk.text.dates import epoch_day
 
 DOCS = "\x00documents"  # the pseudo-term counting a language's documents
 
@@ -56,14 +60,6 @@ def as_days(moment: dt.datetime) -> float:
     return moment.timestamp() / 86400
 
 
-def _state(story: Story) -> StoryState:
-    return StoryState(
-        id=story.id, language=story.language, centroid=dict(story.centroid or {}), size=story.size,
-        first_day=as_days(story.first_seen_at), last_day=as_days(story.last_updated_at),
-        apart=frozenset(int(i) for i in story.apart or ()),
-    )
-
-
 def final_story_id(story_id: int) -> int:
     """The story a merged story now lives in (merges chain only through the clustering stage)."""
     seen = {story_id}
@@ -81,11 +77,14 @@ class DatabaseStore:
     # The statements of a placement are written in SQL: through the ORM they cost more than
     # the database's own work (measured in the ingest benchmark).
 
-    def __init__(self, *, moment: dt.datetime, article_id: int | None = None):
+    def __init__(self, *, moment: dt.datetime, article_id: int | None = None, body_chars: int = 0):
         self.moment = moment  # the article's publication time: the story's first/last seen
-        self.article_id = article_id  # the member a story created now starts with
+        self.article_id = article_id  # the member a story created now starts with, or joins
+        self.body_chars = body_chars  # its length, which ranks it for the story's lead
         self.created_id: int | None = None
+        self.absorbed_id: int | None = None  # the story whose summary join already counted the member in
         self._keys: dict[tuple[str, str], int] = {}  # term_key of each term a placement reads and writes
+        self._rows: dict[int, _StoryRow] = {}  # the candidates as read, for join's one statement
 
     def _key(self, language: str, term: str) -> int:
         key = self._keys.get((language, term))
@@ -131,17 +130,18 @@ class DatabaseStore:
                 [*keys, days.start, days.stop, limit],
             )
             order = [row[0] for row in cursor.fetchall()]
-        stories = Story.objects.in_bulk(order)
+        stories = _story_rows(order)
         ids: list[int] = []
         for story_id in order:
             story = stories.get(story_id)
             if story is not None and story.merged_into_id is not None:  # rare: follow the merge
                 story_id = final_story_id(story_id)
                 if story_id not in stories:
-                    stories.update(Story.objects.in_bulk([story_id]))
+                    stories.update(_story_rows([story_id]))
             if story_id not in ids and story_id in stories:
                 ids.append(story_id)
-        return [_state(stories[i]) for i in ids[:limit] if stories[i].language == language]
+        self._rows.update(stories)
+        return [stories[i].state() for i in ids[:limit] if stories[i].language == language]
 
     # --- writes ---------------------------------------------------------------------------
     def _post(self, story_id: int, language: str, vector: dict[str, float], day: int) -> None:
@@ -171,9 +171,22 @@ class DatabaseStore:
         centroid = add_to_centroid(story.centroid, vector, centroid_terms)
         story.centroid = {t: round(w, 5) for t, w in centroid.items()}
         story.first_day, story.last_day = min(story.first_day, at), max(story.last_day, at)
-        Story.objects.filter(id=story.id).update(
-            centroid=story.centroid, first_day=math.floor(story.first_day), last_day=math.floor(story.last_day),
-        )
+        values = {"centroid": story.centroid, "first_day": math.floor(story.first_day),
+                  "last_day": math.floor(story.last_day)}
+        row = self._rows.get(story.id)
+        if self.article_id is not None and row is not None and row.size and row.lead_id is not None:
+            # The new member counted into the story's summary in the same statement: what
+            # story_refresh would work out, without reading every member again.
+            from wiredesk.stories.services.stories import lead_rank
+
+            first, last = min(row.first_seen_at, self.moment), max(row.last_updated_at, self.moment)
+            lead = row.lead_id
+            if lead_rank(self.body_chars, self.moment, self.article_id) < lead_rank(row.lead_chars, row.lead_at, lead):
+                lead = self.article_id
+            values.update(size=row.size + 1, first_seen_at=first, last_updated_at=last, first_day=epoch_day(first),
+                          last_day=epoch_day(last), lead_id=lead)
+            self.absorbed_id = story.id
+        _update_story(story.id, values)
         self._post(story.id, story.language, vector, day)
 
     def merge(self, into: StoryState, other: StoryState) -> None:
@@ -184,6 +197,73 @@ class DatabaseStore:
         into.first_day, into.last_day = min(into.first_day, other.first_day), max(into.last_day, other.last_day)
         into.apart = into.apart | other.apart
         into.size += other.size
+
+
+@dataclass(frozen=True)
+class _StoryRow:
+    """A candidate story as read for a placement, with its lead's rank."""
+
+    id: int
+    language: str
+    centroid: dict
+    size: int
+    first_seen_at: dt.datetime
+    last_updated_at: dt.datetime
+    apart: list
+    merged_into_id: int | None
+    lead_id: int | None
+    lead_chars: int
+    lead_at: dt.datetime | None
+
+    def state(self) -> StoryState:
+        return StoryState(
+            id=self.id, language=self.language, centroid=dict(self.centroid), size=self.size,
+            first_day=as_days(self.first_seen_at), last_day=as_days(self.last_updated_at),
+            apart=frozenset(int(i) for i in self.apart),
+        )
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _moment(value) -> dt.datetime | None:
+    """A datetime column as read by a plain statement: text on SQLite (UTC), aware on PostgreSQL."""
+    if value is None or isinstance(value, dt.datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return _moment(parse_datetime(value))
+
+
+def _story_rows(ids: list[int]) -> dict[int, _StoryRow]:
+    """Stories by id, with their lead's length and time, in one plain statement (the ORM's
+    in_bulk cost more than the database's work here)."""
+    if not ids:
+        return {}
+    story, article = Story._meta.db_table, Article._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, s.language, s.centroid, s.size, s.first_seen_at, s.last_updated_at, s.apart, "
+            f"s.merged_into_id, s.lead_id, a.body_chars, a.published_at FROM {story} s "
+            f"LEFT JOIN {article} a ON a.id = s.lead_id WHERE s.id IN ({', '.join(['%s'] * len(ids))})",
+            list(ids),
+        )
+        rows = cursor.fetchall()
+    return {
+        r[0]: _StoryRow(id=r[0], language=r[1], centroid=_json(r[2]) or {}, size=r[3], first_seen_at=_moment(r[4]),
+                        last_updated_at=_moment(r[5]), apart=_json(r[6]) or [], merged_into_id=r[7], lead_id=r[8],
+                        lead_chars=r[9] or 0, lead_at=_moment(r[10]))
+        for r in rows
+    }
+
+
+def _update_story(story_id: int, values: dict) -> None:
+    """One Story row's fields set in one statement, each value through its field's conversion."""
+    values = {**values, "changed_at": timezone.now()}
+    fields = [Story._meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    params = [f.get_db_prep_save(values[name], connection) for name, f in zip(values, fields)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Story._meta.db_table} SET {assignments} WHERE id = %s", [*params, story_id])
 
 
 def _insert_story(**values) -> int:

@@ -89,7 +89,7 @@ def story_place(*, article: Article, text: str | None = None,
         return article.story_id
     item = item_for(article, text=text)
     with transaction.atomic(), cluster_lock(item.language):
-        store = DatabaseStore(moment=article.published_at, article_id=article.id)
+        store = DatabaseStore(moment=article.published_at, article_id=article.id, body_chars=article.body_chars)
         original = _original_story(article)
         if original is not None:
             # A copy's text is its original's: it adds nothing to the story's terms or to the
@@ -103,7 +103,7 @@ def story_place(*, article: Article, text: str | None = None,
         article.story_id = story_id
         if merged:
             story_refresh(Story.objects.get(id=story_id))
-        elif store.created_id != story_id:  # a story created now already has its first member
+        elif story_id not in (store.created_id, store.absorbed_id):  # a story created or joined now counts it already
             _absorb(story_id, article)
     if merged:
         log.info("stories merged into=%s merged=%s article_id=%s", story_id, list(merged), article.id)
