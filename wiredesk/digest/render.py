@@ -77,10 +77,10 @@ class EditionRenderer:
         self.subject = subject
         wanted = [article_id for ids in stories.values() for article_id in ids]
         found = (
-            {a.id: a for a in Article.objects.filter(id__in=wanted).select_related("source").only(*_ARTICLE_FIELDS)}
+            {a.id: a for a in Article.objects.filter(id__in=wanted, withdrawn_at__isnull=True).select_related("source").only(*_ARTICLE_FIELDS)}
             if wanted else {}
         )
-        # An article removed since the edition was built is skipped, not fatal.
+        # An article removed or killed since the edition was built is skipped, not fatal.
         self._stories = {
             section: [_story(brand, found[i]) for i in ids if i in found] for section, ids in stories.items()
         }

@@ -197,6 +197,8 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
                     log.exception("item failed source_id=%s guid=%r error=%s", source_id, ready.raw.guid, exc)
                     continue
                 done.append(action)
+                if article is not None and article.withdrawn_at is not None:
+                    continue  # a killed copy come back: stored withdrawn, in no story and not searchable
                 if article is not None and article.story_id is None:
                     _place(article, ready.item)
                 if article is not None:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wiredesk.web",
     "wiredesk.digest",
     "wiredesk.releases",
+    "wiredesk.desk",
     "wiredesk.demo",
     "anymail",
     "axes",

@@ -22,7 +22,8 @@ def _documents(rows) -> list[Document]:
 
 
 def search_index_update(*, article_ids: Iterable[int]) -> None:
-    """Bring the index rows of these articles up to date (rows of deleted articles are dropped)."""
+    """Bring the index rows of these articles up to date (rows of deleted and killed articles
+    are dropped: a killed text is not kept searchable anywhere)."""
     ids = sorted({int(i) for i in article_ids})
     if not ids:
         return
@@ -30,7 +31,7 @@ def search_index_update(*, article_ids: Iterable[int]) -> None:
     with transaction.atomic():
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            rows = list(Article.objects.filter(id__in=chunk).values_list(*_FIELDS))
+            rows = list(Article.objects.filter(id__in=chunk, withdrawn_at__isnull=True).values_list(*_FIELDS))
             backend.write(_documents(rows))
             backend.delete(set(chunk) - {r[0] for r in rows})
 
@@ -55,7 +56,7 @@ def search_index_rebuild() -> int:
         backend.clear()
         while True:
             rows = list(
-                Article.objects.filter(id__gt=last_id).order_by("id").values_list(*_FIELDS)[:BATCH]
+                Article.objects.filter(id__gt=last_id, withdrawn_at__isnull=True).order_by("id").values_list(*_FIELDS)[:BATCH]
             )
             if not rows:
                 break

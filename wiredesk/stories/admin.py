@@ -9,11 +9,26 @@ from wiredesk.stories.models import Article, Story
 from wiredesk.stories.services.stories import story_merge, story_split
 
 
+class WithdrawnFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return (("shown", "Shown"), ("withdrawn", "Withdrawn (killed)"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "shown":
+            return queryset.filter(withdrawn_at__isnull=True)
+        if self.value() == "withdrawn":
+            return queryset.filter(withdrawn_at__isnull=False)
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ("title", "source", "section", "published_at", "dateline_place", "lead_kind", "revision", "duplicate_of",
-                    "story")
-    list_filter = ("section", "lead_kind", "language", "source")
+                    "story", "withdrawn")
+    list_filter = (WithdrawnFilter, "section", "lead_kind", "language", "source")
     search_fields = ("title", "guid", "canonical_url", "dateline_place")
     list_select_related = ("source", "duplicate_of")
     date_hierarchy = "published_at"
@@ -25,7 +40,25 @@ class ArticleAdmin(admin.ModelAdmin):
         "dateline_date", "agency", "photo_credit", "credit_tag", "related", "images", "body_html",
         "lead_text", "notes", "duplicate_of", "excerpt_only", "language", "story", "story_pinned",
     )
-    fields = ("title", "slug", "section", "author") + readonly_fields
+    fields = ("desk", "title", "slug", "section", "author") + readonly_fields
+    readonly_fields = ("desk", *readonly_fields)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would let the feed bring it back and leave no record: kill it instead.
+        return False
+
+    @admin.display(description="Shown", boolean=True)
+    def withdrawn(self, article):
+        return article.withdrawn_at is None
+
+    @admin.display(description="Desk")
+    def desk(self, article):
+        if article.pk is None:
+            return ""
+        if article.withdrawn_at is not None:
+            return format_html('Withdrawn {} &nbsp; <a class="button" href="{}">Undo the kill</a>', article.withdrawn_at,
+                               reverse("admin:desk_unkill", args=[article.pk]))
+        return format_html('<a class="button" href="{}">Kill this article</a>', reverse("admin:desk_kill", args=[article.pk]))
 
     @admin.action(description="Split the selected articles out of their stories", permissions=["change"])
     def split_out_of_story(self, request, queryset):
@@ -71,8 +104,15 @@ class StoryAdmin(admin.ModelAdmin):
     search_fields = ("lead__title",)
     date_hierarchy = "last_updated_at"
     actions = ["merge_stories"]
-    fields = ("lead", "size", "language", "first_seen_at", "last_updated_at", "merged_into", "apart")
+    fields = ("desk", "lead", "size", "language", "first_seen_at", "last_updated_at", "merged_into", "apart")
     readonly_fields = fields
+
+    @admin.display(description="Desk")
+    def desk(self, story):
+        if story.pk is None or not story.size:
+            return ""
+        return format_html('<a class="button" href="{}">Kill the whole story</a>',
+                           reverse("admin:desk_kill_story", args=[story.pk]))
     inlines = [MemberInline]
 
     @admin.display(description="Lead article", ordering="lead__title")

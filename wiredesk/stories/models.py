@@ -57,6 +57,13 @@ class Article(models.Model):
         default=False, help_text="An editor put the article in its story (or split it out): clustering leaves it there",
     )
     revision = models.PositiveIntegerField(default=1)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when an editor killed the article: it is shown nowhere, its page answers 410",
+    )
+    takedown = models.ForeignKey(
+        "stories.Takedown", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles",
+        help_text="The kill that withdrew it (undone together with every copy it withdrew)",
+    )
     first_seen_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(auto_now=True)
 
@@ -145,3 +152,51 @@ class CopyBand(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["band", "day"], name="copyband_lookup")]
+
+
+class Takedown(models.Model):
+    """An editor's kill of an article (with every copy of its text) or of a whole story.
+
+    The articles it withdrew point at it (Article.takedown); what it remembers of them
+    (KillKey: source and GUID, canonical URL, content fingerprint) outlives the rows, so a
+    copy that comes back by any of those routes, even after the article was deleted, is
+    stored withdrawn. Undoing it brings back every article it withdrew.
+    """
+
+    title = models.TextField(help_text="The headline killed, as it was")
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text="The article named by the editor")
+    story_id = models.IntegerField(null=True, blank=True, help_text="Set when a whole story was killed")
+    reason = models.TextField()
+    by = models.CharField(max_length=150, help_text="Who killed it")
+    at = models.DateTimeField(db_index=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Kill of \u201c{self.title[:60]}\u201d"
+
+    @property
+    def active(self) -> bool:
+        return self.undone_at is None
+
+
+class KillKey(models.Model):
+    """One route by which a killed copy could come back: looked up for every new article."""
+
+    class Kind(models.TextChoices):
+        GUID = "guid", "source and GUID"
+        URL = "url", "canonical URL"
+        FINGERPRINT = "fingerprint", "content fingerprint"
+
+    takedown = models.ForeignKey(Takedown, on_delete=models.CASCADE, related_name="keys")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    key = models.CharField(max_length=64, help_text="sha256 of the GUID or URL, or the fingerprint")
+    source_id = models.IntegerField(null=True, blank=True, help_text="For a GUID: the source it belongs to")
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "kind"], name="killkey_lookup")]
+

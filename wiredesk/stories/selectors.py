@@ -122,6 +122,8 @@ def _shown_sections_q(brand, prefix: str = "") -> Q | None:
 def brand_carries(*, brand, article: Article) -> bool:
     """articles_visible's rule for one article already loaded (with its source), without a query
     beyond the brand's own list of sources; duplicates are the caller's business."""
+    if article.withdrawn_at is not None:
+        return False
     wires, releases = linked_sources(brand)
     if article.source_id in releases:
         carried = True
@@ -155,6 +157,7 @@ def articles_carried(*, brand) -> "QuerySet[Article]":
     # A copy filed in a story is carried like any member: the story's rule picks which one of
     # them the brand shows (the brand's own wire, the most complete, the earliest).
     qs = Article.objects.filter(Q(duplicate_of__isnull=True) | Q(story__isnull=False) | ~original_shown)
+    qs = qs.filter(withdrawn_at__isnull=True)  # killed by an editor: shown nowhere
     qs = qs.prefetch_related("source")
     qs = qs.filter(carried_source_filter(brand, field="source_id"))
     sections = _shown_sections_q(brand)

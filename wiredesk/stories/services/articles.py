@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from wiredesk.core.generation import content_changed
 from wiredesk.ingest.types import Decision, NormalizedItem
-from wiredesk.stories.models import Article, CopyBand
+from wiredesk.stories.models import Article, CopyBand, Takedown
 from wiredesk.stories.places import place_slug
 from wiredesk.stories.selectors import copy_original
+from wiredesk.stories.services.takedowns import takedown_matching
 from wiredesk.text.copies import band_keys, day_number
 from wiredesk.text.fingerprint import sha256_hex
 
@@ -68,6 +70,17 @@ def _write_copy_bands(article: Article, *, replace: bool) -> None:
             )
 
 
+def _killed(fields: dict, *, source_id: int, duplicate_of_id: int | None) -> Takedown | None:
+    """The kill a new article falls under: one that remembers it (same source and GUID, same
+    canonical URL, same text), or its original's (the same copy through another wire)."""
+    killed = takedown_matching(source_id=source_id, guid_key=fields["guid_key"], url_key=fields["url_key"],
+                               fingerprint=fields["fingerprint"])
+    if killed is None and duplicate_of_id is not None:
+        takedown_id = Article.objects.filter(id=duplicate_of_id).values_list("takedown_id", flat=True).first()
+        killed = Takedown.objects.filter(id=takedown_id, undone_at__isnull=True).first() if takedown_id else None
+    return killed
+
+
 def article_slug(title: str) -> str:
     """A short ASCII slug for the article's URL (fixed at creation, never changed)."""
     return (slugify(title)[:100].strip("-")) or "story"
@@ -98,9 +111,14 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
                     copy_original(signature=item.copy_signature, day=day_number(item.published))
                     if item.copy_signature and find_copies else None
                 )
+                killed = _killed(fields, source_id=source_id, duplicate_of_id=duplicate_of_id)
                 article = Article.objects.create(
-                    source_id=source_id, slug=article_slug(item.title), duplicate_of_id=duplicate_of_id, **fields
+                    source_id=source_id, slug=article_slug(item.title), duplicate_of_id=duplicate_of_id,
+                    withdrawn_at=timezone.now() if killed else None, takedown=killed, **fields
                 )
+                if killed is not None:
+                    log.info("killed copy stored withdrawn source_id=%s article_id=%s takedown_id=%s",
+                             source_id, article.id, killed.id)
                 _write_copy_bands(article, replace=False)
             return article, "new"
         except IntegrityError:

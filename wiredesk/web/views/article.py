@@ -122,10 +122,20 @@ def _related(request, item: Article) -> list[dict]:
     return _briefly(request, f"related:{request.brand.id}:{item.id}", choose)
 
 
+def _withdrawn(request, when):
+    """An editor killed it: 410 Gone, with the brand's page saying so (the reason stays in the
+    admin: it may be a legal matter)."""
+    response = render(request, "web/withdrawn.html", {"withdrawn_at": when}, status=410)
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
 @cached_page
 def article(request, article_id: int, slug: str):
     brand = request.brand
     item = get_object_or_404(Article.objects.select_related("source"), id=article_id)
+    if item.withdrawn_at is not None:
+        return _withdrawn(request, item.withdrawn_at)
     # Duplicates are few: their original is read only for them.
     if item.duplicate_of_id and item.story_id is not None:
         # A copy of a text the brand shows in another copy (a reissue, the same agency story
@@ -169,6 +179,9 @@ def story(request, story_id: int):
         return redirect("story", found.id, permanent=True)
     members = story_coverage(brand=request.brand, story_id=found.id)
     if not members:
+        killed = Article.objects.filter(story_id=found.id).exclude(withdrawn_at=None).order_by("-withdrawn_at").first()
+        if killed is not None and not Article.objects.filter(story_id=found.id, withdrawn_at=None).exists():
+            return _withdrawn(request, killed.withdrawn_at)  # the whole story was killed
         raise Http404("This site carries no coverage of that story.")
     shown = preferred_member(brand=request.brand, article=members[0])
     response = render(request, "web/story.html", {

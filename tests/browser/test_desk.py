@@ -1,0 +1,73 @@
+"""The kill and its undo as an editor does them in the admin, in headless Chromium: the form
+asks for a reason, the public page answers 410 on the brand, and the undo brings it back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_admin import PASSWORD, sign_in, violations, watched  # noqa: F401 (a fixture)
+from wiredesk.desk.models import AuditEntry
+from wiredesk.stories.models import Article
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def staff(site, django_user_model):
+    return django_user_model.objects.create_superuser("chief", "", PASSWORD)
+
+
+def test_an_editor_kills_an_article_and_undoes_it(site, staff, watched, new_page):
+    article = Article.objects.filter(story__isnull=False).order_by("-published_at").first()
+    public = f"/story/{article.id}-{article.slug}/"
+    reader = new_page()
+    assert reader.goto(public).status == 200
+
+    page = watched
+    sign_in(page)
+    page.goto(f"/admin/stories/article/{article.id}/change/")
+    page.click("text=Kill this article")
+    page.wait_for_url(f"**/admin/stories/takedown/kill/{article.id}/")
+    page.click("input[type=submit]")  # no reason: the browser holds the form back
+    assert page.locator("#id_reason:invalid").count() == 1
+    page.fill("#id_reason", "   ")  # only spaces: refused by the server
+    page.click("input[type=submit]")
+    assert page.locator(".errorlist").count() == 1
+    assert Article.objects.get(id=article.id).withdrawn_at is None
+    page.fill("#id_reason", "The photo shows the wrong person")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**/admin/stories/article/{article.id}/change/")
+    assert "Its page now answers 410" in page.locator(".messagelist").inner_text()
+    assert not violations(page), violations(page)
+
+    reader = new_page()  # a reader who has not read it yet (the first one's browser may keep its copy a minute)
+    gone = reader.goto(public)
+    assert gone.status == 410
+    assert "withdrawn" in reader.locator("h1").inner_text()
+
+    page.click("text=Undo the kill")
+    page.fill("#id_reason", "Checked: it is the right person")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**/admin/stories/article/{article.id}/change/")
+    assert new_page().goto(public).status == 200
+    assert list(AuditEntry.objects.order_by("id").values_list("action", "who")) == [("kill", "chief"), ("unkill", "chief")]
+    # The audit log is in the admin, read-only.
+    assert page.goto("/admin/desk/auditentry/").status == 200
+    assert page.locator("#result_list tbody tr").count() == 2
+    assert not violations(page), violations(page)
+
+
+def test_someone_without_change_rights_cannot_kill(site, django_user_model, new_page):
+    article = Article.objects.order_by("id").first()
+    viewer = django_user_model.objects.create_user("viewer", "", PASSWORD, is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    viewer.user_permissions.add(Permission.objects.get(codename="view_article"))
+    page = new_page()
+    page.goto("/admin/login/")
+    page.fill("#id_username", "viewer")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    assert page.goto(f"/admin/stories/takedown/kill/{article.id}/").status == 403
+    assert Article.objects.get(id=article.id).withdrawn_at is None

@@ -1,0 +1,171 @@
+"""The desk in the admin: kill and undo forms, the takedowns and the audit log (read-only).
+
+The article and story pages (stories/admin.py) link here by URL name; the kill form asks
+for the reason, says what else goes (every copy of the text, or the story's members) and
+then calls the one action (desk.services.kills) the command line calls too.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from wiredesk.desk.models import AuditEntry
+from wiredesk.desk.services.kills import REASON_MAX, DeskError, article_kill, article_unkill, story_kill
+from wiredesk.stories.models import Article, Story, Takedown
+from wiredesk.stories.selectors import copy_group
+
+
+class KillForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=REASON_MAX,
+        help_text="Kept in the audit log; readers only see that the report was withdrawn.",
+    )
+
+
+class UnkillForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), max_length=REASON_MAX,
+                             required=False)
+
+
+def _who(request) -> str:
+    return request.user.get_username()[:150] or f"user {request.user.pk}"
+
+
+@admin.register(Takedown)
+class TakedownAdmin(admin.ModelAdmin):
+    list_display = ("title", "at", "by", "reason", "status", "withdrawn")
+    list_filter = ("undone_at",)
+    search_fields = ("title", "reason", "by")
+    date_hierarchy = "at"
+    fields = ("title", "article_link", "story_id", "reason", "by", "at", "undone_at", "undone_by", "withdrawn")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # a takedown is made by killing an article
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # undo it instead: the record stays
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Status")
+    def status(self, takedown):
+        return "live" if takedown.undone_at is None else f"undone by {takedown.undone_by}"
+
+    @admin.display(description="Articles withdrawn now")
+    def withdrawn(self, takedown):
+        return takedown.articles.count()
+
+    @admin.display(description="Article")
+    def article_link(self, takedown):
+        if takedown.article_id is None:
+            return "(deleted)"
+        return format_html('<a href="{}">{}</a>', reverse("admin:stories_article_change", args=[takedown.article_id]),
+                           takedown.article_id)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("kill/<int:article_id>/", view(self.kill_view), name="desk_kill"),
+            path("kill-story/<int:story_id>/", view(self.kill_story_view), name="desk_kill_story"),
+            path("unkill/<int:article_id>/", view(self.unkill_view), name="desk_unkill"),
+            *super().get_urls(),
+        ]
+
+    def _may_kill(self, request) -> None:
+        if not request.user.has_perm("stories.change_article"):
+            raise PermissionDenied
+
+    def _page(self, request, *, title, form, article, story=None, reach=(), action=""):
+        context = {
+            **self.admin_site.each_context(request), "opts": Article._meta, "title": title, "form": form,
+            "article": article, "story": story, "reach": reach, "action": action,
+        }
+        return TemplateResponse(request, "desk/admin/kill.html", context)
+
+    def kill_view(self, request, article_id: int):
+        """Confirm, with a reason, then withdraw an article and every copy of its text."""
+        self._may_kill(request)
+        article = Article.objects.select_related("source").filter(pk=article_id).first()
+        if article is None:
+            raise Http404("No such article.")
+        form = KillForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                takedown = article_kill(article=article, reason=form.cleaned_data["reason"], by=_who(request))
+            except DeskError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                count = takedown.articles.count()
+                self.message_user(request, f"Killed \u201c{article.title}\u201d"
+                                  + (f" and {count - 1} copies of its text" if count > 1 else "")
+                                  + ". Its page now answers 410 on every brand.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:stories_article_change", args=[article.id]))
+        reach = Article.objects.filter(id__in=copy_group(article_id=article.id)).exclude(id=article.id)
+        return self._page(request, title="Kill this article?", form=form, article=article,
+                          reach=list(reach.select_related("source")), action="kill")
+
+    def kill_story_view(self, request, story_id: int):
+        """Confirm, with a reason, then withdraw every member of a story."""
+        self._may_kill(request)
+        story = Story.objects.select_related("lead").filter(pk=story_id).first()
+        if story is None:
+            raise Http404("No such story.")
+        form = KillForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                takedown = story_kill(story=story, reason=form.cleaned_data["reason"], by=_who(request))
+            except DeskError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"Killed story {story.id}: {takedown.articles.count()} articles withdrawn.",
+                                  messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:stories_story_change", args=[story.id]))
+        members = Article.objects.filter(story=story).select_related("source").order_by("published_at", "id")
+        return self._page(request, title="Kill this whole story?", form=form, article=story.lead, story=story,
+                          reach=list(members), action="kill-story")
+
+    def unkill_view(self, request, article_id: int):
+        """Confirm, then bring back everything the kill of this article withdrew."""
+        self._may_kill(request)
+        article = Article.objects.select_related("source", "takedown").filter(pk=article_id).first()
+        if article is None:
+            raise Http404("No such article.")
+        form = UnkillForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                ids = article_unkill(article=article, by=_who(request), reason=form.cleaned_data["reason"])
+            except DeskError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"Brought back {len(ids)} article{'s' if len(ids) != 1 else ''}.",
+                                  messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:stories_article_change", args=[article.id]))
+        reach = list(Article.objects.filter(takedown_id=article.takedown_id).exclude(id=article.id)) if article.takedown_id else []
+        return self._page(request, title="Undo this kill?", form=form, article=article, reach=reach, action="unkill")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "who", "action", "title", "reason")
+    list_filter = ("action",)
+    search_fields = ("title", "who", "reason")
+    date_hierarchy = "at"
+    fields = ("at", "who", "action", "title", "article", "story_id", "takedown", "reason", "detail")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the log is kept whole
