@@ -23,6 +23,7 @@ from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest import schedule
 from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.store import store_items
+from wiredesk.ingest.withdrawals import articles_gone_upstream
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 
@@ -39,6 +40,7 @@ class RefreshReport:
     updated: int = 0
     unchanged: int = 0
     failed_items: int = 0
+    withdrawn: int = 0  # stored articles the feed marked deleted (followed or flagged)
     error: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -234,6 +236,9 @@ def _refresh(source: Source, *, client: GuardedClient, now: dt.datetime, report:
         _record_failure(source, exc, code=exc.code, now=now, report=report)
         return report
     store_items(source, feed.items, client=client, now=now, report=report)
+    if feed.withdrawn:
+        report.withdrawn += articles_gone_upstream(source=source, guids=feed.withdrawn, now=now,
+                                                   how="its feed marks the item deleted")
     with transaction.atomic():
         _record_success(source, now=now, fetched=fetched, ttl=feed.ttl_seconds, not_modified=False)
     report.notes.extend(feed.warnings)

@@ -83,8 +83,8 @@ def distinct_items(items: tuple[RawItem, ...]) -> tuple[list[tuple[str, RawItem]
     return [(guid, raw) for guid, raw in chosen.items()], len(items) - len(chosen)
 
 
-class _Robots:
-    """robots.txt per host for one refresh (RFC 9309); feeds themselves are not subject to it."""
+class Robots:
+    """robots.txt per host for one refresh or recheck (RFC 9309); feeds themselves are not subject to it."""
 
     def __init__(self, client: GuardedClient) -> None:
         self.client = client
@@ -112,7 +112,7 @@ class _Page:
     note: str = ""
 
 
-def _fetch_page(raw: RawItem, *, client: GuardedClient, robots: _Robots) -> _Page:
+def _fetch_page(raw: RawItem, *, client: GuardedClient, robots: Robots) -> _Page:
     """Fetch an item's article page (network only; the CPU work stays on the calling thread)."""
     url = raw.link or ""
     try:
@@ -259,7 +259,7 @@ def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedCl
     by_url = story_selectors.candidates_by_url(
         source_id=source.id, url_keys=[sha256_hex(link) for link in map(item_link, todo) if link]
     )
-    robots = _Robots(client)
+    robots = Robots(client)
     pages = _pages_ahead(
         todo,
         wanted=lambda raw: needs_page(raw, policy, always=source.fetch_full_text),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from wiredesk.core.outbox import enqueue
 from wiredesk.ingest.services import source_lease, source_refresh, source_refresh_killed
+from wiredesk.ingest.withdrawals import articles_recheck
 from wiredesk.sources.selectors import sources_due
 
 
@@ -47,3 +48,10 @@ def enqueue_due_sources() -> int:
             enqueue(refresh_source, args=(source.id,), expires=settings.REFRESH["queue_seconds"])
             count += 1
     return count
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def recheck_withdrawals() -> dict:
+    """Beat: fetch again the pages of recent articles due a check (ingest.withdrawals)."""
+    report = articles_recheck(now=timezone.now())
+    return {"checked": report.checked, "gone": report.gone, "unanswered": report.unanswered}

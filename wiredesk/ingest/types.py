@@ -60,6 +60,7 @@ class ParsedFeed:
     items: tuple[RawItem, ...]
     ttl_seconds: int | None = None  # RSS <ttl> or sy:updatePeriod, a hint for the scheduler
     warnings: tuple[str, ...] = ()  # recoverable problems (feedparser "bozo" reasons etc.)
+    withdrawn: tuple[str, ...] = ()  # GUIDs the feed marks deleted (Atom tombstones, RFC 6721)
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(TICK_SECONDS),
         "options": {"expires": float(TICK_SECONDS)},
     },
+    "recheck-withdrawals": {
+        # Fetches the pages of recent articles again: a source that took a story down (404/410).
+        "task": "wiredesk.ingest.tasks.recheck_withdrawals",
+        "schedule": float(TICK_SECONDS) * 4,
+        "options": {"expires": float(TICK_SECONDS) * 4},
+    },
     "digest-tick": {
         # Opens each brand's edition at its local hour and resumes editions whose sender died.
         "task": "wiredesk.digest.tasks.digest_tick",

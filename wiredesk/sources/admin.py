@@ -23,7 +23,7 @@ class SourceAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("name", "credit", "home_url", "feed_url", "format", "enabled", "paused_reason")}),
-        ("Licence", {"fields": ("licence", "closing_credit", "canonical_to_original", "fetch_full_text")}),
+        ("Licence", {"fields": ("licence", "closing_credit", "canonical_to_original", "fetch_full_text", "withdrawals")}),
         ("Sections and language", {"fields": ("section_map", "default_section", "language")}),
         ("Polling", {"fields": ("min_interval_seconds",) + readonly_fields}),
     )

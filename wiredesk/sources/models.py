@@ -60,6 +60,15 @@ class Source(models.Model):
     language = models.CharField(max_length=12, blank=True)
 
     # Polling state.
+    class Withdrawals(models.TextChoices):
+        FLAG = "flag", "Flag it for an editor"
+        FOLLOW = "follow", "Withdraw our copy too"
+
+    withdrawals = models.CharField(
+        max_length=8, choices=Withdrawals.choices, default=Withdrawals.FLAG,
+        help_text="When the source withdraws a story (its page answers 404 or 410 on a recheck, or its feed "
+                  "marks the item deleted): withdraw our copy at once, or flag it for an editor",
+    )
     enabled = models.BooleanField(default=True)
     paused_reason = models.CharField(max_length=300, blank=True)
     etag = models.CharField(max_length=500, blank=True)

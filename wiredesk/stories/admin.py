@@ -14,13 +14,16 @@ class WithdrawnFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return (("shown", "Shown"), ("withdrawn", "Withdrawn (killed)"))
+        return (("shown", "Shown"), ("withdrawn", "Withdrawn (killed)"),
+                ("gone", "Gone at the source, still shown"))
 
     def queryset(self, request, queryset):
         if self.value() == "shown":
             return queryset.filter(withdrawn_at__isnull=True)
         if self.value() == "withdrawn":
             return queryset.filter(withdrawn_at__isnull=False)
+        if self.value() == "gone":
+            return queryset.filter(gone_upstream_at__isnull=False, withdrawn_at__isnull=True)
         return queryset
 
 
@@ -38,7 +41,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "source", "guid", "guid_key", "canonical_url", "url_key", "raw_hash", "fingerprint", "published_at",
         "updated_at", "first_seen_at", "changed_at", "revision", "lead_kind", "lead_raw", "dateline_place",
         "dateline_date", "agency", "photo_credit", "credit_tag", "related", "images", "body_html",
-        "lead_text", "notes", "duplicate_of", "excerpt_only", "language", "story", "story_pinned",
+        "lead_text", "notes", "duplicate_of", "excerpt_only", "language", "story", "story_pinned", "gone_upstream_at",
+        "rechecked_at",
     )
     fields = ("desk", "title", "slug", "section", "author") + readonly_fields
     readonly_fields = ("desk", *readonly_fields)
@@ -58,7 +62,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.withdrawn_at is not None:
             return format_html('Withdrawn {} &nbsp; <a class="button" href="{}">Undo the kill</a>', article.withdrawn_at,
                                reverse("admin:desk_unkill", args=[article.pk]))
-        return format_html('<a class="button" href="{}">Kill this article</a>', reverse("admin:desk_kill", args=[article.pk]))
+        kill = format_html('<a class="button" href="{}">Kill this article</a>', reverse("admin:desk_kill", args=[article.pk]))
+        if article.gone_upstream_at is not None:
+            return format_html("The source withdrew it ({}); it is still shown here. {}", article.gone_upstream_at, kill)
+        return kill
 
     @admin.action(description="Split the selected articles out of their stories", permissions=["change"])
     def split_out_of_story(self, request, queryset):

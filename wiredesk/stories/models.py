@@ -64,6 +64,10 @@ class Article(models.Model):
         "stories.Takedown", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles",
         help_text="The kill that withdrew it (undone together with every copy it withdrew)",
     )
+    gone_upstream_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the source withdrew it (its page gone, or its feed's tombstone)",
+    )
+    rechecked_at = models.DateTimeField(null=True, blank=True, help_text="When the source's page was last checked")
     first_seen_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(auto_now=True)
 

@@ -75,6 +75,20 @@ def _prepare(text: str) -> tuple[bytes, bytes, frozenset[str]]:
     return (_UTF8_DECL + text).encode("utf-8", "replace"), as_written, not_permalinks
 
 
+# RFC 6721: <at:deleted-entry ref="GUID" .../> in a document that declares the tombstones
+# namespace (under whatever prefix). feedparser does not read them.
+_TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
+_TOMBSTONE_RE = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?deleted-entry\b[^>]*?\bref\s*=\s*(\"[^\"]*\"|'[^']*')", re.S)
+
+
+def _tombstones(text: str) -> tuple[str, ...]:
+    """The GUIDs the feed marks deleted, in document order, at most MAX_ITEMS of them."""
+    if _TOMBSTONES_NS not in text:
+        return ()
+    refs = (html.unescape(m.group(1)[1:-1]).strip() for m in _TOMBSTONE_RE.finditer(text))
+    return tuple(dict.fromkeys(r for r in refs if r))[: fields.MAX_ITEMS]
+
+
 def _run_feedparser(data: bytes, url: str) -> Any:
     try:
         # A file object, never bytes or a string: feedparser would try those as a path or URL.
@@ -264,4 +278,5 @@ def parse_xml(
         items=tuple(usable),
         ttl_seconds=_ttl_seconds(feed),
         warnings=tuple(warnings),
+        withdrawn=_tombstones(text),
     )
