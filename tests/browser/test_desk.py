@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_admin import PASSWORD, sign_in, violations, watched  # noqa: F401 (a fixture)
-from wiredesk.desk.models import AuditEntry
-from wiredesk.stories.models import Article
+from wiredesk.stories.models import Article, AuditEntry
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +51,7 @@ def test_an_editor_kills_an_article_and_undoes_it(site, staff, watched, new_page
     assert new_page().goto(public).status == 200
     assert list(AuditEntry.objects.order_by("id").values_list("action", "who")) == [("kill", "chief"), ("unkill", "chief")]
     # The audit log is in the admin, read-only.
-    assert page.goto("/admin/desk/auditentry/").status == 200
+    assert page.goto("/admin/stories/auditentry/").status == 200
     assert page.locator("#result_list tbody tr").count() == 2
     assert not violations(page), violations(page)
 

@@ -20,7 +20,6 @@ from tests.digest.helpers import subscribe
 from tests.loopback import LoopbackServer
 from tests.web.factories import get, make_brand
 from wiredesk.core.http import GuardedClient
-from wiredesk.desk.models import AuditEntry
 from wiredesk.desk.selectors import RefError, article_by_ref
 from wiredesk.desk.services.kills import DeskError, article_kill, article_unkill
 from wiredesk.digest.services import editions, sending
@@ -28,7 +27,7 @@ from wiredesk.ingest.services import source_refresh
 from wiredesk.search.drift import search_index_drift
 from wiredesk.search.selectors import search_articles
 from wiredesk.sources.models import Source
-from wiredesk.stories.models import Article, Takedown
+from wiredesk.stories.models import Article, AuditEntry, Takedown
 
 HOST = "lakeside.test"
 KILLED = "Crane topples onto the Quayside ferry berth"
@@ -178,15 +177,60 @@ def test_a_kill_takes_every_stored_copy_of_the_text_with_it(client, wires, djang
     assert page(client, original).status_code == 410
 
 
+CEDAR = [("Dockside crane crushes Quayside ticket office at the ferry berth", "cedar-4",
+          "https://cedar.example/quayside-crane",
+          "<p>QUAYSIDE: A crane on the dockside toppled onto the ferry berth on Tuesday evening and crushed "
+          "the ticket office, which had closed an hour before.</p><p>Harbour master Edda Voss blamed ground "
+          "softened by a burst water main under the crane's outrigger.</p>")]
+
+
 @pytest.mark.django_db
-def test_a_whole_story_can_be_killed(client, wires, django_capture_on_commit_callbacks):
+def test_a_whole_story_can_be_killed_and_later_reports_go_with_it(client, wires, django_capture_on_commit_callbacks):
     wires["refresh"](wires["alder"])
     killed = Article.objects.get(title=KILLED)
     with django_capture_on_commit_callbacks(execute=True):
+        article_kill(article=killed, reason="first: the photo", by="e")  # killed alone first...
         call_command("articles", "kill", str(killed.id), "--story", "--reason", "hoax", stdout=io.StringIO())
     assert page(client, killed).status_code == 410
     assert get(client, f"/coverage/{killed.story_id}/", HOST).status_code == 410
     assert page(client, Article.objects.get(title=KEPT)).status_code == 200
+    # Another wire's own write-up of the same event, filed in the killed story: withdrawn too.
+    wires["server"].static("/cedar.xml", feed(CEDAR), "application/rss+xml")
+    cedar = Source.objects.create(name="Cedar Wire", credit="Cedar Wire", feed_url=wires["server"].url("/cedar.xml"),
+                                  language="en")
+    wires["refresh"](cedar)
+    report = Article.objects.get(source=cedar)
+    assert report.story_id == killed.story_id and report.withdrawn_at is not None
+    assert [h.article.id for h in search_articles(brand=wires["brand"], query="ticket office").hits] == []
+    # ...and undoing the first kill leaves it dead: the story's kill still covers it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert article_unkill(article=Article.objects.get(id=killed.id), by="e") == []
+    assert page(client, killed).status_code == 410
+
+
+@pytest.mark.django_db
+def test_a_live_copy_updated_into_a_killed_text_is_withdrawn(client, wires):
+    wires["refresh"](wires["alder"])
+    article_kill(article=Article.objects.get(title=KILLED), reason="legal", by="e")
+    wires["server"].static("/birch.xml", feed([(BIRCH[0][0], *BIRCH[0][1:3], LIBRARY_BODY.replace("Lowmere", "Birchfield"))]),
+                           "application/rss+xml")
+    wires["refresh"](wires["birch"])
+    live = Article.objects.get(source=wires["birch"])
+    assert live.withdrawn_at is None
+    wires["server"].static("/birch.xml", feed(BIRCH), "application/rss+xml")  # the same item, now the killed text
+    assert wires["refresh"](wires["birch"]).updated == 1
+    assert Article.objects.get(id=live.id).withdrawn_at is not None
+
+
+@pytest.mark.django_db
+def test_only_brands_that_carried_it_say_it_was_withdrawn(client, wires):
+    wires["refresh"](wires["alder"])
+    make_brand("Business Beacon", ["beacon.test"], sections=["business"])
+    killed = Article.objects.get(title=KILLED)
+    article_kill(article=killed, reason="legal", by="e")
+    clear_caches()
+    assert get(client, f"/story/{killed.id}-{killed.slug}/", "beacon.test").status_code == 404
+    assert page(client, killed).status_code == 410
 
 
 @pytest.mark.django_db
@@ -199,15 +243,18 @@ def test_bad_requests_get_a_clear_error_and_change_nothing(wires):
         (["kill", f"https://{HOST}/section/world/", "--reason", "x"], "Not the address of an article page"),
         (["kill", "", "--reason", "x"], "Name an article"),
         (["unkill", str(killed.id)], "is not withdrawn"),
-        (["kill", str(Article.objects.get(title=KEPT).id), "--story", "--reason", "x", "--by", "e"], None),
+        (["kill", "\u00b2", "--reason", "x"], "Not an article id or page address|Not the address of an article page"),
     ]
-    for argv, message in cases[:-1]:
+    for argv, message in cases:
         with pytest.raises(CommandError, match=message):
             call_command("articles", *argv, stdout=io.StringIO())
     assert not Takedown.objects.exists() and not AuditEntry.objects.exists()
     article_kill(article=killed, reason="first", by="e")
+    with pytest.raises(DeskError, match="already withdrawn"):  # a second kill (a form sent twice) does nothing
+        article_kill(article=killed, reason="second", by="e")
     with pytest.raises(DeskError, match="already withdrawn"):
         article_kill(article=Article.objects.get(id=killed.id), reason="second", by="e")
+    assert Takedown.objects.count() == 1
     article_unkill(article=Article.objects.get(id=killed.id), by="e")
     with pytest.raises(DeskError, match="not withdrawn"):
         article_unkill(article=Article.objects.get(id=killed.id), by="e")
@@ -224,3 +271,20 @@ def test_any_ref_is_an_article_or_a_clear_refusal(ref):
         assert str(exc)
     else:
         assert isinstance(article, Article)
+
+
+@pytest.mark.django_db
+def test_staff_without_change_rights_cannot_kill_or_undo(client, wires, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    wires["refresh"](wires["alder"])
+    killed = Article.objects.get(title=KILLED)
+    viewer = django_user_model.objects.create_user("viewer", "", "a-long-test-password", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_article"))
+    client.force_login(viewer)
+    for path in (f"/admin/stories/takedown/kill/{killed.id}/", f"/admin/stories/takedown/kill-story/{killed.story_id}/"):
+        assert client.post(path, {"reason": "because"}).status_code == 403
+    assert Article.objects.get(id=killed.id).withdrawn_at is None
+    article_kill(article=killed, reason="legal", by="chief")
+    assert client.post(f"/admin/stories/takedown/unkill/{killed.id}/", {"reason": "no"}).status_code == 403
+    assert Article.objects.get(id=killed.id).withdrawn_at is not None

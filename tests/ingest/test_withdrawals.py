@@ -20,7 +20,7 @@ from wiredesk.ingest.formats.xmlfeeds import parse_xml
 from wiredesk.ingest.services import source_refresh
 from wiredesk.ingest.withdrawals import articles_recheck
 from wiredesk.sources.models import Source
-from wiredesk.stories.models import Article, Takedown
+from wiredesk.stories.models import Article, AuditEntry, Takedown
 
 HOST = "ridge.test"
 PAGE = ("<html><head><title>{t}</title></head><body><article><h1>{t}</h1>"
@@ -76,6 +76,7 @@ def test_a_page_gone_at_the_source_is_followed_or_flagged(client, ridge, setting
     if setting == Source.Withdrawals.FOLLOW:
         assert gone.withdrawn_at is not None and gone.takedown.by == "source: Ridge Wire"
         assert "410" in gone.takedown.reason
+        assert AuditEntry.objects.get().who == "source: Ridge Wire"  # in the audit log like any kill
         assert get(client, f"/story/{gone.id}-{gone.slug}/", HOST).status_code == 410
     else:
         assert gone.withdrawn_at is None and not Takedown.objects.exists()

@@ -15,9 +15,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from wiredesk.desk.models import AuditEntry
 from wiredesk.desk.services.kills import REASON_MAX, DeskError, article_kill, article_unkill, story_kill
-from wiredesk.stories.models import Article, Story, Takedown
+from wiredesk.stories.models import Article, AuditEntry, Story, Takedown
 from wiredesk.stories.selectors import copy_group
 
 

@@ -19,7 +19,7 @@ def article_by_ref(ref: str) -> Article:
     ref = (ref or "").strip()
     if not ref:
         raise RefError("Name an article: its id or the address of its page.")
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         article_id = int(ref)
     else:
         try:

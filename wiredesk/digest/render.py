@@ -80,11 +80,16 @@ class EditionRenderer:
             {a.id: a for a in Article.objects.filter(id__in=wanted, withdrawn_at__isnull=True).select_related("source").only(*_ARTICLE_FIELDS)}
             if wanted else {}
         )
+        self._ids = set(found)
         # An article removed or killed since the edition was built is skipped, not fatal.
         self._stories = {
             section: [_story(brand, found[i]) for i in ids if i in found] for section, ids in stories.items()
         }
         self._memo: dict[frozenset[str], Parts | None] = {}
+
+    def withdrawn_since(self) -> bool:
+        """Whether an editor killed one of its stories after it was built (one read)."""
+        return bool(self._ids) and Article.objects.filter(id__in=self._ids, withdrawn_at__isnull=False).exists()
 
     def parts(self, sections: Iterable[str]) -> Parts | None:
         """The email for a reader of ``sections``; None when none of them has a story."""

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from wiredesk.core.errors import StorageUnavailable, database_unavailable
 from wiredesk.core.http import FetchError, GuardedClient
@@ -36,6 +37,7 @@ from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.dedup import classify, url_match
 from wiredesk.stories.services import article_upsert
 from wiredesk.stories.services.placing import story_place
+from wiredesk.stories.services.takedowns import article_withdraw_under, stories_killed
 from wiredesk.text.fingerprint import sha256_hex
 
 if TYPE_CHECKING:
@@ -183,7 +185,7 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
     failed = 0
     try:
         with transaction.atomic():
-            docs = []
+            docs, stored = [], []
             for ready in batch:
                 try:
                     with transaction.atomic():
@@ -202,9 +204,16 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
                 if article is not None and article.story_id is None:
                     _place(article, ready.item)
                 if article is not None:
-                    # Indexed from the text normalize worked out, not read back and converted again.
-                    docs.append(document_for(id=article.id, title=article.title, lead_text=article.lead_text,
-                                             body_text=ready.item.text))
+                    stored.append((article, ready))
+            # A new report of a story an editor killed whole goes with it (one read per batch).
+            killed = stories_killed(story_ids={a.story_id for a, _ in stored if a.story_id is not None})
+            for article, ready in stored:
+                if article.story_id in killed:
+                    article_withdraw_under(article=article, takedown=killed[article.story_id], at=timezone.now())
+                    continue
+                # Indexed from the text normalize worked out, not read back and converted again.
+                docs.append(document_for(id=article.id, title=article.title, lead_text=article.lead_text,
+                                         body_text=ready.item.text))
             search_index_write(docs)
     except TIME_LIMITS:
         raise

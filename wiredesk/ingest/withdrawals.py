@@ -47,11 +47,14 @@ def article_gone_upstream(*, article: Article, source: Source, now: dt.datetime,
         marked = Article.objects.filter(id=article.id, gone_upstream_at__isnull=True).update(gone_upstream_at=now)
         if not marked:
             return False
-        followed = source.withdrawals == Source.Withdrawals.FOLLOW and article.withdrawn_at is None
+        # Read again under the write: an editor may have killed it while its page was fetched.
+        live = Article.objects.filter(id=article.id, withdrawn_at__isnull=True).exists()
+        followed = source.withdrawals == Source.Withdrawals.FOLLOW and live
         if followed:
-            takedown_create(articles=[article], named=article, reason=f"withdrawn by {source.name}: {how}",
-                            by=f"source: {source.name}"[:150], at=now)
-            search_index_update(article_ids=[article.id])
+            # With every stored copy of its text, as an editor's kill would; in the audit log.
+            takedown = takedown_create(article_ids=[article.id], named=article, at=now,
+                                       reason=f"withdrawn by {source.name}: {how}", by=f"source: {source.name}"[:150])
+            search_index_update(article_ids=takedown.articles.values_list("id", flat=True))
     log.info("withdrawn upstream source_id=%s article_id=%s followed=%s how=%s", source.id, article.id, followed, how)
     return True
 

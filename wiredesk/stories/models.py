@@ -170,7 +170,7 @@ class Takedown(models.Model):
     title = models.TextField(help_text="The headline killed, as it was")
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                 help_text="The article named by the editor")
-    story_id = models.IntegerField(null=True, blank=True, help_text="Set when a whole story was killed")
+    story_id = models.IntegerField(null=True, blank=True, db_index=True, help_text="Set when a whole story was killed")
     reason = models.TextField()
     by = models.CharField(max_length=150, help_text="Who killed it")
     at = models.DateTimeField(db_index=True)
@@ -204,3 +204,29 @@ class KillKey(models.Model):
     class Meta:
         indexes = [models.Index(fields=["key", "kind"], name="killkey_lookup")]
 
+
+class AuditEntry(models.Model):
+    """What was done to stored copy, by whom, when and why: kills (by an editor, or a source's
+    own withdrawal followed) and their undoing. Written by the takedown services, never edited."""
+
+    class Action(models.TextChoices):
+        KILL = "kill", "killed"
+        UNKILL = "unkill", "kill undone"
+
+    at = models.DateTimeField(db_index=True)
+    who = models.CharField(max_length=150)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    story_id = models.IntegerField(null=True, blank=True)
+    takedown = models.ForeignKey(Takedown, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.TextField(help_text="The headline acted on, as it was")
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True, help_text="The articles the action reached")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.title[:60]}"

@@ -119,10 +119,10 @@ def _shown_sections_q(brand, prefix: str = "") -> Q | None:
     return q
 
 
-def brand_carries(*, brand, article: Article) -> bool:
+def brand_carries(*, brand, article: Article, withdrawn_too: bool = False) -> bool:
     """articles_visible's rule for one article already loaded (with its source), without a query
     beyond the brand's own list of sources; duplicates are the caller's business."""
-    if article.withdrawn_at is not None:
+    if article.withdrawn_at is not None and not withdrawn_too:
         return False
     wires, releases = linked_sources(brand)
     if article.source_id in releases:
@@ -300,7 +300,8 @@ def brand_copies(*, brand, urls: Iterable[str]) -> dict[str, tuple[int, str]]:
     keys = sorted({key for found in wanted.values() for key in found})
     if not keys:
         return {}
-    qs = Article.objects.filter(url_key__in=keys).filter(carried_source_filter(brand, field="source_id"))
+    qs = Article.objects.filter(url_key__in=keys, withdrawn_at__isnull=True).filter(
+        carried_source_filter(brand, field="source_id"))
     sections = _shown_sections_q(brand)
     if sections is not None:
         qs = qs.filter(sections)

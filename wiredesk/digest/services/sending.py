@@ -478,6 +478,11 @@ def _run(edition: Edition, renderer: EditionRenderer, transport: Transport, owne
         )
         if not rows:
             return 0.0
+        if renderer.withdrawn_since():
+            # An editor killed one of its stories mid-send: the rest of the readers go without it.
+            renderer = EditionRenderer(brand=edition.brand, date=edition.date, stories=edition.stories,
+                                       subject=edition.subject)
+            templates.clear()
         for delivery_id, key, email, sections, status in rows:
             last_id = delivery_id
             if time.monotonic() - renewed > renew_every:

@@ -41,7 +41,7 @@ MAX_CAPTION_CHARS = 1000
 MAX_ALT_CHARS = 500
 MAX_CREDIT_CHARS = 200
 
-_PARSER = etree.XMLParser(
+SAFE_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
     huge_tree=False, recover=True, remove_comments=True, remove_pis=True,
 )
@@ -195,7 +195,7 @@ def merge_images(images: Iterable[Image]) -> tuple[Image, ...]:
 def document_images(data: bytes, *, url: str) -> list[tuple[Image, ...]] | None:
     """The pictures of every entry of the document, in document order; None when it cannot be read."""
     try:
-        root = etree.fromstring(data, _PARSER, base_url=url)
+        root = etree.fromstring(data, SAFE_PARSER, base_url=url)
     except (etree.XMLSyntaxError, ValueError):
         return None
     if root is None:

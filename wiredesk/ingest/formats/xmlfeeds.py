@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from lxml import etree
 
 from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.formats import fields, mediarss
@@ -75,17 +76,24 @@ def _prepare(text: str) -> tuple[bytes, bytes, frozenset[str]]:
     return (_UTF8_DECL + text).encode("utf-8", "replace"), as_written, not_permalinks
 
 
-# RFC 6721: <at:deleted-entry ref="GUID" .../> in a document that declares the tombstones
-# namespace (under whatever prefix). feedparser does not read them.
+# RFC 6721: <at:deleted-entry ref="GUID" .../> elements of the tombstones namespace, under
+# whatever prefix. feedparser does not read them; the document is parsed again (as the Media
+# RSS pass does, with the same safe parser) only when it names the namespace.
 _TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
-_TOMBSTONE_RE = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?deleted-entry\b[^>]*?\bref\s*=\s*(\"[^\"]*\"|'[^']*')", re.S)
+_TOMBSTONE_TAG = f"{{{_TOMBSTONES_NS}}}deleted-entry"
 
 
-def _tombstones(text: str) -> tuple[str, ...]:
+def _tombstones(as_written: bytes) -> tuple[str, ...]:
     """The GUIDs the feed marks deleted, in document order, at most MAX_ITEMS of them."""
-    if _TOMBSTONES_NS not in text:
+    if _TOMBSTONES_NS.encode() not in as_written:
         return ()
-    refs = (html.unescape(m.group(1)[1:-1]).strip() for m in _TOMBSTONE_RE.finditer(text))
+    try:
+        root = etree.fromstring(as_written, mediarss.SAFE_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return ()
+    if root is None:
+        return ()
+    refs = ((element.get("ref") or "").strip() for element in root.iter(_TOMBSTONE_TAG))
     return tuple(dict.fromkeys(r for r in refs if r))[: fields.MAX_ITEMS]
 
 
@@ -278,5 +286,5 @@ def parse_xml(
         items=tuple(usable),
         ttl_seconds=_ttl_seconds(feed),
         warnings=tuple(warnings),
-        withdrawn=_tombstones(text),
+        withdrawn=_tombstones(as_written),
     )

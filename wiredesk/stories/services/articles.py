@@ -134,6 +134,12 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
         for name, value in fields.items():
             setattr(article, name, value)
         article.revision += 1
+        if article.withdrawn_at is None:
+            # An update that turns a live item into a killed copy (a placeholder filled in,
+            # a new GUID matched by address) withdraws it under that kill.
+            killed = _killed(fields, source_id=source_id, duplicate_of_id=article.duplicate_of_id)
+            if killed is not None:
+                article.withdrawn_at, article.takedown = timezone.now(), killed
         article.save()
         _write_copy_bands(article, replace=True)
         return article, "updated"

@@ -135,6 +135,9 @@ def article(request, article_id: int, slug: str):
     brand = request.brand
     item = get_object_or_404(Article.objects.select_related("source"), id=article_id)
     if item.withdrawn_at is not None:
+        # Gone, on the brands that carried it; elsewhere it never was (no date to give away).
+        if not brand_carries(brand=brand, article=item, withdrawn_too=True):
+            raise Http404("This site does not carry that story.")
         return _withdrawn(request, item.withdrawn_at)
     # Duplicates are few: their original is read only for them.
     if item.duplicate_of_id and item.story_id is not None:
