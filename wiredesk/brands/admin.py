@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from wiredesk.brands.models import Brand, BrandSource
 
@@ -17,5 +19,14 @@ class BrandAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "tagline", "hosts", "time_zone", "language")}),
         ("Front pages", {"fields": ("sections", "home_place", "home_place_aliases", "logo", "accent_color")}),
-        ("Promos and daily email", {"fields": ("newsletter_promo", "releases_promo", "digest_hour", "digest_from")}),
+        ("Promos and daily email", {"fields": ("newsletter_promo", "releases_promo", "digest_hour", "digest_from",
+                                               "next_edition")}),
     )
+    readonly_fields = ("next_edition",)
+
+    @admin.display(description="Next daily email")
+    def next_edition(self, brand):
+        if brand.pk is None:
+            return ""
+        return format_html('<a href="{}">What the next edition would send</a>',
+                           reverse("admin:digest_edition_next", args=[brand.pk]))

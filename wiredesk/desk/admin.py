@@ -7,17 +7,22 @@ then calls the one action (desk.services.kills) the command line calls too.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from wiredesk.desk.services.kills import REASON_MAX, DeskError, article_kill, article_unkill, story_kill
-from wiredesk.stories.models import Article, AuditEntry, Story, Takedown
-from wiredesk.stories.selectors import copy_group
+from wiredesk.core.generation import content_changed
+from wiredesk.stories.models import Article, AuditEntry, Pin, Story, Takedown
+from wiredesk.stories.selectors import brand_carries, copy_group
 
 
 class KillForm(forms.Form):
@@ -168,3 +173,55 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the log is kept whole
+
+
+class PinForm(forms.ModelForm):
+    class Meta:
+        model = Pin
+        fields = ("article", "brand", "section", "in_email", "until")
+
+    def clean(self):
+        data = super().clean()
+        article, brand, section, until = (data.get(k) for k in ("article", "brand", "section", "until"))
+        if until is not None and until <= timezone.now():
+            self.add_error("until", "The pin would already have ended: choose a time ahead.")
+        if article is not None and brand is not None:
+            if not brand_carries(brand=brand, article=article):
+                self.add_error("article", f"{brand.name} does not carry this article (its source, its section, or "
+                                          "it was withdrawn).")
+            if section and section not in brand.section_list:
+                self.add_error("section", f"{brand.name} has no {section} section.")
+        return data
+
+
+@admin.register(Pin)
+class PinAdmin(admin.ModelAdmin):
+    form = PinForm
+    list_display = ("article", "brand", "section", "in_email", "until", "live", "by")
+    list_filter = ("brand", "section", "in_email")
+    list_select_related = ("article", "brand")
+    autocomplete_fields = ("article", "brand")
+    search_fields = ("article__title",)
+
+    @admin.display(description="Live", boolean=True)
+    def live(self, pin):
+        return pin.until > timezone.now()
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("until", timezone.now() + dt.timedelta(hours=24))
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if not obj.by:
+            obj.by = _who(request)
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(content_changed)  # the lists it leads change now
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(content_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(content_changed)

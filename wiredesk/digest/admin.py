@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,7 +28,9 @@ from wiredesk.core.admin import ReadOnlyPermissions
 from wiredesk.brands.models import Brand
 from wiredesk.core.sections import SECTION_NAMES, SECTIONS
 from wiredesk.digest.models import Delivery, Edition, MailEvent, Subscriber
+from wiredesk.digest.render import edition_preview, next_opening
 from wiredesk.digest.selectors import edition_counts
+from wiredesk.digest.staff_views import preview_policy
 from wiredesk.digest.services.privacy import erase_subscriber, export_subscriber
 
 log = logging.getLogger("wiredesk.digest")
@@ -238,15 +240,52 @@ class EditionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         return request.user.has_perm("digest.add_edition")
 
     def get_urls(self):
-        send_now = path("send-now/", self.admin_site.admin_view(self.send_now_view), name="digest_edition_send_now")
-        return [send_now, *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("send-now/", view(self.send_now_view), name="digest_edition_send_now"),
+            path("next/", view(self.next_view), name="digest_edition_next_list"),
+            path("next/<int:brand_id>/", view(self.next_view), name="digest_edition_next"),
+            path("next/<int:brand_id>/email/", view(self.next_html_view), name="digest_edition_next_html"),
+            *super().get_urls(),
+        ]
+
+    def next_view(self, request, brand_id: int | None = None):
+        """What each brand's next edition would send if it opened now (sends nothing)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta}
+        if brand_id is None:
+            context.update(title="The next daily email of each brand", brands=Brand.objects.order_by("name"))
+            return TemplateResponse(request, "digest/admin/next_edition.html", context)
+        brand = Brand.objects.filter(pk=brand_id).first()
+        if brand is None:
+            raise Http404("No such brand.")
+        preview = edition_preview(brand, timezone.now())
+        context.update(title=f"{brand.name}: the next daily email", brand=brand, opens=next_opening(brand, timezone.now()),
+                       parts=preview.parts, sections=preview.sections, picks=preview.picks)
+        return TemplateResponse(request, "digest/admin/next_edition.html", context)
+
+    def next_html_view(self, request, brand_id: int):
+        """The next edition's HTML part as readers get it, under the email's own policy."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        brand = Brand.objects.filter(pk=brand_id).first()
+        if brand is None:
+            raise Http404("No such brand.")
+        parts = edition_preview(brand, timezone.now()).parts
+        response = HttpResponse(parts.html if parts else "<p>Nothing to send yet.</p>", content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = preview_policy()
+        response["Cache-Control"] = "no-store"
+        return response
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
+        links = [format_html('<a href="{}">What the next edition of each brand sends</a>',
+                             reverse("admin:digest_edition_next_list"))]
         if self.has_send_permission(request):
-            extra_context["subtitle"] = format_html(
-                '<a href="{}">Send today\'s daily email now&hellip;</a>', reverse("admin:digest_edition_send_now")
-            )
+            links.append(format_html('<a href="{}">Send today\'s daily email now&hellip;</a>',
+                                     reverse("admin:digest_edition_send_now")))
+        extra_context["subtitle"] = format_html_join(" &middot; ", "{}", ((link,) for link in links))
         if request.method == "GET":
             self._warn_about_complaints(request)
         return super().changelist_view(request, extra_context)

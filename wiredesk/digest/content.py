@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from wiredesk.digest.models import Edition
 from wiredesk.stories.places import front_section
-from wiredesk.stories.selectors import articles_carried, preferred_members
+from wiredesk.stories.selectors import articles_carried, pinned, preferred_members
 from wiredesk.web.ranking import brand_emphasis, ranked
 
 FIRST_WINDOW = dt.timedelta(hours=24)
@@ -26,7 +26,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # Control characters (CR and LF among them) and the Unicode line and paragraph separators.
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 # The fields story_score reads: the rest of a row (the body above all) stays in the database.
-_RANK_FIELDS = ("id", "section", "source_id", "published_at", "place_slug")
+_RANK_FIELDS = ("id", "section", "source_id", "published_at", "place_slug", "story_id")
 
 
 def window(brand, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -66,18 +66,37 @@ def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_sectio
         .only(*_RANK_FIELDS)
         .order_by()
     )
-    if not candidates:
+    # The editors' picks (pins chosen for the email, live at the cutoff) lead their sections,
+    # whenever they were stored; their stories are not listed a second time.
+    picks: dict[str, list[int]] = {}
+    taken: set[int] = set()
+    taken_stories: set[int] = set()
+    for section, article in pinned(brand=brand, now=cutoff, in_email=True):
+        if article.id not in taken and (article.story_id is None or article.story_id not in taken_stories):
+            picks.setdefault(section, []).append(article.id)
+            taken.add(article.id)
+            if article.story_id is not None:
+                taken_stories.add(article.story_id)
+    if not candidates and not picks:
         return {}
     emphasis = brand_emphasis(brand)
     by_section: dict[str, list] = {}
     for article in candidates:
+        if article.id in taken or (article.story_id is not None and article.story_id in taken_stories):
+            continue
         by_section.setdefault(front_section(article, brand, emphasis.home), []).append(article)
     chosen: dict[str, list[int]] = {}
     for section in sections:
         best = ranked(by_section.get(section, ()), emphasis)  # the id breaks ties: the same edition
-        if best:
-            chosen[section] = [a.id for a in best[:per_section]]
+        ids = picks.get(section, []) + [a.id for a in best]
+        if ids:
+            chosen[section] = ids[:max(per_section, len(picks.get(section, [])))]
     return chosen
+
+
+def editors_picks(brand, now: dt.datetime) -> set[int]:
+    """The ids of the articles editors picked to lead the brand's next edition."""
+    return {article.id for _, article in pinned(brand=brand, now=now, in_email=True)}
 
 
 def edition_subject(brand, date: dt.date) -> str:

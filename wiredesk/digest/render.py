@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.digest import links
-from wiredesk.digest.content import edition_subject, select_stories, window
+from wiredesk.digest import schedule
+from wiredesk.digest.content import edition_subject, editors_picks, select_stories, window
 from wiredesk.stories.models import Article
 from wiredesk.web.teasers import teaser_text
 
@@ -156,3 +157,40 @@ def preview_parts(brand, now: dt.datetime, sections: Iterable[str] | None = None
     date = timezone.localtime(now, brand.tz).date()
     renderer = EditionRenderer(brand=brand, date=date, stories=stories, subject=edition_subject(brand, date))
     return renderer.parts(brand.section_list if sections is None else sections)
+
+
+@dataclass(frozen=True)
+class EditionPreview:
+    """What the next edition would send now: its parts, and its stories by section."""
+
+    parts: Parts | None
+    sections: list[dict]  # [{"name": ..., "stories": [Article, ...]}] in the brand's order
+    picks: frozenset[int]  # the editors' picks among them
+
+
+def edition_preview(brand, now: dt.datetime) -> EditionPreview:
+    """The edition ``brand`` would send at ``now`` for all its sections (sends nothing)."""
+    since, cutoff = window(brand, now)
+    stories = select_stories(brand, since=since, cutoff=cutoff, per_section=settings.DIGEST["stories_per_section"])
+    if not stories:
+        return EditionPreview(parts=None, sections=[], picks=frozenset())
+    date = timezone.localtime(now, brand.tz).date()
+    renderer = EditionRenderer(brand=brand, date=date, stories=stories, subject=edition_subject(brand, date))
+    wanted = [i for ids in stories.values() for i in ids]
+    found = Article.objects.filter(id__in=wanted).select_related("source").in_bulk()
+    sections = [
+        {"name": SECTION_NAMES.get(s, s.title()), "stories": [found[i] for i in stories[s] if i in found]}
+        for s in brand.section_list if stories.get(s)
+    ]
+    return EditionPreview(parts=renderer.parts(brand.section_list), sections=sections,
+                          picks=frozenset(editors_picks(brand, now)))
+
+
+def next_opening(brand, now: dt.datetime) -> dt.datetime:
+    """When the brand's next edition opens: today's hour if it is still ahead, else tomorrow's."""
+    today = timezone.localtime(now, brand.tz).date()
+    for date in (today, today + dt.timedelta(days=1)):
+        start = schedule.due_at(date, brand.tz, brand.digest_hour)
+        if start > now:
+            return timezone.localtime(start, brand.tz)
+    return timezone.localtime(schedule.due_at(today + dt.timedelta(days=2), brand.tz, brand.digest_hour), brand.tz)

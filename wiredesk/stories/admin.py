@@ -62,7 +62,9 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.withdrawn_at is not None:
             return format_html('Withdrawn {} &nbsp; <a class="button" href="{}">Undo the kill</a>', article.withdrawn_at,
                                reverse("admin:desk_unkill", args=[article.pk]))
-        kill = format_html('<a class="button" href="{}">Kill this article</a>', reverse("admin:desk_kill", args=[article.pk]))
+        kill = format_html('<a class="button" href="{}">Kill this article</a> <a class="button" href="{}?article={}">'
+                           'Pin it on a brand</a>', reverse("admin:desk_kill", args=[article.pk]),
+                           reverse("admin:stories_pin_add"), article.pk)
         if article.gone_upstream_at is not None:
             return format_html("The source withdrew it ({}); it is still shown here. {}", article.gone_upstream_at, kill)
         return kill

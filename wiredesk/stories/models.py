@@ -230,3 +230,27 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.title[:60]}"
+
+
+class Pin(models.Model):
+    """An editor's pick for one brand until a time: the article leads its section's list, its
+    block on the front page and the rail; picked for the email, it leads its section in the
+    next daily edition too."""
+
+    SECTION_CHOICES = [(s, s.title()) for s in ("world", "business", "technology", "sports", "photo", "local")]
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="pins")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="pins")
+    section = models.CharField(max_length=40, choices=SECTION_CHOICES,
+                               help_text="The list it leads (and its block on the front page)")
+    in_email = models.BooleanField(default=True, help_text="Also lead this section in the next daily email")
+    until = models.DateTimeField(help_text="The pin ends by itself at this time")
+    by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["brand", "until"], name="pin_live")]
+
+    def __str__(self) -> str:
+        return f"{self.article} on {self.brand} ({self.section})"

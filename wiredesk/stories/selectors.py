@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from wiredesk.brands.selectors import linked_sources
 from wiredesk.sources.models import Source
 from wiredesk.stories.dedup import Candidate
-from wiredesk.stories.models import Article, CopyBand
+from wiredesk.stories.models import Article, CopyBand, Pin
 from wiredesk.stories.places import LOCAL, home_place_slugs, in_section_q, local_q, sections_of
 from wiredesk.text import copies
 from wiredesk.text.fingerprint import sha256_hex
@@ -263,6 +263,28 @@ def articles_recent(*, brand, section: str | None = None, limit: int = 20) -> li
     """The newest articles of a brand, optionally of one section, for teasers."""
     qs = articles_in_section(brand=brand, section=section) if section else articles_visible(brand=brand)
     return list(qs.defer(*LIST_DEFERRED).order_by("-published_at", "-id")[:limit])
+
+
+def pinned(*, brand, now, section: str | None = None, in_email: bool = False) -> list[tuple[str, Article]]:
+    """The brand's live pins as (section, article), the latest pin first: articles the brand
+    still carries (a killed one, or one from a wire it no longer takes, leads nothing), one
+    pin per article and section."""
+    pins = Pin.objects.filter(brand=brand, until__gt=now)
+    if section is not None:
+        pins = pins.filter(section=section)
+    if in_email:
+        pins = pins.filter(in_email=True)
+    rows = list(pins.order_by("-created_at", "-id").values_list("section", "article_id"))
+    if not rows:
+        return []
+    carried = articles_carried(brand=brand).filter(id__in={a for _, a in rows}).defer(*LIST_DEFERRED).in_bulk()
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for pin_section, article_id in rows:
+        if article_id in carried and (pin_section, article_id) not in seen and pin_section in brand.section_list:
+            seen.add((pin_section, article_id))
+            out.append((pin_section, carried[article_id]))
+    return out
 
 
 RAIL_POOL = 48  # the newest stories the rail's dozen are ranked from

@@ -47,19 +47,40 @@ def ranked(articles, emphasis: Emphasis) -> list:
     return sorted(articles, key=lambda a: (story_score(a, emphasis), a.id), reverse=True)
 
 
-def rank_front(candidates: list, *, brand, now: dt.datetime, per_section: int = 5) -> list[Block]:
+def _pinned_first(pinned) -> tuple[dict[str, list], set[int], set[int]]:
+    """Pinned articles by section (each article once, in its latest pin's section), and the
+    ids and stories they take."""
+    by_section: dict[str, list] = {}
+    ids: set[int] = set()
+    stories: set[int] = set()
+    for section, article in pinned:
+        if article.id in ids or (article.story_id is not None and article.story_id in stories):
+            continue
+        by_section.setdefault(section, []).append(article)
+        ids.add(article.id)
+        if article.story_id is not None:
+            stories.add(article.story_id)
+    return by_section, ids, stories
+
+
+def rank_front(candidates: list, *, brand, now: dt.datetime, per_section: int = 5, pinned=()) -> list[Block]:
     """One block per section of the brand, in the brand's order; the lead prefers a story with an
-    image. A story is in one block: "local" for the home place's stories when the brand shows it."""
+    image. A story is in one block: "local" for the home place's stories when the brand shows it.
+    ``pinned`` ((section, article) pairs, an editor's choices) lead their section's block."""
     emphasis = brand_emphasis(brand)
+    pins, pinned_ids, pinned_stories = _pinned_first(pinned)
     by_section: dict[str, list] = {}
     for article in candidates:
+        if article.id in pinned_ids or (article.story_id is not None and article.story_id in pinned_stories):
+            continue
         by_section.setdefault(front_section(article, brand, emphasis.home), []).append(article)
     blocks: list[Block] = []
     for section in brand.section_list:
-        stories = ranked(by_section.get(section, []), emphasis)[:per_section]
+        first = pins.get(section, [])
+        stories = (first + ranked(by_section.get(section, []), emphasis))[:max(per_section, len(first))]
         if not stories:
             continue
-        lead = next((a for a in stories[:3] if a.images), stories[0])
+        lead = first[0] if first else next((a for a in stories[:3] if a.images), stories[0])
         blocks.append(Block(section=section, name=SECTION_NAMES.get(section, section.title()), lead=lead,
                             more=[a for a in stories if a is not lead]))
     return blocks
@@ -68,10 +89,18 @@ def rank_front(candidates: list, *, brand, now: dt.datetime, per_section: int = 
 RAIL_PER_SECTION = 4
 
 
-def rank_rail(candidates: list, *, brand, limit: int = 12) -> list:
-    """The rail's teasers: the brand's best of the recent stories it was given, at most
-    RAIL_PER_SECTION of one section (as the front files them) while others have stories."""
+def rank_rail(candidates: list, *, brand, limit: int = 12, pinned=()) -> list:
+    """The rail's teasers: the brand's pinned stories first, then its best of the recent
+    stories it was given, at most RAIL_PER_SECTION of one section (as the front files them)
+    while others have stories."""
     emphasis = brand_emphasis(brand)
+    _, pinned_ids, pinned_stories = _pinned_first(pinned)
+    lead = [a for _, a in pinned if a.id in pinned_ids]
+    lead = list({a.id: a for a in lead}.values())[:limit]
+    if lead:
+        candidates = [a for a in candidates
+                      if a.id not in pinned_ids and (a.story_id is None or a.story_id not in pinned_stories)]
+        return lead + rank_rail(candidates, brand=brand, limit=limit - len(lead))
     best = ranked(candidates, emphasis)
     chosen: set[int] = set()
     per_section: dict[str, int] = {}

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from wiredesk.core.generation import content_generation
 from wiredesk.sources.models import Source
@@ -14,7 +15,7 @@ from wiredesk.stories.models import Article
 from wiredesk.stories.places import home_place_slugs, sections_of
 from wiredesk.stories.models import Story
 from wiredesk.stories.selectors import (
-    brand_carries, brand_copies, preferred_member, rail_candidates, related_candidates, story_coverage,
+    brand_carries, brand_copies, pinned, preferred_member, rail_candidates, related_candidates, story_coverage,
 )
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import pick_related, rank_rail
@@ -45,14 +46,20 @@ def _rail(request, article: Article) -> list[dict]:
     brand = request.brand
     sections = ",".join(sections_of(article, brand, home_place_slugs(brand)))
     key = f"rail:{brand.id}:{sections}"
+    pins = pinned(brand=brand, now=timezone.now())  # an editor's pins lead the rail
     teasers = _briefly(request, key, lambda: rail_teasers(rank_rail(rail_candidates(brand=brand, article=article),
-                                                                    brand=brand)))
-    if article.story_id is None or all(t.get("story") != article.story_id for t in teasers):
+                                                                    brand=brand, pinned=pins)))
+    if not any(t["id"] == article.id or (article.story_id is not None and t["story"] == article.story_id)
+               for t in teasers):
         return teasers
-    # The article's story reaches the rail through a member filed in another section: that
-    # story's pages get a rail of their own without it.
-    return _briefly(request, f"{key}:story-{article.story_id}", lambda: rail_teasers(rank_rail(
-        [a for a in rail_candidates(brand=brand, article=article) if a.story_id != article.story_id], brand=brand)))
+    # The article's story reaches the rail through a member filed in another section (or it
+    # is pinned itself): that story's pages get a rail of their own without it.
+    def mine(a) -> bool:
+        return a.id == article.id or (article.story_id is not None and a.story_id == article.story_id)
+
+    return _briefly(request, f"{key}:story-{article.story_id or 'a' + str(article.id)}", lambda: rail_teasers(rank_rail(
+        [a for a in rail_candidates(brand=brand, article=article) if not mine(a)], brand=brand,
+        pinned=[(s, a) for s, a in pins if not mine(a)])))
 
 
 def _coverage(request, item: Article) -> list[dict]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.stories.selectors import (
-    LIST_DEFERRED, articles_in_section, articles_of, articles_recent, carried_sources,
+    LIST_DEFERRED, articles_in_section, articles_of, articles_recent, carried_sources, pinned,
 )
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import rank_front
@@ -62,14 +62,18 @@ def page_number(value: str | None) -> int:
         return 1
 
 
-def list_page(request, qs, *, title: str, kind: str, extra: dict | None = None, empty_is_missing: bool = False):
+def list_page(request, qs, *, title: str, kind: str, extra: dict | None = None, empty_is_missing: bool = False,
+              lead: list = ()):
     """Render one page of a list of teasers, newest first (404 past its end, and on an empty
-    list when ``empty_is_missing``)."""
+    list when ``empty_is_missing``); ``lead`` (pinned articles, not in ``qs``) come first."""
     number = page_number(request.GET.get("page"))
     if number > MAX_PAGE:
         raise Http404("Lists go back %d pages; the archive by date goes further." % MAX_PAGE)
     start = (number - 1) * PER_PAGE
-    rows = list(qs.defer(*LIST_DEFERRED).order_by("-published_at", "-id")[start : start + PER_PAGE + 1])
+    lead = list(lead)
+    shown = lead[start : start + PER_PAGE + 1]  # the list is the lead, then qs
+    skip = max(0, start - len(lead))
+    rows = shown + list(qs.defer(*LIST_DEFERRED).order_by("-published_at", "-id")[skip : skip + PER_PAGE + 1 - len(shown)])
     if not rows and (number > 1 or empty_is_missing):
         raise Http404("This list has no page %d." % number)
     page = ListPage(number=number, object_list=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE)
@@ -91,7 +95,7 @@ def home(request):
     candidates = [a for a in newest if a.published_at >= now - FRONT_WINDOW]
     if len(candidates) < FRONT_QUIET:
         candidates = newest
-    blocks = rank_front(candidates, brand=brand, now=now, per_section=5)
+    blocks = rank_front(candidates, brand=brand, now=now, per_section=5, pinned=pinned(brand=brand, now=now))
     response = render(request, "web/home.html", {"blocks": blocks})
     if candidates:
         response.last_modified_ts = max(a.changed_at for a in candidates).timestamp()
@@ -103,8 +107,13 @@ def section(request, section: str):
     if section not in request.brand.section_list:
         raise Http404("This site has no such section.")
     qs = articles_in_section(brand=request.brand, section=section)
+    # An editor's pins lead the list (their stories are not listed again below them).
+    lead = [a for _, a in pinned(brand=request.brand, now=timezone.now(), section=section)]
+    if lead:
+        stories = [a.story_id for a in lead if a.story_id is not None]
+        qs = qs.exclude(id__in=[a.id for a in lead]).exclude(story_id__in=stories)
     return list_page(request, qs, title=SECTION_NAMES.get(section, section.title()), kind="section",
-                      extra={"section": section})
+                      extra={"section": section}, lead=lead)
 
 
 @cached_page
