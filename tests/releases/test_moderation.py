@@ -425,3 +425,20 @@ def test_a_save_racing_a_publication_keeps_the_publication(rf, site, moderator):
     submission.refresh_from_db()
     assert submission.headline == "Night ride moves to Saturday"
     assert submission.status == Status.PUBLISHED and submission.article_id == article.pk
+
+
+@pytest.mark.parametrize("status, approve, decline", [
+    (Status.UNVERIFIED, None, False),
+    (Status.RECEIVED, "Approve", True),
+    (Status.IN_REVIEW, "Approve", True),
+    (Status.SCHEDULED, "Approve", True),
+    (Status.PUBLISHED, "Publish the edits again", False),
+    (Status.DECLINED, None, False),
+])
+def test_only_the_moderation_buttons_that_apply_are_shown(admin_client, site, status, approve, decline):
+    submission = make_submission(site, status=status)
+    doc = lxml.html.fromstring(admin_client.get(admin_url(submission)).content)
+    tools = [" ".join(a.text_content().split()) for a in doc.xpath("//ul[@class='object-tools']//a")]
+    assert ([t for t in tools if t.startswith(("Approve", "Publish the edits"))] == [f"{approve}\u2026"]) if approve \
+        else not any(t.startswith(("Approve", "Publish the edits")) for t in tools)
+    assert ("Decline\u2026" in tools) == decline

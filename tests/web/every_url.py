@@ -119,6 +119,11 @@ def admin_paths() -> dict[str, list[str]]:
             member = Article.objects.exclude(story=None).order_by("pk").first()
             out[name] = [reverse(name, args=[member.story_id, member.pk])] if member else []
             out[name].append(reverse(name, args=[987654, 987654]))
+        elif name in ("admin:digest_edition_next", "admin:digest_edition_next_html"):  # a brand's next edition
+            from wiredesk.brands.models import Brand
+
+            first = Brand.objects.order_by("pk").first()
+            out[name] = [reverse(name, args=[pk]) for pk in [*([first.pk] if first else []), 987654]]
         elif name in ("admin:desk_kill", "admin:desk_unkill", "admin:desk_kill_story"):  # a GET only asks to confirm
             from wiredesk.stories.models import Article, Story
 

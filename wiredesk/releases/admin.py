@@ -254,6 +254,18 @@ class SubmissionAdmin(admin.ModelAdmin):
                 self.message_user(request, "This release is already published: approve it again to publish "
                                   "the changes.", messages.WARNING)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Only the moderation buttons that apply to the release as it stands: none while its
+        # address is unconfirmed or once declined; on a published one, "approve" republishes
+        # edits, and declining is over.
+        submission = Submission.objects.filter(pk=object_id).only("status").first()
+        status = submission.status if submission else None
+        labels = {Status.RECEIVED: "Approve", Status.IN_REVIEW: "Approve", Status.SCHEDULED: "Approve",
+                  Status.PUBLISHED: "Publish the edits again"}
+        extra_context = {**(extra_context or {}), "approve_label": labels.get(status, ""),
+                         "can_decline": status in moderation.DECLINABLE}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     # -- preview, approve and decline
 
     def get_urls(self):
