@@ -442,3 +442,7 @@ def test_only_the_moderation_buttons_that_apply_are_shown(admin_client, site, st
     assert ([t for t in tools if t.startswith(("Approve", "Publish the edits"))] == [f"{approve}\u2026"]) if approve \
         else not any(t.startswith(("Approve", "Publish the edits")) for t in tools)
     assert ("Decline\u2026" in tools) == decline
+
+
+def test_a_change_page_with_a_malformed_id_is_no_server_error(admin_client, site):
+    assert admin_client.get("/admin/releases/submission/abc/change/").status_code in (302, 404)

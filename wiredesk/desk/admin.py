@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from wiredesk.desk.services.kills import REASON_MAX, DeskError, article_kill, article_unkill, story_kill
 from wiredesk.core.generation import content_changed
 from wiredesk.stories.models import Article, AuditEntry, Pin, Story, Takedown
+from wiredesk.stories.places import home_place_slugs, sections_of
 from wiredesk.stories.selectors import brand_carries, copy_group
 
 
@@ -191,6 +192,9 @@ class PinForm(forms.ModelForm):
                                           "it was withdrawn).")
             if section and section not in brand.section_list:
                 self.add_error("section", f"{brand.name} has no {section} section.")
+            elif section and section not in sections_of(article, brand, home_place_slugs(brand)):
+                self.add_error("section", f"The article is not in {brand.name}'s {section} section: pin it in one "
+                                          "of its own.")
         return data
 
 

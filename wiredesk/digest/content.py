@@ -71,7 +71,8 @@ def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_sectio
     picks: dict[str, list[int]] = {}
     taken: set[int] = set()
     taken_stories: set[int] = set()
-    for section, article in pinned(brand=brand, now=cutoff, in_email=True):
+    # A pick leads one edition: the first one cut off after it was made.
+    for section, article in pinned(brand=brand, now=cutoff, in_email=True, since=since):
         if article.id not in taken and (article.story_id is None or article.story_id not in taken_stories):
             picks.setdefault(section, []).append(article.id)
             taken.add(article.id)
@@ -96,7 +97,8 @@ def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_sectio
 
 def editors_picks(brand, now: dt.datetime) -> set[int]:
     """The ids of the articles editors picked to lead the brand's next edition."""
-    return {article.id for _, article in pinned(brand=brand, now=now, in_email=True)}
+    since, _ = window(brand, now)
+    return {article.id for _, article in pinned(brand=brand, now=now, in_email=True, since=since)}
 
 
 def edition_subject(brand, date: dt.date) -> str:

@@ -23,6 +23,7 @@ from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.digest import links
 from wiredesk.digest import schedule
 from wiredesk.digest.content import edition_subject, editors_picks, select_stories, window
+from wiredesk.digest.models import Edition
 from wiredesk.stories.models import Article
 from wiredesk.web.teasers import teaser_text
 
@@ -174,7 +175,7 @@ def edition_preview(brand, now: dt.datetime) -> EditionPreview:
     stories = select_stories(brand, since=since, cutoff=cutoff, per_section=settings.DIGEST["stories_per_section"])
     if not stories:
         return EditionPreview(parts=None, sections=[], picks=frozenset())
-    date = timezone.localtime(now, brand.tz).date()
+    date = next_opening(brand, now).date()  # the edition this would be: its date and subject
     renderer = EditionRenderer(brand=brand, date=date, stories=stories, subject=edition_subject(brand, date))
     wanted = [i for ids in stories.values() for i in ids]
     found = Article.objects.filter(id__in=wanted).select_related("source").in_bulk()
@@ -187,10 +188,13 @@ def edition_preview(brand, now: dt.datetime) -> EditionPreview:
 
 
 def next_opening(brand, now: dt.datetime) -> dt.datetime:
-    """When the brand's next edition opens: today's hour if it is still ahead, else tomorrow's."""
+    """When the brand's next edition opens: today's hour if it is still ahead and today has no
+    edition yet (one per day: "send now" may have made it early), else tomorrow's."""
     today = timezone.localtime(now, brand.tz).date()
-    for date in (today, today + dt.timedelta(days=1)):
+    taken = set(Edition.objects.filter(brand=brand, date__gte=today).values_list("date", flat=True))
+    for offset in range(0, 4):
+        date = today + dt.timedelta(days=offset)
         start = schedule.due_at(date, brand.tz, brand.digest_hour)
-        if start > now:
+        if start > now and date not in taken:
             return timezone.localtime(start, brand.tz)
-    return timezone.localtime(schedule.due_at(today + dt.timedelta(days=2), brand.tz, brand.digest_hour), brand.tz)
+    return timezone.localtime(schedule.due_at(today + dt.timedelta(days=4), brand.tz, brand.digest_hour), brand.tz)

@@ -258,8 +258,9 @@ class SubmissionAdmin(admin.ModelAdmin):
         # Only the moderation buttons that apply to the release as it stands: none while its
         # address is unconfirmed or once declined; on a published one, "approve" republishes
         # edits, and declining is over.
-        submission = Submission.objects.filter(pk=object_id).only("status").first()
-        status = submission.status if submission else None
+        found = str(object_id).isascii() and str(object_id).isdigit()  # Django answers any other id itself
+        submission = Submission.objects.filter(pk=int(object_id)).only("status").first() if found else None
+        status = submission.status if submission and self.has_change_permission(request, submission) else None
         labels = {Status.RECEIVED: "Approve", Status.IN_REVIEW: "Approve", Status.SCHEDULED: "Approve",
                   Status.PUBLISHED: "Publish the edits again"}
         extra_context = {**(extra_context or {}), "approve_label": labels.get(status, ""),

@@ -265,11 +265,14 @@ def articles_recent(*, brand, section: str | None = None, limit: int = 20) -> li
     return list(qs.defer(*LIST_DEFERRED).order_by("-published_at", "-id")[:limit])
 
 
-def pinned(*, brand, now, section: str | None = None, in_email: bool = False) -> list[tuple[str, Article]]:
+def pinned(*, brand, now, section: str | None = None, in_email: bool = False,
+           since=None) -> list[tuple[str, Article]]:
     """The brand's live pins as (section, article), the latest pin first: articles the brand
     still carries (a killed one, or one from a wire it no longer takes, leads nothing), one
-    pin per article and section."""
+    per story (the latest pin's article) and ``since``: only pins made after that instant."""
     pins = Pin.objects.filter(brand=brand, until__gt=now)
+    if since is not None:
+        pins = pins.filter(created_at__gt=since)
     if section is not None:
         pins = pins.filter(section=section)
     if in_email:
@@ -279,11 +282,18 @@ def pinned(*, brand, now, section: str | None = None, in_email: bool = False) ->
         return []
     carried = articles_carried(brand=brand).filter(id__in={a for _, a in rows}).defer(*LIST_DEFERRED).in_bulk()
     seen: set[tuple[str, int]] = set()
+    stories: set[tuple[str, int]] = set()
     out = []
     for pin_section, article_id in rows:
-        if article_id in carried and (pin_section, article_id) not in seen and pin_section in brand.section_list:
-            seen.add((pin_section, article_id))
-            out.append((pin_section, carried[article_id]))
+        article = carried.get(article_id)
+        if article is None or (pin_section, article_id) in seen or pin_section not in brand.section_list:
+            continue
+        if article.story_id is not None and (pin_section, article.story_id) in stories:
+            continue  # two members of one story pinned in one section: the latest pin's leads
+        seen.add((pin_section, article_id))
+        if article.story_id is not None:
+            stories.add((pin_section, article.story_id))
+        out.append((pin_section, article))
     return out
 
 
