@@ -143,8 +143,9 @@ def test_constant_number_of_queries(wire, now, count):
         since, cutoff = window(brand, now)
         result = select_stories(brand, since=since, cutoff=cutoff, per_section=5)
     assert sum(len(ids) for ids in result.values()) == min(count, 15)
-    # The previous edition, the brand's sources with their weights, and the candidates.
-    assert len(ctx.captured_queries) == 3
+    # The previous edition, the brand's sources with their weights, the candidates and the
+    # editors' picks.
+    assert len(ctx.captured_queries) == 4
 
 
 # --- subject --------------------------------------------------------------------------------
