@@ -70,3 +70,26 @@ def test_someone_without_change_rights_cannot_kill(site, django_user_model, new_
     page.wait_for_url("**/admin/")
     assert page.goto(f"/admin/stories/takedown/kill/{article.id}/").status == 403
     assert Article.objects.get(id=article.id).withdrawn_at is None
+
+
+def test_an_editor_corrects_an_article_and_readers_see_the_note(site, staff, watched, new_page):
+    article = Article.objects.filter(story__isnull=False).order_by("published_at").first()
+    public = f"/story/{article.id}-{article.slug}/"
+    page = watched
+    sign_in(page)
+    page.goto(f"/admin/stories/article/{article.id}/change/")
+    page.click(f"a[href='/admin/stories/revision/correct/{article.id}/']")
+    page.wait_for_url(f"**/admin/stories/revision/correct/{article.id}/")
+    page.fill("#id_title", article.title + " (corrected)")
+    page.fill("#id_note", "An earlier version gave the wrong day.")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**/admin/stories/article/{article.id}/change/")
+    assert "Correction published" in page.locator(".messagelist").inner_text()
+    page.click(f"a[href='/admin/stories/revision/history/{article.id}/']")
+    assert page.locator("table.diff").count() == 1
+    assert not violations(page), violations(page)
+
+    reader = new_page()
+    assert reader.goto(public).status == 200
+    assert reader.locator("h1").inner_text().endswith("(corrected)")
+    assert "An earlier version gave the wrong day." in reader.locator("p.correction").inner_text()

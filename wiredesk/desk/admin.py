@@ -18,12 +18,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from wiredesk.desk.services.kills import REASON_MAX, DeskError, article_kill, article_unkill, story_kill
 from wiredesk.core.generation import content_changed
-from wiredesk.stories.models import Article, AuditEntry, Pin, Story, Takedown
+from wiredesk.search.services import search_index_update
+from wiredesk.stories.models import Article, AuditEntry, Pin, Revision, Story, Takedown
 from wiredesk.stories.places import home_place_slugs, sections_of
 from wiredesk.stories.selectors import brand_carries, copy_group
+from wiredesk.stories.services.revisions import CorrectionError, article_correct, diff_table, history
 
 
 class KillForm(forms.Form):
@@ -229,3 +232,114 @@ class PinAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         transaction.on_commit(content_changed)
+
+
+def _lines(value: str, *, parts: int) -> list[list[str]]:
+    rows = []
+    for line in (value or "").splitlines():
+        if line.strip():
+            cells = [c.strip() for c in line.split("|")]
+            rows.append((cells + [""] * parts)[:parts])
+    return rows
+
+
+def _http(url: str) -> bool:
+    return url.lower().startswith(("https://", "http://", "/")) and not url.startswith("//")
+
+
+class CorrectForm(forms.Form):
+    title = forms.CharField(max_length=1000, label="Headline")
+    body_html = forms.CharField(widget=forms.Textarea(attrs={"rows": 16, "cols": 90}), label="Body (HTML)",
+                                help_text="Reduced to the news-body allowlist when saved, as wire copy is.")
+    images = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 90}), required=False,
+                             help_text="One per line: URL | caption | credit. Remove a line to remove the image.")
+    related = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 90}), required=False,
+                              label="Related links", help_text="One per line: title | URL")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 90}), max_length=1000,
+                           label="Correction note (public)", help_text="Shown to readers above the headline.")
+
+    def clean_images(self):
+        rows = _lines(self.cleaned_data["images"], parts=3)
+        for url, _, _ in rows:
+            if not _http(url):
+                raise forms.ValidationError(f"Not a web address: {url[:80]}")
+        return [{"url": u, "caption": c, "credit": cr, "alt": ""} for u, c, cr in rows]
+
+    def clean_related(self):
+        rows = _lines(self.cleaned_data["related"], parts=2)
+        for _, url in rows:
+            if url and not _http(url):
+                raise forms.ValidationError(f"Not a web address: {url[:80]}")
+        return [{"title": t, "url": u} for t, u in rows]
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = ("article", "number", "kind", "held", "at", "by")
+    list_filter = ("kind", "held")
+    list_select_related = ("article",)
+    fields = ("article", "number", "kind", "held", "at", "by", "title", "body_html", "images", "related", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the history is kept whole
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("correct/<int:article_id>/", view(self.correct_view), name="desk_correct"),
+            path("history/<int:article_id>/", view(self.history_view), name="desk_history"),
+            *super().get_urls(),
+        ]
+
+    def correct_view(self, request, article_id: int):
+        """An editor's correction with its public note."""
+        if not request.user.has_perm("stories.change_article"):
+            raise PermissionDenied
+        article = Article.objects.filter(pk=article_id).first()
+        if article is None:
+            raise Http404("No such article.")
+        initial = {
+            "title": article.title, "body_html": article.body_html,
+            "images": "\n".join(" | ".join([i.get("url", ""), i.get("caption", ""), i.get("credit", "")])
+                                for i in article.images or ()),
+            "related": "\n".join(f"{r.get('title', '')} | {r.get('url', '')}" for r in article.related or ()),
+        }
+        form = CorrectForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    article_correct(article=article, title=data["title"], body_html=data["body_html"], note=data["note"],
+                                    images=data["images"], related=data["related"], by=_who(request), at=timezone.now())
+                    search_index_update(article_ids=[article.id])
+            except CorrectionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, "Correction published with its note.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:stories_article_change", args=[article.id]))
+        context = {**self.admin_site.each_context(request), "opts": Article._meta, "title": "Correct this article",
+                   "form": form, "article": article}
+        return TemplateResponse(request, "desk/admin/correct.html", context)
+
+    def history_view(self, request, article_id: int):
+        """Every version of an article, and a readable diff between any two."""
+        if not request.user.has_perm("stories.view_article"):
+            raise PermissionDenied
+        article = Article.objects.filter(pk=article_id).first()
+        if article is None:
+            raise Http404("No such article.")
+        versions = history(article)
+        by_key = {v["key"]: v for v in versions}
+        right = by_key.get(request.GET.get("b", ""), versions[-1])
+        left = by_key.get(request.GET.get("a", ""), versions[-2] if len(versions) > 1 else versions[-1])
+        diff = mark_safe(diff_table(left, right)) if len(versions) > 1 else ""  # difflib escapes the text
+        context = {**self.admin_site.each_context(request), "opts": Article._meta, "article": article,
+                   "title": "History", "versions": versions, "left": left, "right": right, "diff": diff}
+        return TemplateResponse(request, "desk/admin/history.html", context)

@@ -15,13 +15,18 @@ class WithdrawnFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return (("shown", "Shown"), ("withdrawn", "Withdrawn (killed)"),
-                ("gone", "Gone at the source, still shown"))
+                ("gone", "Gone at the source, still shown"), ("flagged", "Flagged for an editor"),
+                ("corrected", "Corrected by an editor"))
 
     def queryset(self, request, queryset):
         if self.value() == "shown":
             return queryset.filter(withdrawn_at__isnull=True)
         if self.value() == "withdrawn":
             return queryset.filter(withdrawn_at__isnull=False)
+        if self.value() == "flagged":
+            return queryset.exclude(flag="")
+        if self.value() == "corrected":
+            return queryset.filter(editor_version=True)
         if self.value() == "gone":
             return queryset.filter(gone_upstream_at__isnull=False, withdrawn_at__isnull=True)
         return queryset
@@ -38,13 +43,14 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["split_out_of_story"]
     # Everything that came from upstream is provenance: shown, never edited by hand here.
     readonly_fields = (
-        "source", "guid", "guid_key", "canonical_url", "url_key", "raw_hash", "fingerprint", "published_at",
+        "title", "source", "guid", "guid_key", "canonical_url", "url_key", "raw_hash", "fingerprint", "published_at",
         "updated_at", "first_seen_at", "changed_at", "revision", "lead_kind", "lead_raw", "dateline_place",
         "dateline_date", "agency", "photo_credit", "credit_tag", "related", "images", "body_html",
         "lead_text", "notes", "duplicate_of", "excerpt_only", "language", "story", "story_pinned", "gone_upstream_at",
         "rechecked_at",
     )
-    fields = ("desk", "title", "slug", "section", "author") + readonly_fields
+    # The headline and body change only through "Correct" (a public note, the old version kept).
+    fields = ("desk", "slug", "section", "author") + readonly_fields
     readonly_fields = ("desk", *readonly_fields)
 
     def has_delete_permission(self, request, obj=None):
@@ -62,9 +68,13 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.withdrawn_at is not None:
             return format_html('Withdrawn {} &nbsp; <a class="button" href="{}">Undo the kill</a>', article.withdrawn_at,
                                reverse("admin:desk_unkill", args=[article.pk]))
-        kill = format_html('<a class="button" href="{}">Kill this article</a> <a class="button" href="{}?article={}">'
-                           'Pin it on a brand</a>', reverse("admin:desk_kill", args=[article.pk]),
+        kill = format_html('<a class="button" href="{}">Correct</a> <a class="button" href="{}">History</a> '
+                           '<a class="button" href="{}">Kill this article</a> <a class="button" href="{}?article={}">'
+                           'Pin it on a brand</a>', reverse("admin:desk_correct", args=[article.pk]),
+                           reverse("admin:desk_history", args=[article.pk]), reverse("admin:desk_kill", args=[article.pk]),
                            reverse("admin:stories_pin_add"), article.pk)
+        if article.flag:
+            kill = format_html('<strong>{}</strong> ({}) {}', article.flag, article.flagged_at, kill)
         if article.gone_upstream_at is not None:
             return format_html("The source withdrew it ({}); it is still shown here. {}", article.gone_upstream_at, kill)
         return kill

@@ -64,6 +64,15 @@ class Article(models.Model):
         "stories.Takedown", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles",
         help_text="The kill that withdrew it (undone together with every copy it withdrew)",
     )
+    corrected_at = models.DateTimeField(null=True, blank=True, help_text="When an editor last corrected it")
+    correction_note = models.TextField(blank=True, help_text="The public correction note shown with it")
+    editor_version = models.BooleanField(
+        default=False, help_text="An editor's correction is shown: the source's later updates are kept and flagged, "
+                                 "not shown",
+    )
+    flag = models.CharField(max_length=300, blank=True, help_text="Why an editor should look at it (a large or held "
+                                                                   "upstream change)")
+    flagged_at = models.DateTimeField(null=True, blank=True)
     gone_upstream_at = models.DateTimeField(
         null=True, blank=True, help_text="When the source withdrew it (its page gone, or its feed's tombstone)",
     )
@@ -212,6 +221,7 @@ class AuditEntry(models.Model):
     class Action(models.TextChoices):
         KILL = "kill", "killed"
         UNKILL = "unkill", "kill undone"
+        CORRECT = "correct", "corrected"
 
     at = models.DateTimeField(db_index=True)
     who = models.CharField(max_length=150)
@@ -254,3 +264,32 @@ class Pin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} on {self.brand} ({self.section})"
+
+
+class Revision(models.Model):
+    """A version of an article that was replaced (the current one is the article itself), or an
+    upstream version held back behind an editor's correction. Nothing is ever overwritten
+    without its predecessor kept here."""
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", "from the source"
+        EDITOR = "editor", "an editor's correction"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(help_text="The article's revision number this version had (or would have had)")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    held = models.BooleanField(default=False, help_text="An upstream version not shown: an editor's correction stands")
+    at = models.DateTimeField()
+    by = models.CharField(max_length=150, blank=True)
+    title = models.TextField()
+    body_html = models.TextField()
+    images = models.JSONField(default=list, blank=True)
+    related = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True, help_text="The correction note of an editor's version")
+
+    class Meta:
+        ordering = ["article", "number", "id"]
+        indexes = [models.Index(fields=["article", "number"], name="revision_article")]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of article {self.article_id}"

@@ -65,6 +65,8 @@ def article_modified(article: Article) -> dt.datetime:
         times.append(article.updated_at)
     if article.revision > 1 and article.changed_at:
         times.append(article.changed_at)
+    if article.corrected_at:
+        times.append(article.corrected_at)
     return max(times)
 
 

@@ -13,6 +13,7 @@ from wiredesk.ingest.types import Decision, NormalizedItem
 from wiredesk.stories.models import Article, CopyBand, Takedown
 from wiredesk.stories.places import place_slug
 from wiredesk.stories.selectors import copy_original
+from wiredesk.stories.services.revisions import upstream_update
 from wiredesk.stories.services.takedowns import takedown_matching
 from wiredesk.text.copies import band_keys, day_number
 from wiredesk.text.fingerprint import sha256_hex
@@ -131,6 +132,10 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
     with transaction.atomic():
         transaction.on_commit(content_changed)
         article = Article.objects.select_for_update().get(id=decision.article_id, source_id=source_id)
+        if not upstream_update(article=article, fields=fields, at=timezone.now()):
+            # An editor's correction stands: the source's version is kept (held) and flagged.
+            article.save(update_fields=["flag", "flagged_at", "changed_at"])
+            return article, "updated"
         for name, value in fields.items():
             setattr(article, name, value)
         article.revision += 1

@@ -59,6 +59,9 @@ def news_article(*, article, brand, url: str, description: str, images: list[dic
         data["isBasedOn"] = article.canonical_url
     if article.dateline_place:
         data["contentLocation"] = {"@type": "Place", "name": article.dateline_place}
+    if article.correction_note and article.corrected_at:
+        data["correction"] = {"@type": "CorrectionComment", "text": article.correction_note,
+                              "datePublished": w3c(article.corrected_at)}
     return data
 
 

@@ -19,6 +19,7 @@ from wiredesk.stories.selectors import (
 )
 from wiredesk.web.caching import cached_page
 from wiredesk.web.ranking import pick_related, rank_rail
+from wiredesk.web.seo import article_modified
 from wiredesk.web.teasers import rail_teasers
 
 
@@ -105,6 +106,8 @@ def page_context(item: Article, *, related: list, rail: list, canonical: str, se
     return {
         "a": item, "related": related, "closing_credit": closing, "rail": rail, "canonical": canonical,
         "is_release": is_release(item), "shown_section": item.section if section is None else section,
+        # "Updated" once a later version replaced the first one stored (a correction says more).
+        "modified": article_modified(item) if item.revision > 1 else None,
     }
 
 

@@ -1,0 +1,116 @@
+"""Corrections and revisions: every version kept, an editor's correction shown with its note
+(on the page, in JSON-LD and feeds) and kept over the source's later updates, upstream changes
+weighed (a small one shows "Updated", a large one is flagged), and a readable diff."""
+
+from __future__ import annotations
+
+import json
+
+import lxml.html
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.desk.test_kills import ALDER, CRANE_BODY, HOST, KEPT, KILLED, feed, page, wires  # noqa: F401 (a fixture)
+from tests.web.factories import get
+from wiredesk.stories.models import Article, AuditEntry, Revision
+from wiredesk.stories.services.revisions import CorrectionError, article_correct, change_share
+
+
+def refresh_with(wires, items):
+    wires["server"].static("/alder.xml", feed(items), "application/rss+xml")
+    return wires["refresh"](wires["alder"])
+
+
+def json_ld(html: str) -> dict:
+    (script,) = lxml.html.fromstring(html).xpath("//script[@type='application/ld+json']/text()")
+    return json.loads(script)
+
+
+@pytest.mark.django_db
+def test_upstream_updates_are_kept_and_weighed(client, wires):
+    wires["refresh"](wires["alder"])
+    crane = Article.objects.get(title=KILLED)
+    assert "Updated" not in page(client, crane).content.decode()
+    small = CRANE_BODY.replace("Tuesday evening", "Tuesday night")
+    assert refresh_with(wires, [(KILLED, *ALDER[0][1:3], small), ALDER[1]]).updated == 1
+    crane = Article.objects.get(id=crane.id)
+    assert crane.flag == "" and crane.revision == 2
+    assert Revision.objects.get(article=crane).body_html != crane.body_html  # the first version kept
+    html = page(client, crane).content.decode()
+    assert "updated-line" in html
+    large = "<p>The ferry berth at Quayside reopened on Friday after engineers cleared the wreck.</p>" * 2
+    refresh_with(wires, [(KILLED, *ALDER[0][1:3], large), ALDER[1]])
+    crane = Article.objects.get(id=crane.id)
+    assert crane.flag.startswith("The source changed") and crane.flagged_at is not None
+    assert Revision.objects.filter(article=crane).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_correction_is_shown_with_its_note_and_survives_the_sources_updates(client, wires, admin_client,
+                                                                               django_capture_on_commit_callbacks):
+    wires["refresh"](wires["alder"])
+    crane = Article.objects.get(title=KILLED)
+    before = crane.body_html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/stories/revision/correct/{crane.id}/", {
+            "title": "Crane topples onto the Quayside ferry berth; nobody hurt",
+            "body_html": CRANE_BODY.replace("Edda Voss", "Edda Vos") + "<script>alert(1)</script>",
+            "images": "", "related": "Earlier: harbour works | https://alder.example/news/works",
+            "note": "An earlier version misspelt the harbour master's name.",
+        })
+    assert response.status_code == 302, response.content[:500]
+    crane = Article.objects.get(id=crane.id)
+    assert crane.editor_version and crane.revision == 2 and "<script" not in crane.body_html
+    html = page(client, crane).content.decode()
+    root = lxml.html.fromstring(html)
+    assert root.xpath("//h1")[0].text_content() == "Crane topples onto the Quayside ferry berth; nobody hurt"
+    note = root.xpath("//p[@class='correction']")[0].text_content()
+    assert "misspelt the harbour master" in note
+    data = json_ld(html)
+    assert data["correction"]["text"] == "An earlier version misspelt the harbour master's name."
+    assert data["dateModified"] == data["correction"]["datePublished"]
+    atom = get(client, "/feeds/atom.xml", HOST).content.decode()
+    assert "nobody hurt" in atom
+    (kept,) = Revision.objects.filter(article=crane)
+    assert kept.body_html == before and kept.kind == Revision.Kind.SOURCE
+    assert AuditEntry.objects.get(action=AuditEntry.Action.CORRECT).reason.startswith("An earlier version")
+
+    # The source updates its copy: kept, held back and flagged; the correction stays shown.
+    refresh_with(wires, [(KILLED + ", officials say", *ALDER[0][1:3], CRANE_BODY + "<p>More follows.</p>"), ALDER[1]])
+    crane = Article.objects.get(id=crane.id)
+    assert crane.title.endswith("nobody hurt") and "held" not in crane.flag and "correction stays" in crane.flag
+    held = Revision.objects.get(article=crane, held=True)
+    assert held.title == KILLED + ", officials say"
+    # The history page compares any two versions, escaped.
+    first = Revision.objects.get(article=crane, held=False)
+    history = admin_client.get(f"/admin/stories/revision/history/{crane.id}/?a=r{first.id}&b=current").content.decode()
+    diff = lxml.html.fromstring(history).xpath("//table[@class='diff']")[0]
+    text = diff.text_content().replace("\xa0", " ")  # difflib keeps spacing with no-break spaces
+    changed = " ".join(e.text_content() for e in diff.xpath(".//*[contains(@class,'diff_')]"))
+    assert "Edda" in text and changed.strip()
+    assert "nobody hurt" in text  # the headline is compared too
+    assert "<script>alert" not in history
+
+
+@pytest.mark.django_db
+def test_a_correction_needs_a_note_a_headline_and_a_body(wires):
+    wires["refresh"](wires["alder"])
+    crane = Article.objects.get(title=KILLED)
+    for title, body, note, message in [
+        ("Headline", "<p>Body</p>", "  ", "needs a note"),
+        ("  ", "<p>Body</p>", "note", "headline"),
+        ("Headline", "<script>only()</script>", "note", "body"),
+    ]:
+        with pytest.raises(CorrectionError, match=message):
+            article_correct(article=crane, title=title, body_html=body, note=note, by="e", at=timezone.now())
+    assert Article.objects.get(id=crane.id).revision == 1 and not Revision.objects.exists()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200), st.text(max_size=200))
+def test_change_share_is_a_share(a, b):
+    share = change_share(f"<p>{a}</p>", f"<p>{b}</p>")
+    assert 0.0 <= share <= 1.0
+    assert change_share(f"<p>{a}</p>", f"<p>{a}</p>") == 0.0

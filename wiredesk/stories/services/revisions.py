@@ -1,0 +1,127 @@
+"""Revisions of an article: every replaced version kept, editors' corrections, upstream changes
+weighed.
+
+The article row is always the version shown; the versions it replaced are Revision rows, so
+the history is the revisions in order and then the article. A source's update keeps the
+version it replaces; when it changes LARGE_CHANGE or more of the body's words it is flagged for
+an editor (a small one shows "Updated" on the page). An editor's correction (headline, body,
+images, related links, with a public note) is kept the same way and then stands: the source's
+later updates are stored as held revisions and flagged, never shown over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+from django.db import transaction
+
+from wiredesk.core.generation import content_changed
+from wiredesk.stories.models import Article, AuditEntry, Revision
+from wiredesk.text.sanitize import html_to_text, sanitize_html
+
+LARGE_CHANGE = 0.3  # share of the body's words an upstream update changes from which an editor looks
+LEAD_TEXT_CHARS = 600  # as normalize keeps it
+NOTE_MAX = 1000
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be made (the message says why)."""
+
+
+def change_share(old_html: str, new_html: str) -> float:
+    """The share of the words that changed between two bodies (0: the same, 1: nothing shared)."""
+    old, new = html_to_text(old_html).split(), html_to_text(new_html).split()
+    if not old and not new:
+        return 0.0
+    return 1.0 - difflib.SequenceMatcher(None, old, new, autojunk=False).ratio()
+
+
+def _kept(article: Article, *, at: dt.datetime, by: str = "") -> Revision:
+    """The article's version as it stands, kept as a revision before it is replaced."""
+    return Revision(
+        article=article, number=article.revision, at=at, by=by,
+        kind=Revision.Kind.EDITOR if article.editor_version else Revision.Kind.SOURCE,
+        title=article.title, body_html=article.body_html, images=article.images, related=article.related,
+        note=article.correction_note if article.editor_version else "",
+    )
+
+
+def upstream_update(*, article: Article, fields: dict, at: dt.datetime) -> bool:
+    """Weigh a source's update of ``article`` (locked by the caller) before it is written.
+
+    Returns False when the update must not be shown: an editor's correction stands, and the
+    update is kept as a held revision and flagged. Otherwise the version it replaces is kept,
+    a large change is flagged, and True lets the caller write it."""
+    if article.editor_version:
+        Revision.objects.create(
+            article=article, number=article.revision + 1, kind=Revision.Kind.SOURCE, held=True, at=at,
+            title=fields["title"], body_html=fields["body_html"], images=fields["images"], related=fields["related"],
+        )
+        article.flag = "The source updated it after an editor's correction; the correction stays shown."
+        article.flagged_at = at
+        return False
+    if (fields["title"], fields["body_html"]) != (article.title, article.body_html):
+        _kept(article, at=at).save()
+        share = change_share(article.body_html, fields["body_html"])
+        if share >= LARGE_CHANGE:
+            article.flag = f"The source changed {share:.0%} of the text in an update."
+            article.flagged_at = at
+    return True
+
+
+@transaction.atomic
+def article_correct(*, article: Article, title: str, body_html: str, note: str, by: str, at: dt.datetime,
+                    images: list | None = None, related: list | None = None) -> Article:
+    """An editor's correction with its public note; the version it replaces is kept."""
+    note = " ".join((note or "").split())
+    title = " ".join((title or "").split())
+    if not note:
+        raise CorrectionError("A correction needs a note for readers: say what was corrected.")
+    if len(note) > NOTE_MAX:
+        raise CorrectionError(f"The note is too long ({len(note)} characters; at most {NOTE_MAX}).")
+    if not title:
+        raise CorrectionError("The headline cannot be empty.")
+    body = sanitize_html(body_html or "")
+    text = html_to_text(body)
+    if not text.strip():
+        raise CorrectionError("The body cannot be empty.")
+    article = Article.objects.select_for_update().get(id=article.id)
+    _kept(article, at=at, by=by).save()
+    article.title, article.body_html = title[:1000], body
+    article.lead_text, article.body_chars = text[:LEAD_TEXT_CHARS], len(text)
+    if images is not None:
+        article.images = images
+    if related is not None:
+        article.related = related
+    article.corrected_at, article.correction_note, article.editor_version = at, note, True
+    article.flag, article.flagged_at = "", None
+    article.revision += 1
+    article.save()
+    AuditEntry.objects.create(at=at, who=by, action=AuditEntry.Action.CORRECT, article=article, title=title,
+                              story_id=article.story_id, reason=note, detail={"revision": article.revision})
+    transaction.on_commit(content_changed)
+    return article
+
+
+def history(article: Article) -> list[dict]:
+    """Every version in order, the shown one last: number, kind, when, who, title, body, note."""
+    versions = [
+        {"number": r.number, "kind": r.get_kind_display(), "held": r.held, "at": r.at, "by": r.by, "title": r.title,
+         "body_html": r.body_html, "note": r.note, "key": f"r{r.id}"}
+        for r in article.revisions.order_by("number", "id")
+    ]
+    versions.append({"number": article.revision, "kind": "shown now", "held": False,
+                     "at": article.corrected_at or article.changed_at, "by": "", "title": article.title,
+                     "body_html": article.body_html, "note": article.correction_note, "key": "current"})
+    return versions
+
+
+def diff_table(a: dict, b: dict) -> str:
+    """A side-by-side diff of two versions' headline and text, line by line (escaped HTML)."""
+    left = [a["title"], "", *html_to_text(a["body_html"]).splitlines()]
+    right = [b["title"], "", *html_to_text(b["body_html"]).splitlines()]
+    return difflib.HtmlDiff(wrapcolumn=70).make_table(
+        left, right, fromdesc=f"Revision {a['number']} ({a['kind']})", todesc=f"Revision {b['number']} ({b['kind']})",
+        context=True, numlines=2,
+    )
