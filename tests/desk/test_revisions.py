@@ -16,6 +16,7 @@ from tests.desk.test_kills import ALDER, CRANE_BODY, HOST, KEPT, KILLED, feed, p
 from tests.web.factories import get
 from wiredesk.stories.models import Article, AuditEntry, Revision
 from wiredesk.stories.services.revisions import CorrectionError, article_correct, change_share
+from wiredesk.text.sanitize import html_to_text
 
 
 def refresh_with(wires, items):
@@ -114,3 +115,69 @@ def test_change_share_is_a_share(a, b):
     share = change_share(f"<p>{a}</p>", f"<p>{b}</p>")
     assert 0.0 <= share <= 1.0
     assert change_share(f"<p>{a}</p>", f"<p>{a}</p>") == 0.0
+
+
+@pytest.mark.django_db
+def test_a_held_update_is_kept_once_and_metadata_changes_are_no_new_version(client, wires, django_capture_on_commit_callbacks):
+    wires["refresh"](wires["alder"])
+    crane = Article.objects.get(title=KILLED)
+    # Only what readers do not see changes (the feed's time): no new version, no "Updated".
+    wires["server"].static("/alder.xml", feed(ALDER).replace("<pubDate>", "<pubDate>").replace("GMT", "+0000"),
+                           "application/rss+xml")
+    wires["refresh"](wires["alder"])
+    assert Article.objects.get(id=crane.id).revision == 1 and not Revision.objects.exists()
+    assert "updated-line" not in page(client, crane).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the page cache's new generation
+        article_correct(article=crane, title="Crane falls on the ferry berth", body_html=CRANE_BODY,
+                        note="Headline fixed.", by="e", at=timezone.now())
+    before = json_ld(page(client, crane).content.decode())["dateModified"]
+    update = [(KILLED + ", officials say", *ALDER[0][1:3], CRANE_BODY + "<p>More follows.</p>"), ALDER[1]]
+    reports = [refresh_with(wires, update) for _ in range(3)]
+    assert [r.updated for r in reports] == [1, 0, 0]  # the same upstream copy is unchanged on the next polls
+    assert Revision.objects.filter(article=crane, held=True).count() == 1
+    assert json_ld(page(client, crane).content.decode())["dateModified"] == before
+
+
+@pytest.mark.django_db
+def test_the_history_escapes_what_the_texts_hold(wires, admin_client):
+    wires["refresh"](wires["alder"])
+    crane = Article.objects.get(title=KILLED)
+    hostile = "<p>&lt;img src=x onerror=alert(1)&gt; and &lt;/table&gt;&lt;script&gt;alert(2)&lt;/script&gt;</p>"
+    refresh_with(wires, [(KILLED, *ALDER[0][1:3], CRANE_BODY + hostile), ALDER[1]])
+    assert "onerror" in html_to_text(Article.objects.get(id=crane.id).body_html)  # text, as readers see it
+    history = admin_client.get(f"/admin/stories/revision/history/{crane.id}/").content.decode()
+    (diff,) = lxml.html.fromstring(history).xpath("//table[@class='diff']")
+    text = "".join(diff.itertext()).replace("\xa0", " ")
+    assert "onerror=alert(1)>" in text and "alert(2)</script>" in text  # shown as text...
+    assert not diff.xpath(".//img|.//script") and "<script>alert(2)" not in history  # ...never as markup
+
+
+@pytest.mark.django_db
+def test_the_correction_form_keeps_alt_text_and_pipes_and_refuses_other_sites(wires):
+    from wiredesk.desk.admin import CorrectForm
+
+    alts = {"https://alder.example/crane.jpg": "A crane lying across the berth"}
+    base = {"title": "T", "body_html": "<p>B</p>", "note": "n"}
+    form = CorrectForm(data={**base, "images": "https://alder.example/crane.jpg | Crane | berth, Quayside | Alder Photo",
+                             "related": "Harbour works | Alder News | https://alder.example/works"}, alts=alts)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["images"] == [{"url": "https://alder.example/crane.jpg", "caption": "Crane | berth, Quayside",
+                                            "credit": "Alder Photo", "alt": "A crane lying across the berth"}]
+    assert form.cleaned_data["related"] == [{"title": "Harbour works | Alder News", "url": "https://alder.example/works"}]
+    for bad in ("//evil.example/x.png", "/\\evil.example/x.png", "/\t/evil.example", "javascript:alert(1)",
+                "data:image/png;base64,AAAA", "http://", " https://alder.example/x.jpg\x00"):
+        form = CorrectForm(data={**base, "images": f"{bad} | c | r", "related": ""}, alts={})
+        assert not form.is_valid() and "images" in form.errors, bad
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_only_web_addresses_and_site_paths_pass(url):
+    from urllib.parse import urlsplit
+
+    from wiredesk.desk.admin import _http
+
+    if _http(url):
+        parts = urlsplit(url)
+        assert (parts.scheme in ("http", "https") and parts.netloc) or (url.startswith("/") and not parts.netloc)
+        assert "\\" not in url and not any(c.isspace() for c in url)

@@ -8,6 +8,7 @@ then calls the one action (desk.services.kills) the command line calls too.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,7 +23,10 @@ from django.utils.safestring import mark_safe
 
 from wiredesk.desk.services.kills import REASON_MAX, DeskError, article_kill, article_unkill, story_kill
 from wiredesk.core.generation import content_changed
+from wiredesk.releases.services.publish import LINK_REL as RELEASE_LINK_REL
 from wiredesk.search.services import search_index_update
+from wiredesk.sources.models import Source
+from wiredesk.text.urls import is_http_url
 from wiredesk.stories.models import Article, AuditEntry, Pin, Revision, Story, Takedown
 from wiredesk.stories.places import home_place_slugs, sections_of
 from wiredesk.stories.selectors import brand_carries, copy_group
@@ -234,17 +238,14 @@ class PinAdmin(admin.ModelAdmin):
         transaction.on_commit(content_changed)
 
 
-def _lines(value: str, *, parts: int) -> list[list[str]]:
-    rows = []
-    for line in (value or "").splitlines():
-        if line.strip():
-            cells = [c.strip() for c in line.split("|")]
-            rows.append((cells + [""] * parts)[:parts])
-    return rows
+_SITE_PATH = re.compile(r"^/[^/\\\s\x00-\x1f\x7f]")  # "/media/x.jpg"; never "//host", "/\\host" or "/\t/host"
 
 
 def _http(url: str) -> bool:
-    return url.lower().startswith(("https://", "http://", "/")) and not url.startswith("//")
+    """An absolute http(s) address, or a path on this site (uploaded images are)."""
+    if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return False
+    return is_http_url(url) or bool(_SITE_PATH.match(url))
 
 
 class CorrectForm(forms.Form):
@@ -258,19 +259,33 @@ class CorrectForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 90}), max_length=1000,
                            label="Correction note (public)", help_text="Shown to readers above the headline.")
 
+    def __init__(self, *args, alts: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.alts = alts or {}  # the images' text alternatives, kept for the URLs that stay
+
     def clean_images(self):
-        rows = _lines(self.cleaned_data["images"], parts=3)
-        for url, _, _ in rows:
+        images = []
+        for line in self.cleaned_data["images"].splitlines():
+            if not line.strip():
+                continue
+            # URL first, credit last; a caption may hold "|" itself.
+            url, _, rest = (p.strip() for p in line.partition("|"))
+            caption, credit = (rest.rsplit("|", 1) + [""])[:2] if "|" in rest else (rest, "")
             if not _http(url):
                 raise forms.ValidationError(f"Not a web address: {url[:80]}")
-        return [{"url": u, "caption": c, "credit": cr, "alt": ""} for u, c, cr in rows]
+            images.append({"url": url, "caption": caption.strip(), "credit": credit.strip(), "alt": self.alts.get(url, "")})
+        return images
 
     def clean_related(self):
-        rows = _lines(self.cleaned_data["related"], parts=2)
-        for _, url in rows:
-            if url and not _http(url):
-                raise forms.ValidationError(f"Not a web address: {url[:80]}")
-        return [{"title": t, "url": u} for t, u in rows]
+        links = []
+        for line in self.cleaned_data["related"].splitlines():
+            if not line.strip():
+                continue
+            title, _, url = (p.strip() for p in line.rpartition("|"))  # a title may hold "|" itself
+            if not _http(url):
+                raise forms.ValidationError(f"Not a web address: {url[:80]} (one link per line: title | URL)")
+            links.append({"title": title, "url": url})
+        return links
 
 
 @admin.register(Revision)
@@ -311,13 +326,17 @@ class RevisionAdmin(admin.ModelAdmin):
                                 for i in article.images or ()),
             "related": "\n".join(f"{r.get('title', '')} | {r.get('url', '')}" for r in article.related or ()),
         }
-        form = CorrectForm(request.POST or None, initial=initial)
+        form = CorrectForm(request.POST or None, initial=initial,
+                           alts={i.get("url", ""): i.get("alt", "") for i in article.images or ()})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 with transaction.atomic():
+                    # A news release keeps rel="sponsored" on its links, as when it was published.
+                    link_rel = RELEASE_LINK_REL if article.source.kind == Source.Kind.RELEASES else None
                     article_correct(article=article, title=data["title"], body_html=data["body_html"], note=data["note"],
-                                    images=data["images"], related=data["related"], by=_who(request), at=timezone.now())
+                                    images=data["images"], related=data["related"], by=_who(request), at=timezone.now(),
+                                    link_rel=link_rel)
                     search_index_update(article_ids=[article.id])
             except CorrectionError as exc:
                 form.add_error(None, str(exc))

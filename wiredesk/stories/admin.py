@@ -40,7 +40,7 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ("title", "guid", "canonical_url", "dateline_place")
     list_select_related = ("source", "duplicate_of")
     date_hierarchy = "published_at"
-    actions = ["split_out_of_story"]
+    actions = ["split_out_of_story", "dismiss_flag"]
     # Everything that came from upstream is provenance: shown, never edited by hand here.
     readonly_fields = (
         "title", "source", "guid", "guid_key", "canonical_url", "url_key", "raw_hash", "fingerprint", "published_at",
@@ -78,6 +78,11 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.gone_upstream_at is not None:
             return format_html("The source withdrew it ({}); it is still shown here. {}", article.gone_upstream_at, kill)
         return kill
+
+    @admin.action(description="Dismiss the flag (looked at: nothing to do)", permissions=["change"])
+    def dismiss_flag(self, request, queryset):
+        done = queryset.exclude(flag="").update(flag="", flagged_at=None)
+        self.message_user(request, f"{done} flag{'s' if done != 1 else ''} dismissed.", messages.SUCCESS)
 
     @admin.action(description="Split the selected articles out of their stories", permissions=["change"])
     def split_out_of_story(self, request, queryset):

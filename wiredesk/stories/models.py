@@ -64,6 +64,8 @@ class Article(models.Model):
         "stories.Takedown", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles",
         help_text="The kill that withdrew it (undone together with every copy it withdrew)",
     )
+    revised_at = models.DateTimeField(null=True, blank=True, help_text="When a version readers can see last replaced "
+                                                                        "the one they saw (the source's or an editor's)")
     corrected_at = models.DateTimeField(null=True, blank=True, help_text="When an editor last corrected it")
     correction_note = models.TextField(blank=True, help_text="The public correction note shown with it")
     editor_version = models.BooleanField(

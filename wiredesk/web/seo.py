@@ -59,14 +59,14 @@ def article_path(article: Article) -> str:
 
 
 def article_modified(article: Article) -> dt.datetime:
-    """When the story last changed: the wire's update time, or our revision time for edited copy."""
+    """When the story last changed: the wire's update time, or when a new version (the source's
+    update or an editor's correction) replaced the one readers saw. Not ``changed_at``: a move
+    to another story, a kill undone or a flag changes nothing readers see."""
     times = [article.published_at]
     if article.updated_at:
         times.append(article.updated_at)
-    if article.revision > 1 and article.changed_at:
-        times.append(article.changed_at)
-    if article.corrected_at:
-        times.append(article.corrected_at)
+    if article.revised_at:  # a visible change (the source's update or an editor's correction)
+        times.append(article.revised_at)
     return max(times)
 
 

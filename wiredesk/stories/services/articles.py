@@ -13,8 +13,8 @@ from wiredesk.ingest.types import Decision, NormalizedItem
 from wiredesk.stories.models import Article, CopyBand, Takedown
 from wiredesk.stories.places import place_slug
 from wiredesk.stories.selectors import copy_original
-from wiredesk.stories.services.revisions import upstream_update
-from wiredesk.stories.services.takedowns import takedown_matching
+from wiredesk.stories.services.revisions import HELD, REVISED, VISIBLE_FIELDS, upstream_update
+from wiredesk.stories.services.takedowns import article_withdraw_under, takedown_matching
 from wiredesk.text.copies import band_keys, day_number
 from wiredesk.text.fingerprint import sha256_hex
 
@@ -132,19 +132,27 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
     with transaction.atomic():
         transaction.on_commit(content_changed)
         article = Article.objects.select_for_update().get(id=decision.article_id, source_id=source_id)
-        if not upstream_update(article=article, fields=fields, at=timezone.now()):
-            # An editor's correction stands: the source's version is kept (held) and flagged.
-            article.save(update_fields=["flag", "flagged_at", "changed_at"])
-            return article, "updated"
-        for name, value in fields.items():
-            setattr(article, name, value)
-        article.revision += 1
+        now = timezone.now()
         if article.withdrawn_at is None:
             # An update that turns a live item into a killed copy (a placeholder filled in,
             # a new GUID matched by address) withdraws it under that kill.
             killed = _killed(fields, source_id=source_id, duplicate_of_id=article.duplicate_of_id)
             if killed is not None:
-                article.withdrawn_at, article.takedown = timezone.now(), killed
+                article_withdraw_under(article=article, takedown=killed, at=now)
+        outcome = upstream_update(article=article, fields=fields, at=now)
+        if outcome == HELD:
+            # An editor's correction stands: the source's version is kept (held) and flagged;
+            # its provenance is recorded, so the same copy is "unchanged" on the next poll.
+            provenance = {k: v for k, v in fields.items() if k not in VISIBLE_FIELDS}
+            for name, value in provenance.items():
+                setattr(article, name, value)
+            article.save(update_fields=[*provenance, "flag", "flagged_at"])
+            return article, "updated"
+        for name, value in fields.items():
+            setattr(article, name, value)
+        if outcome == REVISED:  # a version readers can see replaced the one they saw
+            article.revision += 1
+            article.revised_at = now
         article.save()
         _write_copy_bands(article, replace=True)
         return article, "updated"

@@ -107,7 +107,7 @@ def page_context(item: Article, *, related: list, rail: list, canonical: str, se
         "a": item, "related": related, "closing_credit": closing, "rail": rail, "canonical": canonical,
         "is_release": is_release(item), "shown_section": item.section if section is None else section,
         # "Updated" once a later version replaced the first one stored (a correction says more).
-        "modified": article_modified(item) if item.revision > 1 else None,
+        "modified": item.revised_at,
     }
 
 
