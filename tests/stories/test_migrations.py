@@ -16,7 +16,8 @@ AFTER = ("stories", "0002_place_slug_and_recent_indexes")
 
 def _with_stories_at(node):
     """Every app at its latest migration but stories, which is at ``node``, and the apps whose
-    migrations need a later stories migration, which are unapplied (the editorial desk)."""
+    latest migrations need a later stories migration, which go back to their last one that
+    does not (brands' roles need the desk's models)."""
     graph = MigrationExecutor(connection).loader.graph
     later = {n for n in graph.leaf_nodes() if n[0] == "stories" for n in graph.forwards_plan(n)
              if n[0] == "stories"} - set(graph.forwards_plan(node))
@@ -24,8 +25,12 @@ def _with_stories_at(node):
     for leaf in _latest():
         if leaf[0] == "stories":
             continue
-        needs_later = any(n in later for n in graph.forwards_plan(leaf))
-        targets.append((leaf[0], None) if needs_later else leaf)
+        if not any(n in later for n in graph.forwards_plan(leaf)):
+            targets.append(leaf)
+            continue
+        # The app's latest migration that needs no later stories migration (or none at all).
+        fitting = [n for n in graph.nodes if n[0] == leaf[0] and not any(m in later for m in graph.forwards_plan(n))]
+        targets.append(max(fitting, key=lambda n: len(graph.forwards_plan(n))) if fitting else (leaf[0], None))
     return targets + [node]
 
 

@@ -91,8 +91,11 @@ class BrandAdmin(admin.ModelAdmin):
         ("Front pages", {"fields": ("sections", "home_place", "home_place_aliases", "logo", "accent_color")}),
         ("Promos and daily email", {"fields": ("newsletter_promo", "releases_promo", "digest_hour", "digest_from",
                                                "next_edition")}),
+        ("Desk", {"fields": ("editors",), "description": "Members of the Editors group listed here may kill, "
+                                                         "correct and pin this brand's copies, and no other brand's."}),
     )
     readonly_fields = ("next_edition",)
+    filter_horizontal = ("editors",)
 
     @admin.display(description="Next daily email")
     def next_edition(self, brand):

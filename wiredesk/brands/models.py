@@ -53,6 +53,10 @@ class Brand(models.Model):
                   "(case, accents and punctuation already do not matter)",
     )
     sources = models.ManyToManyField("sources.Source", through="BrandSource", related_name="brands", blank=True)
+    editors = models.ManyToManyField(
+        "auth.User", related_name="edited_brands", blank=True,
+        help_text="Staff who may kill, correct and pin this brand's copies only (in the Editors group)",
+    )
     newsletter_promo = models.BooleanField(default=True)
     releases_promo = models.BooleanField(default=True)
     digest_hour = models.PositiveSmallIntegerField(

@@ -45,6 +45,20 @@ class UnkillForm(forms.Form):
                              required=False)
 
 
+def may_edit(user, article: Article) -> bool:
+    """Whether ``user`` may kill, correct or pin ``article``: admins (superusers) and staff with
+    the right to change articles everywhere may; an editor assigned to brands (Brand.editors)
+    only for articles one of those brands carries (or carried, for a killed one)."""
+    if user.is_superuser:
+        return True
+    if not user.has_perm("stories.change_article"):
+        return False
+    brands = list(user.edited_brands.all())
+    if not brands:
+        return True  # not limited to brands: a desk chief
+    return any(brand_carries(brand=b, article=article, withdrawn_too=True) for b in brands)
+
+
 def _who(request) -> str:
     return request.user.get_username()[:150] or f"user {request.user.pk}"
 
@@ -91,8 +105,10 @@ class TakedownAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _may_kill(self, request) -> None:
+    def _may_kill(self, request, article: Article | None = None) -> None:
         if not request.user.has_perm("stories.change_article"):
+            raise PermissionDenied
+        if article is not None and not may_edit(request.user, article):
             raise PermissionDenied
 
     def _page(self, request, *, title, form, article, story=None, reach=(), action=""):
@@ -108,6 +124,7 @@ class TakedownAdmin(admin.ModelAdmin):
         article = Article.objects.select_related("source").filter(pk=article_id).first()
         if article is None:
             raise Http404("No such article.")
+        self._may_kill(request, article)
         form = KillForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -130,6 +147,8 @@ class TakedownAdmin(admin.ModelAdmin):
         story = Story.objects.select_related("lead").filter(pk=story_id).first()
         if story is None:
             raise Http404("No such story.")
+        for member in Article.objects.filter(story=story).select_related("source"):  # every member one's own
+            self._may_kill(request, member)
         form = KillForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -150,6 +169,7 @@ class TakedownAdmin(admin.ModelAdmin):
         article = Article.objects.select_related("source", "takedown").filter(pk=article_id).first()
         if article is None:
             raise Http404("No such article.")
+        self._may_kill(request, article)
         form = UnkillForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -183,7 +203,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False  # the log is kept whole
 
 
+def _limited_to(user):
+    """The brands an editor is limited to (None: not limited)."""
+    if user.is_superuser:
+        return None
+    brands = list(user.edited_brands.all())
+    return brands or None
+
+
 class PinForm(forms.ModelForm):
+    user = None  # set by the admin: an editor limited to brands may pin only on them
+
     class Meta:
         model = Pin
         fields = ("article", "brand", "section", "in_email", "until")
@@ -191,6 +221,9 @@ class PinForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         article, brand, section, until = (data.get(k) for k in ("article", "brand", "section", "until"))
+        limited = _limited_to(self.user) if self.user is not None else None
+        if brand is not None and limited is not None and brand not in limited:
+            self.add_error("brand", "You edit other brands only.")
         if until is not None and until <= timezone.now():
             self.add_error("until", "The pin would already have ended: choose a time ahead.")
         if article is not None and brand is not None:
@@ -217,6 +250,16 @@ class PinAdmin(admin.ModelAdmin):
     @admin.display(description="Live", boolean=True)
     def live(self, pin):
         return pin.until > timezone.now()
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        brands = _limited_to(request.user)
+        return qs if brands is None else qs.filter(brand__in=brands)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -317,9 +360,11 @@ class RevisionAdmin(admin.ModelAdmin):
         """An editor's correction with its public note."""
         if not request.user.has_perm("stories.change_article"):
             raise PermissionDenied
-        article = Article.objects.filter(pk=article_id).first()
+        article = Article.objects.select_related("source").filter(pk=article_id).first()
         if article is None:
             raise Http404("No such article.")
+        if not may_edit(request.user, article):
+            raise PermissionDenied
         initial = {
             "title": article.title, "body_html": article.body_html,
             "images": "\n".join(" | ".join([i.get("url", ""), i.get("caption", ""), i.get("credit", "")])
