@@ -1,5 +1,6 @@
 """Fixtures every test gets."""
 
+import itertools
 import os
 
 import pytest
@@ -13,6 +14,15 @@ from tests.mailsink import MailSink
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.register_profile("explore", max_examples=500)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sequence():
+    # tests.web.factories.store publishes its n-th article n minutes ago: counted per test,
+    # or a test late in a long run gets stories days old (outside the daily email's window).
+    from tests.web import factories
+
+    factories._seq = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)

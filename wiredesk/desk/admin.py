@@ -352,7 +352,7 @@ class RevisionAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("correct/<int:article_id>/", view(self.correct_view), name="desk_correct"),
-            path("history/<int:article_id>/", view(self.history_view), name="desk_history"),
+            path("history/<int:article_id>/", view(self.versions_view), name="desk_history"),
             *super().get_urls(),
         ]
 
@@ -392,7 +392,7 @@ class RevisionAdmin(admin.ModelAdmin):
                    "form": form, "article": article}
         return TemplateResponse(request, "desk/admin/correct.html", context)
 
-    def history_view(self, request, article_id: int):
+    def versions_view(self, request, article_id: int):
         """Every version of an article, and a readable diff between any two."""
         if not request.user.has_perm("stories.view_article"):
             raise PermissionDenied
