@@ -56,13 +56,24 @@ def test_an_editor_acts_on_their_brands_copies_only(client, desk):
     # Allowed on their own.
     assert client.post(f"/admin/stories/takedown/kill/{ours.id}/", {"reason": "legal"}).status_code == 302
     assert Article.objects.get(id=ours.id).withdrawn_at is not None
-    assert client.get(f"/admin/stories/revision/correct/{theirs.id}/").status_code == 403
+    assert client.post(f"/admin/stories/takedown/unkill/{ours.id}/", {"reason": ""}).status_code == 302
+    assert client.get(f"/admin/stories/revision/correct/{ours.id}/").status_code == 200
+    # The article form itself: the other brand's copy cannot be changed (here: moved into ours).
+    assert client.post(f"/admin/stories/article/{theirs.id}/change/",
+                       {"slug": theirs.slug, "section": "world", "author": ""}).status_code == 403
+    assert Article.objects.get(id=theirs.id).section == "business"
+    # A kill that would take another brand's copy of the same text is refused as a whole.
+    twin = store(make_source("Twin Wire"), "Ferry timetable copy", section="business")
+    Article.objects.filter(id=twin.id).update(duplicate_of=ours)
+    assert client.post(f"/admin/stories/takedown/kill/{ours.id}/", {"reason": "x"}).status_code == 403
+    assert Article.objects.get(id=ours.id).withdrawn_at is None
     # Pins: on their brand only, and they see only their brand's pins.
     until = (timezone.now() + dt.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
     refused = client.post("/admin/stories/pin/add/", {"article": theirs.id, "brand": desk["business"].id,
                                                       "section": "business", "until_0": until[:10],
                                                       "until_1": until[11:], "in_email": "on"})
     assert refused.status_code == 200 and not Pin.objects.exists()
+    assert "You edit other brands only." in refused.content.decode()
     Pin.objects.create(brand=desk["business"], article=theirs, section="business",
                        until=timezone.now() + dt.timedelta(hours=1))
     assert "Grain prices" not in client.get("/admin/stories/pin/").content.decode()
@@ -82,3 +93,10 @@ def test_an_admin_does_everything(client, desk):
     client.force_login(desk["user"]("root", is_superuser=True))
     assert client.post(f"/admin/stories/takedown/kill/{desk['theirs'].id}/", {"reason": "x"}).status_code == 302
     assert client.get(f"/admin/stories/revision/correct/{desk['ours'].id}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_editor_on_no_brand_can_act_on_nothing(client, desk):
+    client.force_login(desk["user"]("newcomer", "Editors"))
+    assert client.post(f"/admin/stories/takedown/kill/{desk['ours'].id}/", {"reason": "x"}).status_code == 403
+    assert Article.objects.get(id=desk["ours"].id).withdrawn_at is None

@@ -37,7 +37,7 @@ class BrandForm(forms.ModelForm):
     )
     sections = forms.MultipleChoiceField(
         choices=[(s, SECTION_NAMES.get(s, s.title())) for s in SECTIONS], widget=forms.CheckboxSelectMultiple,
-        required=False, help_text="The sections the brand shows, in this order; none ticked shows them all.",
+        required=False, help_text="The sections the brand shows (in the brand's order, new ones last); none ticked shows them all.",
     )
     home_place_aliases = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2, "cols": 50}), required=False,
@@ -67,7 +67,9 @@ class BrandForm(forms.ModelForm):
 
     def clean_sections(self):
         chosen = set(self.cleaned_data["sections"])
-        return [s for s in SECTIONS if s in chosen]
+        # The brand's own order for the sections that stay; new ones after them.
+        kept = [s for s in (self.instance.sections or ()) if s in chosen]
+        return kept + [s for s in SECTIONS if s in chosen and s not in kept]
 
     def clean_home_place_aliases(self):
         names = [" ".join(line.split()) for line in self.cleaned_data["home_place_aliases"].splitlines()]

@@ -29,6 +29,7 @@ from wiredesk.sources.models import Source
 from wiredesk.text.urls import is_http_url
 from wiredesk.stories.models import Article, AuditEntry, Pin, Revision, Story, Takedown
 from wiredesk.stories.places import home_place_slugs, sections_of
+from wiredesk.stories.permissions import limited_brands, may_edit, may_edit_all
 from wiredesk.stories.selectors import brand_carries, copy_group
 from wiredesk.stories.services.revisions import CorrectionError, article_correct, diff_table, history
 
@@ -43,20 +44,6 @@ class KillForm(forms.Form):
 class UnkillForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), max_length=REASON_MAX,
                              required=False)
-
-
-def may_edit(user, article: Article) -> bool:
-    """Whether ``user`` may kill, correct or pin ``article``: admins (superusers) and staff with
-    the right to change articles everywhere may; an editor assigned to brands (Brand.editors)
-    only for articles one of those brands carries (or carried, for a killed one)."""
-    if user.is_superuser:
-        return True
-    if not user.has_perm("stories.change_article"):
-        return False
-    brands = list(user.edited_brands.all())
-    if not brands:
-        return True  # not limited to brands: a desk chief
-    return any(brand_carries(brand=b, article=article, withdrawn_too=True) for b in brands)
 
 
 def _who(request) -> str:
@@ -125,6 +112,9 @@ class TakedownAdmin(admin.ModelAdmin):
         if article is None:
             raise Http404("No such article.")
         self._may_kill(request, article)
+        reach = Article.objects.filter(id__in=copy_group(article_id=article.id)).select_related("source")
+        if not may_edit_all(request.user, reach):  # every copy the kill would take must be one's own
+            raise PermissionDenied
         form = KillForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -170,6 +160,9 @@ class TakedownAdmin(admin.ModelAdmin):
         if article is None:
             raise Http404("No such article.")
         self._may_kill(request, article)
+        if article.takedown_id and not may_edit_all(
+                request.user, Article.objects.filter(takedown_id=article.takedown_id).select_related("source")):
+            raise PermissionDenied
         form = UnkillForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -203,12 +196,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False  # the log is kept whole
 
 
-def _limited_to(user):
-    """The brands an editor is limited to (None: not limited)."""
-    if user.is_superuser:
-        return None
-    brands = list(user.edited_brands.all())
-    return brands or None
+_limited_to = limited_brands
 
 
 class PinForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from wiredesk.stories.models import Article, Story
+from wiredesk.stories.permissions import may_edit, may_edit_all
 from wiredesk.stories.services.stories import story_merge, story_split
 
 
@@ -57,6 +58,11 @@ class ArticleAdmin(admin.ModelAdmin):
         # Deleting would let the feed bring it back and leave no record: kill it instead.
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # An editor limited to brands changes only their brands' copies (stories.permissions).
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_edit(request.user, obj))
+
     @admin.display(description="Shown", boolean=True)
     def withdrawn(self, article):
         return article.withdrawn_at is None
@@ -81,11 +87,17 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Dismiss the flag (looked at: nothing to do)", permissions=["change"])
     def dismiss_flag(self, request, queryset):
+        if not may_edit_all(request.user, queryset.select_related("source")):
+            self.message_user(request, "Some of these are other brands' copies: nothing was changed.", messages.ERROR)
+            return
         done = queryset.exclude(flag="").update(flag="", flagged_at=None)
         self.message_user(request, f"{done} flag{'s' if done != 1 else ''} dismissed.", messages.SUCCESS)
 
     @admin.action(description="Split the selected articles out of their stories", permissions=["change"])
     def split_out_of_story(self, request, queryset):
+        if not may_edit_all(request.user, queryset.select_related("source")):
+            self.message_user(request, "Some of these are other brands' copies: nothing was changed.", messages.ERROR)
+            return
         split = 0
         for article in queryset.exclude(story=None).order_by("id"):
             story_split(article=article)
@@ -156,6 +168,11 @@ class StoryAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly two stories to merge.", messages.ERROR)
             return None
         into, other = stories  # the larger keeps its id (on a tie, the older)
+        members = Article.objects.filter(story__in=[into, other]).select_related("source")
+        if not may_edit_all(request.user, members):
+            self.message_user(request, "These stories hold other brands' copies: only their editors or an admin "
+                                       "can merge them.", messages.ERROR)
+            return None
         try:
             story_merge(into=into, other=other, by_editor=True)
         except ValueError as exc:
@@ -176,7 +193,7 @@ class StoryAdmin(admin.ModelAdmin):
         article = Article.objects.select_related("source").filter(pk=article_id, story_id=object_id).first()
         if story is None or article is None:
             raise Http404("No such member of that story.")
-        if not self.has_change_permission(request, story):
+        if not self.has_change_permission(request, story) or not may_edit(request.user, article):
             raise PermissionDenied
         if request.method == "POST":
             new = story_split(article=article)

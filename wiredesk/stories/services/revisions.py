@@ -80,7 +80,9 @@ def upstream_update(*, article: Article, fields: dict, at: dt.datetime) -> str:
     readers see changes; the version it replaces is kept, a large change is flagged. SAME:
     only what readers do not see changed (a GUID, a time, the raw bytes)."""
     if article.editor_version:
-        newest = article.revisions.filter(held=True).order_by("-id").first()
+        # Compared with the source's newest version, held or not: an update of what readers do
+        # not see is no new version behind a correction either.
+        newest = article.revisions.filter(kind=Revision.Kind.SOURCE).order_by("-id").first()
         if newest is None or _visible(newest) != _visible(fields):
             Revision.objects.create(
                 article=article, number=article.revision + 1, kind=Revision.Kind.SOURCE, held=True, at=at,
