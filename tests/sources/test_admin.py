@@ -37,7 +37,8 @@ def test_article_provenance_is_read_only(staff, stored):
     page = staff.get(f"/admin/stories/article/{article.id}/change/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'name="title"' in html  # editable
+    assert 'name="section"' in html  # editable
+    assert 'name="title"' not in html  # the headline changes only through a correction, with its note
     assert 'name="guid"' not in html and 'name="raw_hash"' not in html and 'name="body_html"' not in html
     assert "Pier &lt;reopens&gt;" in html  # escaped
 
