@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from wiredesk.desk.services.kills import REASON_MAX, DeskError, article_kill, article_unkill, story_kill
+from wiredesk.core.admin import ReadOnlyPermissions
 from wiredesk.core.generation import content_changed
 from wiredesk.releases.services.publish import LINK_REL as RELEASE_LINK_REL
 from wiredesk.search.services import search_index_update
@@ -51,22 +52,13 @@ def _who(request) -> str:
 
 
 @admin.register(Takedown)
-class TakedownAdmin(admin.ModelAdmin):
+class TakedownAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # made by killing; undone, never deleted
     list_display = ("title", "at", "by", "reason", "status", "withdrawn")
     list_filter = ("undone_at",)
     search_fields = ("title", "reason", "by")
     date_hierarchy = "at"
     fields = ("title", "article_link", "story_id", "reason", "by", "at", "undone_at", "undone_by", "withdrawn")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False  # a takedown is made by killing an article
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # undo it instead: the record stays
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Status")
     def status(self, takedown):
@@ -178,25 +170,13 @@ class TakedownAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # the log is kept whole
     list_display = ("at", "who", "action", "title", "reason")
     list_filter = ("action",)
     search_fields = ("title", "who", "reason")
     date_hierarchy = "at"
     fields = ("at", "who", "action", "title", "article", "story_id", "takedown", "reason", "detail")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the log is kept whole
-
-
-_limited_to = limited_brands
 
 
 class PinForm(forms.ModelForm):
@@ -209,7 +189,7 @@ class PinForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         article, brand, section, until = (data.get(k) for k in ("article", "brand", "section", "until"))
-        limited = _limited_to(self.user) if self.user is not None else None
+        limited = limited_brands(self.user) if self.user is not None else None
         if brand is not None and limited is not None and brand not in limited:
             self.add_error("brand", "You edit other brands only.")
         if until is not None and until <= timezone.now():
@@ -241,7 +221,7 @@ class PinAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        brands = _limited_to(request.user)
+        brands = limited_brands(request.user)
         return qs if brands is None else qs.filter(brand__in=brands)
 
     def get_form(self, request, obj=None, **kwargs):
@@ -320,21 +300,12 @@ class CorrectForm(forms.Form):
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # the history is kept whole
     list_display = ("article", "number", "kind", "held", "at", "by")
     list_filter = ("kind", "held")
     list_select_related = ("article",)
     fields = ("article", "number", "kind", "held", "at", "by", "title", "body_html", "images", "related", "note")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the history is kept whole
 
     def get_urls(self):
         view = self.admin_site.admin_view
