@@ -244,3 +244,15 @@ def test_command_lines(settings):
     assert solo[solo.index("--pool") + 1] == "solo" and solo[solo.index("--hostname") + 1] == "worker-3@%h"
     beat = scheduler_argv()
     assert "beat" in beat and beat[beat.index("--schedule") + 1] == settings.CELERY_BEAT_SCHEDULE_FILENAME
+
+
+def test_a_one_off_job_that_finishes_is_not_started_again_but_one_that_fails_is(tmp_path):
+    finishes, fails = tmp_path / "finishes.log", tmp_path / "fails.log"
+    out = io.StringIO()
+    supervise(
+        [Proc("finishes", appender(finishes, then="sys.exit(0)"), once=True),
+         Proc("fails", appender(fails, then="sys.exit(3)"), once=True)],
+        out=out, should_stop=until(lambda: len(starts(fails)) >= 2 and "finishes: done" in out.getvalue()),
+    )
+    assert len(starts(finishes)) == 1 and len(starts(fails)) >= 2
+    assert "finishes: done" in out.getvalue() and "fails exited with" in out.getvalue()

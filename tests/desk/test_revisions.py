@@ -94,6 +94,24 @@ def test_a_correction_is_shown_with_its_note_and_survives_the_sources_updates(cl
     assert "nobody hurt" in text  # the headline is compared too
     assert "<script>alert" not in history
 
+    # The editor looks and shows the source's update instead: no new correction, the note
+    # stays on record, the editor's version is kept, and later updates flow again.
+    assert "Show the source&#x27;s update instead" in history or "Show the source's update instead" in history
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = admin_client.post(f"/admin/stories/revision/accept/{crane.id}/")
+    assert accepted.status_code == 302
+    crane = Article.objects.get(id=crane.id)
+    assert crane.title == KILLED + ", officials say" and not crane.editor_version and crane.flag == ""
+    assert crane.correction_note.startswith("An earlier version") and crane.revision == 3
+    assert Revision.objects.filter(article=crane, held=True).count() == 0
+    assert Revision.objects.filter(article=crane, kind=Revision.Kind.EDITOR).get().title.endswith("nobody hurt")
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.ACCEPT, who="admin").count() == 1
+    assert "officials say" in page(client, crane).content.decode()
+    again = admin_client.post(f"/admin/stories/revision/accept/{crane.id}/", follow=True).content.decode()
+    assert "No update of the source is held back" in again
+    refresh_with(wires, [(KILLED + ", officials add", *ALDER[0][1:3], CRANE_BODY + "<p>More follows.</p>"), ALDER[1]])
+    assert Article.objects.get(id=crane.id).title == KILLED + ", officials add"
+
 
 @pytest.mark.django_db
 def test_a_correction_needs_a_note_a_headline_and_a_body(wires):

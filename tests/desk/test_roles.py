@@ -39,7 +39,7 @@ def desk(db, django_user_model):
 def test_the_roles_exist_with_their_permissions():
     editors = {p.codename for p in Group.objects.get(name="Editors").permissions.all()}
     moderators = {p.codename for p in Group.objects.get(name="Release moderators").permissions.all()}
-    assert {"change_article", "add_pin", "view_takedown", "view_revision"} <= editors
+    assert {"change_article", "add_pin", "view_takedown", "view_revision", "view_source", "view_sourcealert"} <= editors
     assert "change_submission" not in editors and "delete_article" not in editors
     assert moderators == {"view_submission", "change_submission", "view_auditentry", "view_brand"}
 
@@ -52,7 +52,11 @@ def test_an_editor_acts_on_their_brands_copies_only(client, desk):
     # Refused on the other brand's copy: kill, correct, undo.
     assert client.post(f"/admin/stories/takedown/kill/{theirs.id}/", {"reason": "x"}).status_code == 403
     assert client.get(f"/admin/stories/revision/correct/{theirs.id}/").status_code == 403
+    assert client.post(f"/admin/stories/revision/accept/{theirs.id}/").status_code == 403
     assert Article.objects.get(id=theirs.id).withdrawn_at is None
+    # Source health and its alerts: every editor reads them.
+    assert client.get("/admin/sources/source/health/").status_code == 200
+    assert client.get("/admin/sources/sourcealert/").status_code == 200
     # Allowed on their own.
     assert client.post(f"/admin/stories/takedown/kill/{ours.id}/", {"reason": "legal"}).status_code == 302
     assert Article.objects.get(id=ours.id).withdrawn_at is not None
@@ -85,6 +89,8 @@ def test_a_release_moderator_moderates_and_nothing_else(client, desk):
     assert client.post(f"/admin/stories/takedown/kill/{desk['ours'].id}/", {"reason": "x"}).status_code == 403
     assert client.get(f"/admin/stories/revision/correct/{desk['ours'].id}/").status_code == 403
     assert client.get("/admin/stories/pin/add/").status_code == 403
+    assert client.post(f"/admin/stories/revision/accept/{desk['ours'].id}/").status_code == 403
+    assert client.get("/admin/sources/source/health/").status_code == 403
     assert client.get("/admin/releases/submission/").status_code == 200
 
 

@@ -125,7 +125,7 @@ def admin_paths() -> dict[str, list[str]]:
             first = Brand.objects.order_by("pk").first()
             out[name] = [reverse(name, args=[pk]) for pk in [*([first.pk] if first else []), 987654]]
         elif name in ("admin:desk_kill", "admin:desk_unkill", "admin:desk_kill_story", "admin:desk_correct",
-                      "admin:desk_history"):  # a GET only asks to confirm, or shows
+                      "admin:desk_history", "admin:desk_accept"):  # a GET only asks to confirm, or shows (accept: sends back)
             from wiredesk.stories.models import Article, Story
 
             model = Story if groups == {"story_id"} else Article

@@ -32,6 +32,7 @@ class Proc:
     started again. ``own_group``: the process and whatever it starts get a process group of
     their own, which a restart or a stop signals as a whole (a process that starts nothing
     stays in the supervisor's group, so a signal to that group reaches it as well).
+    ``once``: a job that finishes (the demo's desk); exiting with 0, it is not started again.
     """
 
     name: str
@@ -40,6 +41,7 @@ class Proc:
     probe: tuple[str, int] | None = None
     stale_after: float = 0.0
     own_group: bool = True
+    once: bool = False  # a one-off job: exiting with 0 ends it for good (any other exit restarts it)
 
 
 def web_argv(*, bind: str | None = None, port: int | None = None, workers: int = 2) -> list[str]:
@@ -133,6 +135,7 @@ class _Child:
     last_cause: str = ""
     last_cause_at: float = 0.0
     probed_at: float = 0.0  # wall clock of the last answered probe
+    done: bool = False  # a ``once`` job that finished
     probing: threading.Thread | None = None
     history: list[dict] = field(default_factory=list)
 
@@ -237,7 +240,7 @@ def _status(children: list[_Child], started: float) -> dict:
         rows.append({
             "name": c.proc.name,
             "pid": c.popen.pid if up else None,
-            "state": "running" if up else "restarting",
+            "state": "running" if up else ("done" if c.done else "restarting"),
             "started_at": c.started_at if up else None,
             "restarts": c.restarts,
             "last_cause": c.last_cause,
@@ -286,6 +289,10 @@ def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = N
                             _schedule_restart(child, f"could not start ({exc})", out)
                     continue
                 code = child.popen.poll()
+                if code == 0 and child.proc.once:
+                    child.popen, child.done = None, True
+                    out.write(f"{child.proc.name}: done\n")
+                    continue
                 if code is not None:
                     _signal(child, child.popen, signal.SIGKILL)  # orphans of a dead worker's pool
                     _schedule_restart(child, _describe_exit(code), out)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wiredesk.brands.models import Brand, BrandSource
+from wiredesk.demo.desk import demo_health_history
 from wiredesk.demo.stories import WIRES, Wire
 from wiredesk.sources.models import Source
 
@@ -99,6 +100,8 @@ def demo_load(*, wires_url: str) -> dict:
                                  {"feed_url": feed_url, "next_check_at": timezone.now()})
         sources[key] = source
         report["sources"].append((source.name, feed_url, action))
+
+    demo_health_history(sources=list(sources.values()), today=timezone.now().date())
 
     brands_by_host = {brand.hosts[0]: brand for brand in Brand.objects.all() if brand.hosts}
     for spec in DEMO_BRANDS:

@@ -32,7 +32,7 @@ from wiredesk.stories.models import Article, AuditEntry, Pin, Revision, Story, T
 from wiredesk.stories.places import home_place_slugs, sections_of
 from wiredesk.stories.permissions import limited_brands, may_edit, may_edit_all
 from wiredesk.stories.selectors import brand_carries, copy_group
-from wiredesk.stories.services.revisions import CorrectionError, article_correct, diff_table, history
+from wiredesk.stories.services.revisions import CorrectionError, article_correct, diff_table, held_accept, history
 
 
 class KillForm(forms.Form):
@@ -312,8 +312,31 @@ class RevisionAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # the history is ke
         return [
             path("correct/<int:article_id>/", view(self.correct_view), name="desk_correct"),
             path("history/<int:article_id>/", view(self.versions_view), name="desk_history"),
+            path("accept/<int:article_id>/", view(self.accept_view), name="desk_accept"),
             *super().get_urls(),
         ]
+
+    def accept_view(self, request, article_id: int):
+        """Show the source's held update instead of the editor's version (POST from the history)."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:desk_history", args=[article_id]))
+        if not request.user.has_perm("stories.change_article"):
+            raise PermissionDenied
+        article = Article.objects.filter(pk=article_id).first()
+        if article is None:
+            raise Http404("No such article.")
+        if not may_edit(request.user, article):
+            raise PermissionDenied
+        try:
+            with transaction.atomic():
+                held_accept(article=article, by=_who(request), at=timezone.now())
+                search_index_update(article_ids=[article.id])
+        except CorrectionError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, "The source's update is shown now; the correction note stays on record.",
+                              messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:desk_history", args=[article_id]))
 
     def correct_view(self, request, article_id: int):
         """An editor's correction with its public note."""
@@ -363,6 +386,11 @@ class RevisionAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # the history is ke
         right = by_key.get(request.GET.get("b", ""), versions[-1])
         left = by_key.get(request.GET.get("a", ""), versions[-2] if len(versions) > 1 else versions[-1])
         diff = mark_safe(diff_table(left, right)) if len(versions) > 1 else ""  # difflib escapes the text
+        held = article.editor_version and any(v["held"] for v in versions)
         context = {**self.admin_site.each_context(request), "opts": Article._meta, "article": article,
-                   "title": "History", "versions": versions, "left": left, "right": right, "diff": diff}
+                   "title": "History", "versions": versions, "left": left, "right": right, "diff": diff,
+                   "held": held, "may_accept": held and may_edit(request.user, article)}
         return TemplateResponse(request, "desk/admin/history.html", context)
+
+
+from wiredesk.desk import source_admin  # noqa: E402,F401  (registers the sources' desk admin)

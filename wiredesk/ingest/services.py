@@ -25,6 +25,7 @@ from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.store import store_items
 from wiredesk.ingest.withdrawals import articles_gone_upstream
 from wiredesk.sources.models import Source
+from wiredesk.sources.services import source_day_count
 from wiredesk.stories import selectors as story_selectors
 
 CRASH_LIMIT = 3  # refreshes in a row that crash before a source is paused (a poison feed)
@@ -92,6 +93,7 @@ def _record_failure(source: Source, exc: BaseException, *, code: str, now: dt.da
         wait = schedule.interval_after_error(consecutive_errors=errors, bounds=bounds)
     changes["next_check_at"] = now + dt.timedelta(seconds=wait)
     Source.objects.filter(id=source.id).update(**changes)
+    source_day_count(source_id=source.id, at=now, error=True)
     if code == "rate_limited" and getattr(exc, "status", None) == 429:
         _hold_host(source, until=changes["next_check_at"])
     report.status, report.error = "error", message
@@ -125,7 +127,8 @@ def _previous_interval(source: Source, now: dt.datetime) -> float | None:
     return max((now - source.last_checked_at).total_seconds(), planned)
 
 
-def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | None, not_modified: bool) -> None:
+def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | None, not_modified: bool,
+                    new: int = 0) -> None:
     bounds = _bounds(source)
     published = story_selectors.recent_publication_times(source_id=source.id)
     wait = schedule.interval_after_success(
@@ -145,10 +148,13 @@ def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | Non
         # Stored verbatim and sent back verbatim (RFC 9110 13.1): only replaced when present.
         changes["etag"] = (fetched.etag or "")[:500]
         changes["last_modified"] = (fetched.last_modified or "")[:100]
+    if new:
+        changes["last_new_at"] = now
     moved = fetched.permanent_url
     if moved and moved != source.feed_url and not Source.objects.filter(feed_url=moved).exists():
         changes["feed_url"] = moved
     Source.objects.filter(id=source.id).update(**changes)
+    source_day_count(source_id=source.id, at=now, not_modified=not_modified, new_items=new, seconds=fetched.elapsed)
 
 
 def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: dt.datetime | None = None) -> RefreshReport:
@@ -240,7 +246,7 @@ def _refresh(source: Source, *, client: GuardedClient, now: dt.datetime, report:
         report.withdrawn += articles_gone_upstream(source=source, guids=feed.withdrawn, now=now,
                                                    how="its feed marks the item deleted")
     with transaction.atomic():
-        _record_success(source, now=now, fetched=fetched, ttl=feed.ttl_seconds, not_modified=False)
+        _record_success(source, now=now, fetched=fetched, ttl=feed.ttl_seconds, not_modified=False, new=report.new)
     report.notes.extend(feed.warnings)
     log.info(
         "source refreshed source_id=%s new=%s updated=%s unchanged=%s failed=%s",

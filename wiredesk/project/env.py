@@ -146,6 +146,13 @@ TABLE: tuple[Var, ...] = (
        "Longest interval between two polls, also the cap of the error backoff."),
     _v("WIREDESK_POLL_ERROR_LIMIT", "int", "10",
        "Consecutive errors after which a source is shown as broken in the admin and CLI."),
+    _v("WIREDESK_ALERT_FAILING_HOURS", "float", "6",
+       "Hours a source may fail without a successful refresh before its editors get an alert."),
+    _v("WIREDESK_ALERT_SILENT_FACTOR", "float", "4",
+       "A source is alerted as silent when no new article came for this many times its usual gap "
+       "between articles (the mean over the last 14 days)..."),
+    _v("WIREDESK_ALERT_SILENT_MIN_HOURS", "float", "6",
+       "...and for at least this many hours, so a wire that sleeps at night is not silent at dawn."),
     _v("WIREDESK_TICK_SECONDS", "int", "30",
        "How often the scheduler enqueues due sources."),
     _v("WIREDESK_REFRESH_TIME_LIMIT", "int", "600",

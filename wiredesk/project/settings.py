@@ -252,6 +252,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(TICK_SECONDS) * 4,
         "options": {"expires": float(TICK_SECONDS) * 4},
     },
+    "source-alerts": {
+        # Raises an alert once for a source failing or gone silent, clears it on recovery.
+        "task": "wiredesk.desk.tasks.check_source_alerts",
+        "schedule": float(TICK_SECONDS) * 4,
+        "options": {"expires": float(TICK_SECONDS) * 4},
+    },
     "digest-tick": {
         # Opens each brand's edition at its local hour and resumes editions whose sender died.
         "task": "wiredesk.digest.tasks.digest_tick",
@@ -288,6 +294,12 @@ REFRESH = {
     "hard_seconds": _REFRESH_HARD,
     "queue_seconds": _REFRESH_HARD,
     "lease_seconds": 2 * _REFRESH_HARD + 60,
+}
+
+SOURCE_ALERTS = {
+    "failing_hours": E["WIREDESK_ALERT_FAILING_HOURS"],
+    "silent_factor": E["WIREDESK_ALERT_SILENT_FACTOR"],
+    "silent_min_hours": E["WIREDESK_ALERT_SILENT_MIN_HOURS"],
 }
 
 PAGE_CACHE = {

@@ -43,7 +43,8 @@ def parse_opml(data: bytes) -> list[Outline]:
             url = (child.get("xmlUrl") or "").strip()
             title = (child.get("title") or child.get("text") or "").strip()
             if url:
-                out.append(Outline(title=title or url, feed_url=url, home_url=(child.get("htmlUrl") or "").strip(), category=category))
+                out.append(Outline(title=title or url, feed_url=url, home_url=(child.get("htmlUrl") or "").strip(),
+                                   category=category or (child.get("category") or "").strip().strip("/")))
             else:
                 walk(child, title or category)
 
@@ -64,6 +65,8 @@ def render_opml(outlines: list[Outline], *, title: str) -> bytes:
         attrs = {"type": "rss", "text": o.title, "title": o.title, "xmlUrl": o.feed_url}
         if o.home_url:
             attrs["htmlUrl"] = o.home_url
+        if o.category:
+            attrs["category"] = o.category
         ET.SubElement(body, "outline", attrs)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

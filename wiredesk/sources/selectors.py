@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
 
-from wiredesk.sources.models import Source
+from wiredesk.sources.models import Source, SourceAlert, SourceDay
 
 
 def sources_due(*, now: dt.datetime, per_host: int, limit: int = 200) -> list[Source]:
@@ -84,3 +84,27 @@ def source_status(source: Source, *, error_limit: int) -> str:
     if source.last_success_at is None:
         return "new"
     return "ok"
+
+
+@dataclass(frozen=True)
+class Day:
+    day: dt.date
+    checks: int = 0
+    errors: int = 0
+    new_items: int = 0
+    mean_seconds: float | None = None
+
+
+def source_days(*, source_ids: list[int], today: dt.date, days: int = 30) -> dict[int, list[Day]]:
+    """Each source's last ``days`` days (oldest first, ending today), a zero Day where it had none."""
+    first = today - dt.timedelta(days=days - 1)
+    rows: dict[int, dict[dt.date, Day]] = {source_id: {} for source_id in source_ids}
+    for row in SourceDay.objects.filter(source_id__in=source_ids, day__gte=first, day__lte=today):
+        rows[row.source_id][row.day] = Day(day=row.day, checks=row.checks, errors=row.errors,
+                                           new_items=row.new_items, mean_seconds=row.mean_seconds)
+    span = [first + dt.timedelta(days=n) for n in range(days)]
+    return {source_id: [by_day.get(d) or Day(day=d) for d in span] for source_id, by_day in rows.items()}
+
+
+def alerts_open() -> list[SourceAlert]:
+    return list(SourceAlert.objects.filter(cleared_at__isnull=True).select_related("source").order_by("-raised_at"))

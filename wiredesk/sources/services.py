@@ -1,13 +1,17 @@
-"""Writes of sources: OPML import, pause and resume (adding by URL is ingest.subscribe)."""
+"""Writes of sources: OPML import, pause and resume, the daily health figures (adding by URL is
+ingest.subscribe, alerts are sources.alerts)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.db import transaction
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from wiredesk.core.sections import SECTIONS
-from wiredesk.sources.models import Source
+from wiredesk.sources.models import Source, SourceDay
 from wiredesk.sources.opml import Outline
 from wiredesk.text.urls import is_http_url
 
@@ -43,3 +47,43 @@ def source_set_enabled(*, source_id: int, enabled: bool, reason: str = "") -> No
     if enabled:
         changes.update(consecutive_errors=0, next_check_at=None, lease_until=None)
     Source.objects.filter(id=source_id).update(**changes)
+
+
+def source_day_count(*, source_id: int, at: dt.datetime, error: bool = False, not_modified: bool = False,
+                     new_items: int = 0, seconds: float | None = None) -> None:
+    """Count one refresh in the source's row for the day of ``at`` (UTC).
+
+    One UPDATE with F() expressions, so refreshes of one source on several workers add up;
+    the day's first refresh inserts the row (a concurrent first insert loses the race and
+    updates instead)."""
+    day = at.astimezone(dt.timezone.utc).date()
+    changes = {
+        "checks": F("checks") + 1,
+        "errors": F("errors") + int(error),
+        "not_modified": F("not_modified") + int(not_modified),
+        "new_items": F("new_items") + max(0, new_items),
+    }
+    if seconds is not None:
+        seconds = max(0.0, float(seconds))
+        changes.update(timed=F("timed") + 1, seconds_total=F("seconds_total") + seconds)
+    for _attempt in range(2):
+        with transaction.atomic():
+            if SourceDay.objects.filter(source_id=source_id, day=day).update(**changes):
+                if seconds is not None:
+                    SourceDay.objects.filter(source_id=source_id, day=day, seconds_max__lt=seconds).update(
+                        seconds_max=seconds)
+                return
+        try:
+            with transaction.atomic():
+                SourceDay.objects.create(
+                    source_id=source_id, day=day, checks=1, errors=int(error), not_modified=int(not_modified),
+                    new_items=max(0, new_items), timed=int(seconds is not None), seconds_total=seconds or 0.0,
+                    seconds_max=seconds or 0.0)
+                return
+        except IntegrityError:
+            continue  # another worker inserted the day's row first: add to it
+
+
+def source_days_prune(*, before: dt.date) -> int:
+    """Forget the daily figures older than the health page shows."""
+    return SourceDay.objects.filter(day__lt=before).delete()[0]

@@ -224,6 +224,7 @@ class AuditEntry(models.Model):
         KILL = "kill", "killed"
         UNKILL = "unkill", "kill undone"
         CORRECT = "correct", "corrected"
+        ACCEPT = "accept", "source's update accepted"
 
     at = models.DateTimeField(db_index=True)
     who = models.CharField(max_length=150)

@@ -136,6 +136,32 @@ def article_correct(*, article: Article, title: str, body_html: str, note: str, 
     return article
 
 
+@transaction.atomic
+def held_accept(*, article: Article, by: str, at: dt.datetime) -> Article:
+    """Show the source's newest held update in place of an editor's version, with no new
+    correction: the correction note stays on record (the source may have made the same fix),
+    the editor's version is kept as a revision, and the source's later updates are shown again."""
+    article = Article.objects.select_for_update().get(id=article.id)
+    held = article.revisions.filter(kind=Revision.Kind.SOURCE, held=True).order_by("-id").first()
+    if not article.editor_version or held is None:
+        raise CorrectionError("No update of the source is held back for this article.")
+    _kept(article, at=at, by=by).save()
+    text = html_to_text(held.body_html)
+    article.title, article.body_html, article.images, article.related = held.title, held.body_html, held.images, held.related
+    article.lead_text, article.body_chars = text[:LEAD_TEXT_CHARS], len(text)
+    article.editor_version = False
+    article.revised_at = at
+    article.flag, article.flagged_at = "", None
+    article.revision += 1
+    article.save()
+    article.revisions.filter(held=True).update(held=False)  # none is waiting any more
+    AuditEntry.objects.create(at=at, who=by, action=AuditEntry.Action.ACCEPT, article=article, title=article.title,
+                              story_id=article.story_id, reason="the source's update replaces the editor's version",
+                              detail={"revision": article.revision, "from_revision": held.number})
+    transaction.on_commit(content_changed)
+    return article
+
+
 def history(article: Article) -> list[dict]:
     """Every version in order, the shown one last: number, kind, when, who, title, body, note."""
     versions = [

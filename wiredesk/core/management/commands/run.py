@@ -39,5 +39,7 @@ class Command(BaseCommand):
         ]
         if demo_wires:
             procs.insert(0, Proc("demo wires", [sys.executable, "-m", "wiredesk", "demo_wires", "--port", str(demo_wires)]))
+            # An editor's first morning: a pinned story and a correction once the wires brought them.
+            procs.append(Proc("demo desk", [sys.executable, "-m", "wiredesk", "demo_desk", "--wait", "1800"], once=True))
         self.stdout.write(f"wiredesk is starting on http://{settings.WIREDESK_BIND}:{settings.WIREDESK_PORT}/ (Ctrl-C stops it)")
         sys.exit(supervise(procs, out=self.stdout, status_file=run_dir() / STATUS))
