@@ -40,7 +40,7 @@ def test_nothing_to_do_before_the_wires_bring_stories():
     demo_load(wires_url="http://127.0.0.1:8001")
     out = io.StringIO()
     call_command("demo_desk", stdout=out)
-    assert "nothing to do" in out.getvalue() and not Pin.objects.exists()
+    assert "no story covered by two wires yet" in out.getvalue() and not Pin.objects.exists()
 
 
 def test_the_demo_desk_pins_a_story_and_publishes_a_correction_once(ingested, client):
@@ -57,7 +57,10 @@ def test_the_demo_desk_pins_a_story_and_publishes_a_correction_once(ingested, cl
     page = get(client, f"/story/{corrected.id}-{corrected.slug}/", host="harbour.localhost").content.decode()
     assert "wrong day for the harbour board" in page
 
-    assert demo_desk(now=timezone.now()) == []  # once
+    assert demo_desk(now=timezone.now()) is None  # once
+    out = io.StringIO()
+    call_command("demo_desk", "--wait", "600", stdout=out)  # returns at once: done before
+    assert "done before" in out.getvalue()
     assert Pin.objects.count() == 1 and Article.objects.exclude(correction_note="").count() == 1
 
 

@@ -4,6 +4,7 @@ page's charts, and OPML in and out. The feeds come from a real loopback server."
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -63,11 +64,12 @@ def test_adding_a_source_from_its_site_previews_before_saving(staff, gazette):
     assert Source.objects.count() == 0  # nothing stored by looking
 
     assert "<td>local<br>" in html  # a category that names a section goes there unmapped
+    previewed = re.search(r'name="previewed" value="([^"]+)"', html).group(1)
     # The editor maps a category, previews again: the first mapped category wins.
     fields = {"url": gazette.url("/"), "name": "Saltmarsh Gazette", "credit": "Saltmarsh", "format": "rss",
               "feed_url": gazette.url("/feed.xml"), "home_url": gazette.url("/"), "licence": "full",
               "withdrawals": "flag", "section_map": '{"Transport": "technology"}', "default_section": "world",
-              "language": "en"}
+              "language": "en", "previewed": previewed}
     again = staff.post("/admin/sources/source/add/", {**fields, "preview": "1"}).content.decode()
     assert "<td>technology<br>" in again and "<td>business<br>" in again
     assert Source.objects.count() == 0
@@ -96,13 +98,20 @@ def test_a_url_without_a_feed_gets_a_clear_error(staff, gazette, url, says):
     assert Source.objects.count() == 0
 
 
-def test_a_bad_section_map_is_refused_at_save(staff, gazette):
+def test_only_a_previewed_feed_with_valid_settings_is_saved(staff, gazette):
     fields = {"url": gazette.url("/feed.xml"), "name": "S", "credit": "S", "format": "rss",
               "feed_url": gazette.url("/feed.xml"), "licence": "full", "withdrawals": "flag",
               "section_map": '{"Local": "gardening"}', "default_section": "world", "save": "1"}
-    page = staff.post("/admin/sources/source/add/", fields)
-    assert page.status_code == 200 and "sections are:" in page.content.decode()
-    assert Source.objects.count() == 0
+    page = staff.post("/admin/sources/source/add/", fields).content.decode()
+    assert "sections are:" in page and Source.objects.count() == 0
+    previewed = re.search(r'name="previewed" value="([^"]+)"', page).group(1)  # the page previews it again
+    # A save without a preview's signature, or with another feed's address, is refused.
+    for forged in ({"previewed": ""}, {"previewed": previewed, "feed_url": "https://elsewhere.example/feed"}):
+        refused = staff.post("/admin/sources/source/add/", {**fields, "section_map": "{}", **forged}).content.decode()
+        assert "Preview the feed before saving it" in refused
+        assert Source.objects.count() == 0
+    saved = staff.post("/admin/sources/source/add/", {**fields, "section_map": "{}", "previewed": previewed})
+    assert saved.status_code == 302 and Source.objects.get().feed_url == gazette.url("/feed.xml")
 
 
 def test_the_health_page_draws_each_source_and_lists_alerts(staff):

@@ -32,12 +32,16 @@ def _brand() -> Brand | None:
     return next((b for b in Brand.objects.all() if DEMO_HOST in (b.hosts or [])), None)
 
 
-def demo_desk(*, now: dt.datetime) -> list[str]:
-    """Pin one story and correct one article on the demo brand, once; what was done (empty
-    when it was done before, or when the wires have not yet brought a story to pin)."""
+def demo_desk(*, now: dt.datetime) -> list[str] | None:
+    """Pin one story and correct one article on the demo brand, once: what was done; None when
+    it was done before (or there is no demo brand), [] when the wires have not yet brought a
+    story to pin."""
     brand = _brand()
     if brand is None:
-        return []
+        return None
+    if Pin.objects.filter(brand=brand, by=DEMO_EDITOR).exists() and \
+            Article.objects.filter(revisions__by=DEMO_EDITOR).exists():
+        return None
     carried = Article.objects.filter(source__in=brand.sources.all(), withdrawn_at__isnull=True,
                                      duplicate_of__isnull=True)
     done = []

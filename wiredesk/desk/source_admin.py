@@ -18,6 +18,9 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.core import signing
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from wiredesk.core.admin import ReadOnlyPermissions
@@ -52,8 +55,15 @@ class DiscoverForm(forms.Form):
         return url
 
 
+_PREVIEWED = "wiredesk.desk.previewed-feed"
+
+
 class NewSourceForm(forms.ModelForm):
+    """The source's settings, saved only for the feed a preview found: its address comes back
+    signed (``previewed``), so a POST cannot save a feed nobody looked at."""
+
     feed_url = forms.URLField(max_length=2000, assume_scheme="https", widget=forms.HiddenInput)
+    previewed = forms.CharField(widget=forms.HiddenInput, required=False)
     home_url = forms.URLField(label="Home URL", max_length=2000, required=False, assume_scheme="https")
 
     class Meta:
@@ -62,6 +72,17 @@ class NewSourceForm(forms.ModelForm):
                   "canonical_to_original", "fetch_full_text", "withdrawals", "section_map", "default_section",
                   "language")
         widgets = {"default_section": forms.Select(choices=[(s, s) for s in SECTIONS])}
+
+    def clean(self):
+        data = super().clean()
+        feed_url = data.get("feed_url", "")
+        try:
+            signed = signing.loads(data.get("previewed") or "", salt=_PREVIEWED, max_age=6 * 3600)
+        except signing.BadSignature:
+            signed = None
+        if feed_url and (signed != feed_url or not is_http_url(feed_url)):
+            raise forms.ValidationError("Preview the feed before saving it (or preview it again: the preview expired).")
+        return data
 
 
 class OpmlForm(forms.Form):
@@ -123,6 +144,12 @@ class DeskSourceAdmin(SourceAdmin):
                 "format": preview.found.format if preview.found.format in Source.Format.values else "auto",
                 "language": preview.language[:12], "section_map": {}, "default_section": "world",
             })
+        # The address found by this preview, signed: saving takes this feed and no other.
+        details.initial["previewed"] = signing.dumps(preview.found.feed_url, salt=_PREVIEWED)
+        if details.is_bound:
+            details.data = details.data.copy()
+            details.data["previewed"] = details.initial["previewed"]
+            details.data["feed_url"] = preview.found.feed_url
         return TemplateResponse(request, "desk/admin/source_add.html", {
             **context, "form": discover, "preview": preview, "details": details, "existing": existing,
             "title": f"Add a source: preview of {preview.found.feed_url}",
@@ -137,9 +164,10 @@ class DeskSourceAdmin(SourceAdmin):
 
         now = timezone.now()
         alerts = alerts_open()
-        alerting = {a.source_id for a in alerts}
-        sources = sorted(Source.objects.filter(kind=Source.Kind.WIRE),
-                         key=lambda s: (s.id not in alerting, s.enabled is False, -s.consecutive_errors, s.name.lower()))
+        # Trouble first, ordered and paged by the database: 50 rows read, whatever the total.
+        sources = (Source.objects.filter(kind=Source.Kind.WIRE)
+                   .annotate(alerted=Exists(SourceAlert.objects.filter(source=OuterRef("pk"), cleared_at__isnull=True)))
+                   .order_by("-alerted", "-enabled", "-consecutive_errors", Lower("name"), "id"))
         page = Paginator(sources, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
         days = source_days(source_ids=[s.id for s in page], today=now.date(), days=HEALTH_DAYS)
         rows = []

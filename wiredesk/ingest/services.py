@@ -63,7 +63,7 @@ def _bounds(source: Source) -> schedule.Bounds:
 
 
 def _record_failure(source: Source, exc: BaseException, *, code: str, now: dt.datetime, report: RefreshReport,
-                    detail: str = "") -> None:
+                    detail: str = "", new: int = 0) -> None:
     bounds = _bounds(source)
     message = f"{code}: {detail or exc}"[:2000]
     errors = source.consecutive_errors + 1
@@ -75,6 +75,10 @@ def _record_failure(source: Source, exc: BaseException, *, code: str, now: dt.da
         "last_status": getattr(exc, "status", None),
         "lease_until": None,
     }
+    if source.consecutive_errors == 0 or source.failing_since is None:
+        changes["failing_since"] = now
+    if new:  # a refresh stopped by its time limit kept what it stored before
+        changes["last_new_at"] = now
     crashes = source.consecutive_crashes + 1 if code == "internal_error" else 0
     changes["consecutive_crashes"] = crashes
     if code == "gone":
@@ -93,7 +97,7 @@ def _record_failure(source: Source, exc: BaseException, *, code: str, now: dt.da
         wait = schedule.interval_after_error(consecutive_errors=errors, bounds=bounds)
     changes["next_check_at"] = now + dt.timedelta(seconds=wait)
     Source.objects.filter(id=source.id).update(**changes)
-    source_day_count(source_id=source.id, at=now, error=True)
+    source_day_count(source_id=source.id, at=now, error=True, new_items=new)
     if code == "rate_limited" and getattr(exc, "status", None) == 429:
         _hold_host(source, until=changes["next_check_at"])
     report.status, report.error = "error", message
@@ -137,6 +141,7 @@ def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | Non
     changes = {
         "consecutive_errors": 0,
         "consecutive_crashes": 0,
+        "failing_since": None,
         "last_error": "",
         "last_checked_at": now,
         "last_success_at": now,
@@ -175,7 +180,7 @@ def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: 
         log.warning("source refresh stopped by its time limit source_id=%s", source.id, exc_info=True)
         detail = (f"stopped after {settings.REFRESH['soft_seconds']} s, the refresh's time limit; "
                   f"kept the {report.new} new and {report.updated} updated stories stored before it")
-        _record_failure(source, exc, code="time_limit", now=now, report=report, detail=detail)
+        _record_failure(source, exc, code="time_limit", now=now, report=report, detail=detail, new=report.new)
         return report
     except Exception as exc:  # a bug must not kill the worker or hide the source
         if isinstance(exc, StorageUnavailable) or database_unavailable(exc):
@@ -189,7 +194,7 @@ def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: 
             log.exception("source refresh crashed source_id=%s", source.id)
             detail, code = "", "internal_error"
         try:
-            _record_failure(source, exc, code=code, now=now, report=report, detail=detail)
+            _record_failure(source, exc, code=code, now=now, report=report, detail=detail, new=report.new)
         except DatabaseError as again:  # the error itself cannot be written down: said here and in the log
             log.error("source failure not recorded source_id=%s error=%s", source.id, again)
             report.status, report.error = "error", f"{code}: {detail or exc}"[:2000]

@@ -1,6 +1,6 @@
 """Sparklines as geometry: the numbers a server-rendered SVG needs, and its text alternative.
 
-Pure functions. The template (sources/admin/health.html) draws the shapes; nothing here
+Pure functions. The template (desk/admin/spark.html) draws the shapes; nothing here
 builds markup, so every label is escaped by the template like any other text, and the charts
 need no script and no inline style (the admin's Content-Security-Policy allows neither).
 """

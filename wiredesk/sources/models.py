@@ -86,6 +86,8 @@ class Source(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveIntegerField(null=True, blank=True)
+    failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="When the current run of failed refreshes began (none while it succeeds)")
     last_new_at = models.DateTimeField(
         null=True, blank=True, help_text="When a refresh last stored a new article (the silence alert's clock)")
 
@@ -124,6 +126,7 @@ class SourceDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "day"], name="one_health_row_per_source_day")]
+        indexes = [models.Index(fields=["day"], name="health_day")]  # the alert window, the pruning
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.day}"

@@ -45,7 +45,7 @@ def source_set_enabled(*, source_id: int, enabled: bool, reason: str = "") -> No
     """Pause or resume a source (resuming clears the error count and polls at once)."""
     changes: dict = {"enabled": enabled, "paused_reason": "" if enabled else reason[:300]}
     if enabled:
-        changes.update(consecutive_errors=0, next_check_at=None, lease_until=None)
+        changes.update(consecutive_errors=0, failing_since=None, next_check_at=None, lease_until=None)
     Source.objects.filter(id=source_id).update(**changes)
 
 

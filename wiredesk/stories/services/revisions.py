@@ -154,10 +154,13 @@ def held_accept(*, article: Article, by: str, at: dt.datetime) -> Article:
     article.flag, article.flagged_at = "", None
     article.revision += 1
     article.save()
-    article.revisions.filter(held=True).update(held=False)  # none is waiting any more
+    # The accepted version is the article now: its held row would be the same version twice.
+    # Older held ones stay in the history as versions the source sent, no longer waiting.
+    held.delete()
+    article.revisions.filter(held=True).update(held=False)
     AuditEntry.objects.create(at=at, who=by, action=AuditEntry.Action.ACCEPT, article=article, title=article.title,
                               story_id=article.story_id, reason="the source's update replaces the editor's version",
-                              detail={"revision": article.revision, "from_revision": held.number})
+                              detail={"revision": article.revision, "source_version_at": held.at.isoformat()})
     transaction.on_commit(content_changed)
     return article
 

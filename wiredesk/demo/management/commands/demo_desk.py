@@ -20,10 +20,13 @@ class Command(BaseCommand):
         ends = time.monotonic() + wait
         while True:
             done = demo_desk(now=timezone.now())
+            if done is None:
+                self.stdout.write("demo desk: done before (or no demo brand); nothing to do")
+                return
             if done or time.monotonic() >= ends:
                 break
             time.sleep(5)
         for line in done:
             self.stdout.write(line)
         if not done:
-            self.stdout.write("demo desk: nothing to do (done before, or no story covered by two wires yet)")
+            self.stdout.write("demo desk: no story covered by two wires yet; run it again later")
