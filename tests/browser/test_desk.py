@@ -93,3 +93,60 @@ def test_an_editor_corrects_an_article_and_readers_see_the_note(site, staff, wat
     assert reader.goto(public).status == 200
     assert reader.locator("h1").inner_text().endswith("(corrected)")
     assert "An earlier version gave the wrong day." in reader.locator("p.correction").inner_text()
+
+
+def test_an_editor_pins_an_older_story_and_it_leads_its_section_and_the_next_email(site, staff, watched, new_page):
+    from wiredesk.stories.models import Pin
+
+    section = (Article.objects.filter(duplicate_of__isnull=True, withdrawn_at__isnull=True)
+               .values_list("section", flat=True).order_by("section").first())
+    listed = Article.objects.filter(section=section, duplicate_of__isnull=True, withdrawn_at__isnull=True)
+    older, newest = listed.order_by("published_at").first(), listed.order_by("-published_at").first()
+    assert older.id != newest.id
+    page = watched
+    sign_in(page)
+    page.goto(f"/admin/stories/article/{older.id}/change/")
+    page.click("text=Pin it on a brand")
+    page.wait_for_url("**/admin/stories/pin/add/**")
+    # The brand is an autocomplete (the admin's select2): type, then pick the suggestion.
+    page.click("#id_brand + .select2")
+    page.fill(".select2-search__field", site.name[:7])
+    page.click(f".select2-results__option >> text={site.name}")
+    page.select_option("#id_section", value=section)
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/stories/pin/")
+    assert not violations(page), violations(page)
+    pin = Pin.objects.get()
+    assert (pin.article_id, pin.brand_id, pin.by) == (older.id, site.id, "chief")
+
+    reader = new_page()
+    text = reader.goto(f"/section/{section}/") and reader.locator("main").inner_text()
+    assert older.title in text and text.index(older.title) < text.index(newest.title)
+
+    page.goto(f"/admin/digest/edition/next/{site.id}/")
+    assert f"{older.title} ({older.source.credit}) — editor's pick" in page.locator("#content").inner_text()
+    assert not violations(page), violations(page)
+
+
+def test_an_admin_edits_a_brands_hosts_and_sections_with_real_widgets(site, staff, watched, new_page):
+    from wiredesk.brands.models import Brand
+
+    page = watched
+    sign_in(page)
+    page.goto(f"/admin/brands/brand/{site.id}/change/")
+    hosts = page.locator("#id_hosts")
+    assert hosts.evaluate("e => e.tagName") == "TEXTAREA"
+    page.fill("#id_hosts", "localhost\nexample .test")  # a space in a host name
+    page.click("input[name=_save]")
+    assert "example .test" in page.locator(".errorlist").first.inner_text()
+    assert Brand.objects.get(id=site.id).hosts == site.hosts  # nothing stored
+    page.fill("#id_hosts", "\n".join([*site.hosts, "Harbour.EXAMPLE"]))
+    boxes = page.locator("input[name=sections]")
+    assert boxes.count() >= 5
+    page.uncheck("input[name=sections][value=sports]")
+    page.check("input[name=sections][value=world]")
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/brands/brand/")
+    assert not violations(page), violations(page)
+    brand = Brand.objects.get(id=site.id)
+    assert brand.hosts[-1] == "harbour.example" and "sports" not in brand.sections and "world" in brand.sections

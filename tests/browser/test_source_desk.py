@@ -93,3 +93,25 @@ def test_an_editor_adds_a_source_from_its_site(site, staff, watched, settings, m
         assert not violations(page), violations(page)
     source = Source.objects.get(name="Brackwater Echo")
     assert (source.feed_url, source.credit) == (base + "/feed.rss", "Brackwater Echo (partner)")
+
+
+def test_an_editor_imports_and_exports_opml(site, staff, watched, tmp_path):
+    opml = tmp_path / "partners.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><head><title>p</title></head><body>'
+                    '<outline text="Sports"><outline text="Pitchside Wire" xmlUrl="https://pitch.example/rss"/></outline>'
+                    '</body></opml>')
+    page = watched
+    sign_in(page)
+    page.goto("/admin/sources/source/")
+    page.click("text=Import OPML")
+    page.set_input_files("#id_file", str(opml))
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/sources/source/")
+    assert "1 source(s) added from 1 outline(s)" in page.locator(".messagelist").inner_text()
+    assert Source.objects.get(feed_url="https://pitch.example/rss").default_section == "sports"
+    with page.expect_download() as download:
+        page.click("text=Export OPML")
+    saved = tmp_path / "out.opml"
+    download.value.save_as(saved)
+    assert b'xmlUrl="https://pitch.example/rss"' in saved.read_bytes()
+    assert not violations(page), violations(page)
