@@ -21,7 +21,6 @@ from wiredesk.stories.models import Article, Pin
 
 HOST = "pins.test"
 ARTICLE_ID = re.compile(r"/story/(\d+)-")
-NOW = timezone.now()
 
 
 def teaser_ids(html: str, where: str = "//main//h3/a") -> list[int]:
@@ -32,14 +31,15 @@ def teaser_ids(html: str, where: str = "//main//h3/a") -> list[int]:
 @pytest.fixture
 def desk(db):
     clear_caches()
+    now = timezone.now()  # per test: a module-level time would age while the suite runs
     wire = make_source("Pin Wire")
     brand = make_brand("Pin Post", [HOST], sections=["world", "business"])
     world = [store(wire, f"World story number {i} about the harbour", section="world",
-                   published=NOW - dt.timedelta(hours=i + 1)) for i in range(25)]
+                   published=now - dt.timedelta(hours=i + 1)) for i in range(25)]
     business = [store(wire, f"Business story number {i} about the market", section="business",
-                      published=NOW - dt.timedelta(hours=i + 1)) for i in range(5)]
+                      published=now - dt.timedelta(hours=i + 1)) for i in range(5)]
     old = store(wire, "An older world story the editor wants on top", section="world",
-                published=NOW - dt.timedelta(days=3))
+                published=now - dt.timedelta(days=3))
     yield {"brand": brand, "world": world, "business": business, "old": old, "wire": wire}
     clear_caches()
 
@@ -166,7 +166,7 @@ def test_two_pinned_members_of_one_story_lead_once(client, desk):
     from wiredesk.stories.models import Story
 
     a, b = desk["world"][3], desk["world"][4]
-    story = Story.objects.create(first_seen_at=NOW, last_updated_at=NOW, size=2, lead=a)
+    story = Story.objects.create(first_seen_at=timezone.now(), last_updated_at=timezone.now(), size=2, lead=a)
     Article.objects.filter(id__in=[a.id, b.id]).update(story=story)
     pin(desk, a)
     pin(desk, b)
