@@ -6,6 +6,7 @@ every page is fresh on its next request, without hunting for the keys a change a
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -16,6 +17,7 @@ from django.core.cache import cache
 from wiredesk.core.rediscache import CacheUnavailable
 
 KEY = "content:generation"
+log = logging.getLogger("wiredesk.core")
 
 
 def content_generation() -> int:
@@ -46,7 +48,13 @@ def content_changed() -> None:
             batch["pending"] = True
             return
         batch["last"], batch["pending"] = now, False
-    cache.set(KEY, secrets.randbits(62) | 1, timeout=None)
+    try:
+        cache.set(KEY, secrets.randbits(62) | 1, timeout=None)
+    except OSError as exc:
+        # The embedded file cache on a full or read-only disk. What changed is committed;
+        # cached pages show it once their lifetime runs out (WIREDESK_PAGE_CACHE_SECONDS),
+        # and the next change that can be written starts the generation.
+        log.warning("content generation not started: the cache could not be written (%s)", exc.strerror or exc)
 
 
 # A refresh storing hundreds of items would start as many generations, each a shared-cache
