@@ -167,7 +167,7 @@ def test_command_needs_a_subcommand():
 @pytest.mark.parametrize("shell", [{}, {"WIREDESK_PORT": "8123"}, {"WIREDESK_PORT": "80"}])
 def test_command_links_carry_the_port_readers_use_without_any_export(stories, settings, shell):
     """A shell with only WIREDESK_PORT (or nothing) builds the links `make run` builds."""
-    from wiredesk.project import env
+    from wiredesk.core import env
 
     settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = env.public_address(env.load(shell))
     port = shell.get("WIREDESK_PORT", "8000")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from wiredesk.project import env
+from wiredesk.core import env
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,14 +4,14 @@ import re
 
 import pytest
 
-from tests.text.golden import cases, check_json, expected_path
+from tests.golden import cases, check_json, expected_path
 from wiredesk.text.leads import parse_lead, split_credit_tag, split_related, split_story, teaser
 from wiredesk.text.sanitize import html_to_text
 from wiredesk.text.records import Lead, RelatedLink
 
 BASE = "https://wire.example.org/world/2025/harbour-story.html"
-LEAD_CASES = cases("leads", ".txt")
-RELATED_CASES = cases("related", ".html")
+LEAD_CASES = cases("text/leads", ".txt")
+RELATED_CASES = cases("text/related", ".html")
 
 
 def test_fixture_folders_are_populated():

@@ -3,15 +3,15 @@ import re
 import lxml.html
 import pytest
 
-from tests.text.golden import FIXTURES, cases, check_text, expected_path
+from tests.golden import FIXTURES, cases, check_text, expected_path
 from wiredesk.text.sanitize import html_to_text, sanitize_html
 
 BASE = "https://wire.example.org/world/2025/harbour-story.html"
-SANITIZE_CASES = cases("sanitize", ".html")
-TEXT_CASES = cases("text", ".html")
+SANITIZE_CASES = cases("text/sanitize", ".html")
+TEXT_CASES = cases("text/text", ".html")
 PAYLOADS = [
     line
-    for line in (FIXTURES / "xss" / "payloads.txt").read_text(encoding="utf-8").splitlines()
+    for line in (FIXTURES / "text" / "xss" / "payloads.txt").read_text(encoding="utf-8").splitlines()
     if line.strip() and not line.startswith("# ")
 ]
 DANGEROUS_TAGS = (

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 HOSTS = ("a.test", "b.test")
 PLACES = ["PORT ELLIS", "KINGSBRIDGE", "ØSTBY", ""]
 HOME_SPELLINGS = ["", "PORT ELLIS", "Port Ellis", " port-ellis ", "kingsbridge", "Østby", "OSTBY"]
-LOCAL_BONUS = 6 * 3600  # seconds: the rules of web/ranking.py, restated
+LOCAL_BONUS = 6 * 3600  # seconds: the rules of stories/ranking.py, restated
 WEIGHT_STEP = 6 * 3600
 RAIL_POOL, RAIL_SIZE, RAIL_PER_SECTION, PER_PAGE, FEED_ITEMS = 48, 12, 4, 20, 50
 

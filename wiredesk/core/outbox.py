@@ -20,6 +20,8 @@ import datetime as dt
 import functools
 import logging
 
+from celery import current_app  # the wiredesk app: wiredesk.project makes it the current one
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,22 +31,18 @@ log = logging.getLogger("wiredesk.outbox")
 
 
 def _send(name: str, args, kwargs, expires: float | None) -> None:
-    from wiredesk.project.celery import app
-
-    task = app.tasks.get(name)
+    task = current_app.tasks.get(name)
     if task is None:  # a process that has not imported the tasks' modules yet (a flush)
-        app.loader.import_default_modules()
-        task = app.tasks.get(name)
+        current_app.loader.import_default_modules()
+        task = current_app.tasks.get(name)
     if task is None:
-        app.send_task(name, args=list(args), kwargs=dict(kwargs or {}), expires=expires)
+        current_app.send_task(name, args=list(args), kwargs=dict(kwargs or {}), expires=expires)
     else:
         task.apply_async(args=list(args), kwargs=dict(kwargs or {}), expires=expires)
 
 
 def _eager() -> bool:
-    from wiredesk.project.celery import app
-
-    return bool(app.conf.task_always_eager)
+    return bool(current_app.conf.task_always_eager)
 
 
 def _publish_or_keep(task_name: str, *, args, kwargs, expires: float | None) -> None:
@@ -63,12 +61,14 @@ def _publish_or_keep(task_name: str, *, args, kwargs, expires: float | None) -> 
 
 
 def enqueue(task, *, args=(), kwargs=None, expires: float | None = None, robust: bool = False) -> None:
-    """Queue ``task`` when the current transaction commits (at once outside one).
+    """Queue ``task`` (a task, or its registered name) when the current transaction commits (at
+    once outside one). By name, a service queues work without importing the tasks module that
+    calls it back (each app's queue.py).
 
     ``robust``: an error raised while queuing (in eager mode, by the task itself) is logged
     instead of reaching the caller, as for an email whose request already succeeded.
     """
-    name = task.name
+    name = task if isinstance(task, str) else task.name
     args, kwargs = tuple(args), dict(kwargs or {})
     # A partial, not a lambda: its repr names the task (on-commit callbacks are listed in tests and logs).
     transaction.on_commit(functools.partial(_publish_or_keep, name, args=args, kwargs=kwargs, expires=expires), robust=robust)

@@ -252,6 +252,43 @@ def _status(children: list[_Child], started: float) -> dict:
     return {"supervisor_pid": os.getpid(), "since": started, "written_at": now, "processes": rows}
 
 
+def _look_after(child: _Child, *, now_mono: float, now_wall: float, out) -> None:
+    """One round of supervision for one process: start it when its wait is over, notice its
+    exit (a ``once`` job that finished is done), probe it, and kill it when its heartbeat is
+    stale."""
+    if child.popen is None:
+        if child.restart_at is not None and now_mono >= child.restart_at:
+            try:
+                _start(child, out)
+                child.restarts += 1
+            except OSError as exc:
+                child.started_mono = time.monotonic()  # a failed start is a quick death
+                _schedule_restart(child, f"could not start ({exc})", out)
+        return
+    code = child.popen.poll()
+    if code == 0 and child.proc.once:
+        child.popen, child.done = None, True
+        out.write(f"{child.proc.name}: done\n")
+        return
+    if code is not None:
+        _signal(child, child.popen, signal.SIGKILL)  # orphans of a dead worker's pool
+        _schedule_restart(child, _describe_exit(code), out)
+        return
+    if child.proc.probe and (child.probing is None or not child.probing.is_alive()) \
+            and now_wall - child.probed_at >= PROBE_EVERY:
+        child.probing = threading.Thread(target=_probe, args=(child,), daemon=True)
+        child.probing.start()
+    age = child.beat_age(now_wall)
+    if child.proc.stale_after and age is not None and age > child.proc.stale_after:
+        popen = child.popen
+        _signal(child, popen, signal.SIGKILL)  # a frozen process may ignore SIGTERM
+        try:
+            popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # stuck in the kernel: looked at again next round
+            return
+        _schedule_restart(child, f"made no progress for {age:.0f} s (heartbeat stale)", out)
+
+
 def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = None,
               should_stop: Callable[[], bool] | None = None) -> int:
     """Run every process until asked to stop (SIGTERM, SIGINT, or ``should_stop()``).
@@ -279,37 +316,7 @@ def supervise(procs: list[Proc], *, out=sys.stdout, status_file: Path | None = N
         while not stopping and not (should_stop and should_stop()):
             now_mono, now_wall = time.monotonic(), time.time()
             for child in children:
-                if child.popen is None:
-                    if child.restart_at is not None and now_mono >= child.restart_at:
-                        try:
-                            _start(child, out)
-                            child.restarts += 1
-                        except OSError as exc:
-                            child.started_mono = time.monotonic()  # a failed start is a quick death
-                            _schedule_restart(child, f"could not start ({exc})", out)
-                    continue
-                code = child.popen.poll()
-                if code == 0 and child.proc.once:
-                    child.popen, child.done = None, True
-                    out.write(f"{child.proc.name}: done\n")
-                    continue
-                if code is not None:
-                    _signal(child, child.popen, signal.SIGKILL)  # orphans of a dead worker's pool
-                    _schedule_restart(child, _describe_exit(code), out)
-                    continue
-                if child.proc.probe and (child.probing is None or not child.probing.is_alive()) \
-                        and now_wall - child.probed_at >= PROBE_EVERY:
-                    child.probing = threading.Thread(target=_probe, args=(child,), daemon=True)
-                    child.probing.start()
-                age = child.beat_age(now_wall)
-                if child.proc.stale_after and age is not None and age > child.proc.stale_after:
-                    popen = child.popen
-                    _signal(child, popen, signal.SIGKILL)  # a frozen process may ignore SIGTERM
-                    try:
-                        popen.wait(timeout=10)
-                    except subprocess.TimeoutExpired:  # stuck in the kernel: looked at again next round
-                        continue
-                    _schedule_restart(child, f"made no progress for {age:.0f} s (heartbeat stale)", out)
+                _look_after(child, now_mono=now_mono, now_wall=now_wall, out=out)
             if status_file is not None and now_wall - last_written >= 1.0:
                 write_status(status_file, _status(children, started))
                 last_written = now_wall

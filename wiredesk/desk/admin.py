@@ -24,9 +24,9 @@ from django.utils.safestring import mark_safe
 from wiredesk.desk.services.kills import REASON_MAX, DeskError, article_kill, article_unkill, story_kill
 from wiredesk.core.admin import ReadOnlyPermissions
 from wiredesk.core.generation import content_changed
-from wiredesk.releases.services.publish import LINK_REL as RELEASE_LINK_REL
 from wiredesk.search.services import search_index_update
 from wiredesk.sources.models import Source
+from wiredesk.text.sanitize import SPONSORED_LINK_REL
 from wiredesk.text.urls import is_http_url
 from wiredesk.stories.models import Article, AuditEntry, Pin, Revision, Story, Takedown
 from wiredesk.stories.places import home_place_slugs, sections_of
@@ -360,7 +360,7 @@ class RevisionAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # the history is ke
             try:
                 with transaction.atomic():
                     # A news release keeps rel="sponsored" on its links, as when it was published.
-                    link_rel = RELEASE_LINK_REL if article.source.kind == Source.Kind.RELEASES else None
+                    link_rel = SPONSORED_LINK_REL if article.source.kind == Source.Kind.RELEASES else None
                     article_correct(article=article, title=data["title"], body_html=data["body_html"], note=data["note"],
                                     images=data["images"], related=data["related"], by=_who(request), at=timezone.now(),
                                     link_rel=link_rel)
@@ -393,4 +393,4 @@ class RevisionAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # the history is ke
         return TemplateResponse(request, "desk/admin/history.html", context)
 
 
-from wiredesk.desk import source_admin  # noqa: E402,F401  (registers the sources' desk admin)
+from wiredesk.desk import release_admin, source_admin  # noqa: E402,F401  (the desk's admin for releases and sources)

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -27,7 +28,10 @@ from wiredesk.core.admin import ReadOnlyPermissions
 from wiredesk.core.http import client_from_settings
 from wiredesk.core.sections import SECTIONS
 from wiredesk.desk.services.alerts import HEALTH_DAYS
+from wiredesk.core.outbox import enqueue
+from wiredesk.ingest.services import source_lease
 from wiredesk.ingest.subscribe import SourceError, source_preview
+from wiredesk.ingest.tasks import refresh_source
 from wiredesk.sources.admin import SourceAdmin
 from wiredesk.sources.charts import bar_chart, line_chart
 from wiredesk.sources.models import Source, SourceAlert
@@ -91,7 +95,7 @@ class OpmlForm(forms.Form):
 
 class DeskSourceAdmin(SourceAdmin):
     change_list_template = "desk/admin/source_changelist.html"
-    actions = (*SourceAdmin.actions, "export_opml")
+    actions = ("refresh_now", *SourceAdmin.actions, "export_opml")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in ("feed_url", "home_url"):
@@ -105,6 +109,22 @@ class DeskSourceAdmin(SourceAdmin):
             path("opml/export/", self.admin_site.admin_view(self.opml_export_view), name="sources_source_opml_export"),
         ]
         return own + super().get_urls()
+
+    @admin.action(description="Refresh now (in the background)")
+    def refresh_now(self, request, queryset):
+        # The lease the scheduler takes: a source whose refresh is queued or running is not
+        # refreshed a second time alongside it.
+        now = timezone.now()
+        queued = busy = 0
+        for source in queryset:
+            if source_lease(source_id=source.id, now=now):
+                enqueue(refresh_source, args=(source.id,), expires=settings.REFRESH["queue_seconds"])
+                queued += 1
+            else:
+                busy += 1
+        messages.info(request, f"{queued} source(s) queued for refresh")
+        if busy:
+            messages.warning(request, f"{busy} source(s) skipped: paused, or a refresh is already queued or running")
 
     # --- adding: a URL, a preview, then the saved source ----------------------------------
     def add_view(self, request, form_url="", extra_context=None):
@@ -160,8 +180,6 @@ class DeskSourceAdmin(SourceAdmin):
         """Every source's last 30 days: items per day, fetch errors, response time, next check."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        from django.conf import settings
-
         now = timezone.now()
         alerts = alerts_open()
         # Trouble first, ordered and paged by the database: 50 rows read, whatever the total.

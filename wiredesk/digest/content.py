@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from wiredesk.digest.models import Edition
 from wiredesk.stories.places import front_section
 from wiredesk.stories.selectors import articles_carried, pinned, preferred_members
-from wiredesk.web.ranking import brand_emphasis, ranked
+from wiredesk.stories.ranking import brand_emphasis, ranked
 
 FIRST_WINDOW = dt.timedelta(hours=24)
 # A story first seen today but published long ago (a backfilled feed, a source added late)

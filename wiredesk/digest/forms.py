@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 
 from wiredesk.core import signed
+from wiredesk.core.traps import TrappedForm
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.digest.models import DEFAULT_SECTIONS
 from wiredesk.text.emails import undeliverable_reason
@@ -57,7 +58,9 @@ class SectionsField(forms.MultipleChoiceField):
     }
 
 
-class SignupForm(forms.Form):
+class SignupForm(TrappedForm, forms.Form):
+    trap, honeypot = TRAP, HONEYPOT
+
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -82,15 +85,8 @@ class SignupForm(forms.Form):
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 
     @property
-    def fresh_stamp(self) -> str:
-        """The stamp to show: the one the form came with while it is good, else a new one."""
-        sent = self.data.get("stamp", "") if self.is_bound else ""
-        return TRAP.carry(sent, self.now, min_seconds=PREFILLED_MIN_SECONDS if self.prefilled else None)
-
-    @property
-    def is_bot(self) -> bool:
-        """The honeypot was filled in."""
-        return bool(self.is_bound and str(self.data.get(HONEYPOT, "")).strip())
+    def stamp_min_seconds(self) -> float | None:
+        return PREFILLED_MIN_SECONDS if self.prefilled else None
 
     def clean_email(self) -> str:
         # EmailField strips surrounding whitespace, so look at what was sent: a line break
@@ -104,7 +100,7 @@ class SignupForm(forms.Form):
         return email
 
     def clean(self):
-        verdict = TRAP.verdict(self.data.get("stamp", ""), self.now)
+        verdict = self.trap_verdict
         if verdict != "ok":
             raise forms.ValidationError(TRAP_MESSAGES[verdict].format(min=STAMP_MIN_SECONDS), code="trap")
         return super().clean()

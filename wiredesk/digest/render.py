@@ -25,7 +25,7 @@ from wiredesk.digest import schedule
 from wiredesk.digest.content import edition_subject, editors_picks, select_stories, window
 from wiredesk.digest.models import Edition
 from wiredesk.stories.models import Article
-from wiredesk.web.teasers import teaser_text
+from wiredesk.text.leads import teaser_text
 
 UNSUBSCRIBE_MARK = "%%UNSUBSCRIBE_URL%%"
 PREFERENCES_MARK = "%%PREFERENCES_URL%%"

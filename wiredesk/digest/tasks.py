@@ -1,6 +1,12 @@
-"""Celery tasks of the daily email: thin wrappers that take ids and call a service."""
+"""Celery tasks of the daily email: thin wrappers that take ids and call a service.
+
+Services queue these by name through wiredesk.digest.queue, so this module may import them."""
 
 from celery import shared_task
+
+from wiredesk.digest.services.editions import tick
+from wiredesk.digest.services.sending import send_edition as edition_send
+from wiredesk.digest.services.subscriptions import send_confirmation
 
 # The emails are acknowledged once sent, not when taken: a worker killed while sending one
 # hands it back and it is sent again (at least once; a reader may, rarely, get it twice).
@@ -8,20 +14,14 @@ from celery import shared_task
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def send_confirmation_email(subscriber_id: int) -> None:
-    from wiredesk.digest.services.subscriptions import send_confirmation
-
     send_confirmation(subscriber_id)
 
 
 @shared_task(ignore_result=True)
 def send_edition(edition_id: int) -> None:
-    from wiredesk.digest.services.sending import send_edition as run
-
-    run(edition_id)
+    edition_send(edition_id)
 
 
 @shared_task(ignore_result=True)
 def digest_tick() -> None:
-    from wiredesk.digest.services.editions import tick
-
     tick()

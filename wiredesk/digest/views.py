@@ -11,18 +11,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from wiredesk.core.pages import invalid_link_page, rate_limited_page
 from wiredesk.core.ratelimit import client_ip
 from wiredesk.digest.forms import PreferencesForm, SignupForm
 from wiredesk.digest.models import Subscriber
 from wiredesk.digest.services import subscriptions as svc
-from wiredesk.text.dates import retry_when
 
 Status = Subscriber.Status
 METHODS = ["GET", "HEAD", "POST"]
 
 
 def _invalid_link(request, kind: str):
-    return render(request, "digest/invalid_link.html", {"kind": kind}, status=400)
+    return invalid_link_page(request, template="digest/invalid_link.html", kind=kind)
 
 
 @never_cache
@@ -35,10 +35,7 @@ def signup(request):
         return render(request, "digest/signup.html", {"form": form})
     wait = svc.signup_wait(ip=client_ip(request), now=now)
     if wait:
-        retry = retry_when(wait, now=now, tz=request.brand.tz)
-        response = render(request, "digest/rate_limited.html", {"retry": retry}, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        return rate_limited_page(request, template="digest/rate_limited.html", wait=wait, now=now)
     form = SignupForm(request.POST, brand=request.brand, now=now)
     if form.is_bot:
         return render(request, "digest/signup_done.html")  # the same answer, and nothing done

@@ -113,6 +113,39 @@ def _excerpt(body_html: str, base: str | None) -> str:
     return "".join(f"<p>{htmlmod.escape(p)}</p>" for p in paragraphs)
 
 
+def _chosen_body(raw: RawItem, extracted: Extracted | None, *, policy: SourcePolicy,
+                 base: str | None) -> tuple[str, list[str]]:
+    """The body kept, sanitized: the extracted page, else the feed's content, else its summary;
+    for an excerpt-only source the summary cut to length, with the wire's notes at either end
+    lifted before the cut (a trailing one would be cut in half and read as story text)."""
+    if extracted is not None and extracted.html.strip():
+        body = extracted.html
+    else:
+        body = raw.content_html if raw.content_html.strip() else raw.summary_html
+    if policy.full_text:
+        return sanitize_html(as_html(body), base_url=base, link_rel=policy.link_rel), []
+    summary = sanitize_html(as_html(raw.summary_html or body), base_url=base)
+    summary, notes = lift_html_notes(summary) if may_hold_notes(html_to_text(summary)) else (summary, [])
+    return _excerpt(summary, base), notes
+
+
+def _story_parts(sanitized: str, *, base: str | None, notes: list[str]):
+    """split_related, split_credit_tag and html_to_text over the body, parsing it once; the
+    lead is the story's first paragraph, not the caption of a photo placed above it
+    (story_text). The wire's notes ("REPEAT", "(Corrects ...)") at either end are lifted out
+    before anything reads the body: the lead is the first paragraph of the story proper, and a
+    trailing "(Adds quote)" is no credit tag. Looked for in the text first, so a body without
+    notes (nearly all) is parsed once. Returns body, related, credit tag, text, story text and
+    the notes."""
+    body_html, related, credit_tag, text, story_text = split_story(sanitized, base_url=base)
+    if may_hold_notes(text) or (credit_tag and may_hold_notes(f"({credit_tag})")):
+        lifted, more_notes = lift_html_notes(sanitized)
+        notes = notes + more_notes
+        if more_notes:
+            body_html, related, credit_tag, text, story_text = split_story(lifted, base_url=base)
+    return body_html, related, credit_tag, text, story_text, notes
+
+
 def normalize(
     raw: RawItem,
     *,
@@ -131,32 +164,9 @@ def normalize(
     raw, extracted = xml_safe_all(raw), xml_safe_all(extracted)
     link = item_link(raw)
     base = link or raw.base_url
-    if extracted is not None and extracted.html.strip():
-        body = extracted.html
-    else:
-        body = raw.content_html if raw.content_html.strip() else raw.summary_html
-    if policy.full_text:
-        body_html = sanitize_html(as_html(body), base_url=base, link_rel=policy.link_rel)
-    else:
-        # An excerpt is cut to length: a note at either end is lifted before the cut, or a
-        # trailing one would be cut in half and read as story text.
-        summary = sanitize_html(as_html(raw.summary_html or body), base_url=base)
-        summary, excerpt_notes = lift_html_notes(summary) if may_hold_notes(html_to_text(summary)) else (summary, [])
-        body_html = _excerpt(summary, base)
-    # split_related, split_credit_tag and html_to_text, parsing the body once. The lead is
-    # the story's first paragraph, not the caption of a photo placed above it: story_text.
-    sanitized = body_html
-    body_html, related, credit_tag, text, story_text = split_story(sanitized, base_url=base)
-    # The wire's notes ("REPEAT", "(Corrects ...)") at either end of the body are lifted out
-    # before anything reads the body: the lead is the first paragraph of the story proper,
-    # and a trailing "(Adds quote)" is no credit tag. Looked for in the text first, so a body
-    # without notes (nearly all) is parsed once.
-    notes_found: list[str] = [] if policy.full_text else excerpt_notes
-    if may_hold_notes(text) or (credit_tag and may_hold_notes(f"({credit_tag})")):
-        lifted, more_notes = lift_html_notes(sanitized)
-        notes_found = notes_found + more_notes
-        if more_notes:
-            body_html, related, credit_tag, text, story_text = split_story(lifted, base_url=base)
+    body_html, excerpt_notes = _chosen_body(raw, extracted, policy=policy, base=base)
+    body_html, related, credit_tag, text, story_text, notes_found = _story_parts(body_html, base=base,
+                                                                                notes=excerpt_notes)
     first, _, _ = story_text.partition("\n")
     published = to_utc(raw.published or raw.updated or (extracted.published if extracted else None), now=now)
     lead, _rest = parse_lead(first, default_year=published.year)

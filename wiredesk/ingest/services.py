@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -23,6 +22,7 @@ from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest import schedule
 from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.store import store_items
+from wiredesk.ingest.types import RefreshReport
 from wiredesk.ingest.withdrawals import articles_gone_upstream
 from wiredesk.sources.models import Source
 from wiredesk.sources.services import source_day_count
@@ -31,30 +31,6 @@ from wiredesk.stories import selectors as story_selectors
 CRASH_LIMIT = 3  # refreshes in a row that crash before a source is paused (a poison feed)
 
 log = logging.getLogger("wiredesk.ingest")
-
-
-@dataclass
-class RefreshReport:
-    source_id: int
-    status: str = "ok"  # ok | not_modified | error | skipped
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed_items: int = 0
-    withdrawn: int = 0  # stored articles the feed marked deleted (followed or flagged)
-    error: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "source_id": self.source_id,
-            "status": self.status,
-            "new": self.new,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "failed_items": self.failed_items,
-            "error": self.error,
-        }
 
 
 def _bounds(source: Source) -> schedule.Bounds:

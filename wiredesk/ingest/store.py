@@ -16,7 +16,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -29,7 +29,7 @@ from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.extract import ExtractError, extract_article
 from wiredesk.ingest.extract.robots import robots_allows
 from wiredesk.ingest.normalize import item_guid, item_link, needs_page, normalize
-from wiredesk.ingest.types import Decision, NormalizedItem, RawItem, SourcePolicy
+from wiredesk.ingest.types import Decision, NormalizedItem, RawItem, RefreshReport, SourcePolicy
 from wiredesk.search.documents import document_for
 from wiredesk.search.services import search_index_write
 from wiredesk.sources.models import Source
@@ -40,8 +40,6 @@ from wiredesk.stories.services.placing import story_place
 from wiredesk.stories.services.takedowns import article_withdraw_under, stories_killed
 from wiredesk.text.fingerprint import sha256_hex
 
-if TYPE_CHECKING:
-    from wiredesk.ingest.services import RefreshReport
 
 log = logging.getLogger("wiredesk.ingest")
 
@@ -246,10 +244,11 @@ WRITE_BATCH = 50  # prepared items stored (and indexed) in one transaction
 WRITE_WAIT = 2.0  # seconds a prepared item waits at most for its batch to fill
 
 
-def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedClient, now: dt.datetime,
-                report: "RefreshReport") -> None:
-    """Store what is new or changed among a feed's items; count what happened in ``report``."""
-    policy = policy_for(source)
+def _changed(source: Source, items: tuple[RawItem, ...], *,
+             report: "RefreshReport") -> tuple[list[RawItem], dict, set[str]]:
+    """The feed's items that are new or changed, with the stored articles their identities
+    name and those identities' keys. An item repeated in the feed is kept once; one whose bytes
+    are those stored last time is counted unchanged (no page fetch, no write)."""
     distinct, repeats = distinct_items(items)
     if repeats:
         report.notes.append(f"{repeats} items repeated an identity already listed in the feed; one of each was kept")
@@ -259,9 +258,31 @@ def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedCl
     for guid, raw in distinct:
         stored = known.get(sha256_hex(guid))
         if stored is not None and stored.raw_hash == raw.raw_hash:
-            report.unchanged += 1  # same bytes as last time: no page fetch, no write
+            report.unchanged += 1
         else:
             todo.append(raw)
+    return todo, known, guid_keys
+
+
+def _decide(item: NormalizedItem, *, source_id: int, known: dict, by_url: dict, guid_keys: set[str],
+            taken: set[int]) -> Decision:
+    """Dedup's decision for one prepared item: the stored article its identity, its link or
+    its content names, if any (a stored article claimed by another item of this feed excepted)."""
+    by_guid = known.get(sha256_hex(item.guid))
+    return classify(
+        item,
+        by_guid=by_guid,
+        by_url=None if by_guid is not None or not item.canonical_url else url_match(
+            by_url.get(sha256_hex(item.canonical_url), ()), guid_keys=guid_keys, taken=taken),
+        same_content=story_selectors.candidate_same_content(source_id=source_id, fingerprint=item.fingerprint),
+    )
+
+
+def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedClient, now: dt.datetime,
+                report: "RefreshReport") -> None:
+    """Store what is new or changed among a feed's items; count what happened in ``report``."""
+    policy = policy_for(source)
+    todo, known, guid_keys = _changed(source, items, report=report)
     if not todo:
         return
     # The canonical link is known before normalizing, so one query finds every URL match.
@@ -281,14 +302,8 @@ def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedCl
         for raw, page in zip(todo, pages):
             try:
                 item = _prepare(raw, page, policy=policy, now=now)
-                by_guid = known.get(sha256_hex(item.guid))
-                decision = classify(
-                    item,
-                    by_guid=by_guid,
-                    by_url=None if by_guid is not None or not item.canonical_url else url_match(
-                        by_url.get(sha256_hex(item.canonical_url), ()), guid_keys=guid_keys, taken=taken),
-                    same_content=story_selectors.candidate_same_content(source_id=source.id, fingerprint=item.fingerprint),
-                )
+                decision = _decide(item, source_id=source.id, known=known, by_url=by_url, guid_keys=guid_keys,
+                                   taken=taken)
             except TIME_LIMITS:
                 raise
             except Exception as exc:  # one bad item never stops the others

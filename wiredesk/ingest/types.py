@@ -4,30 +4,22 @@ fetch -> FetchResult -> parse -> ParsedFeed(RawItem...) -> [extract -> Extracted
       -> normalize(RawItem, SourcePolicy, now) -> NormalizedItem -> classify -> Decision -> store
 
 Nothing here imports Django: the stages in the middle are pure functions over these types.
+What the pipeline hands to the store (NormalizedItem, Image, Decision) lives with the stored
+articles, in wiredesk.stories.types, and is named here too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
 
+from wiredesk.stories.types import Decision, Image, NormalizedItem
 from wiredesk.text.records import Lead, RelatedLink
 
 __all__ = [
     "Decision", "Extracted", "Image", "Lead", "NormalizedItem", "ParsedFeed", "RawItem",
-    "RelatedLink", "SourcePolicy",
+    "RefreshReport", "RelatedLink", "SourcePolicy",
 ]
-
-
-@dataclass(frozen=True)
-class Image:
-    """An image of a story with the caption, credit and text alternative the source gave it."""
-
-    url: str
-    caption: str = ""
-    credit: str = ""
-    alt: str = ""  # what the picture shows, for readers who cannot see it; "" when not given
 
 
 @dataclass(frozen=True)
@@ -88,39 +80,25 @@ class SourcePolicy:
     link_rel: str | None = None  # rel of every link in the body; None: "noopener noreferrer"
 
 
-@dataclass(frozen=True)
-class NormalizedItem:
-    """A story ready to be stored: sanitized, canonical, dated in UTC."""
+@dataclass
+class RefreshReport:
+    source_id: int
+    status: str = "ok"  # ok | not_modified | error | skipped
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed_items: int = 0
+    withdrawn: int = 0  # stored articles the feed marked deleted (followed or flagged)
+    error: str = ""
+    notes: list[str] = field(default_factory=list)
 
-    guid: str
-    canonical_url: str
-    title: str  # plain text
-    body_html: str  # sanitized HTML, without the READ MORE lines and the trailing credit tag
-    lead_text: str  # plain-text opening of the story (lead included), for teasers
-    author: str
-    published: dt.datetime  # aware UTC, never after the fetch time
-    updated: dt.datetime | None
-    lead: Lead
-    credit_tag: str  # trailing "(RT.com)" tag found in the body, without parentheses
-    related: tuple[RelatedLink, ...]
-    section: str
-    language: str
-    images: tuple[Image, ...]
-    fingerprint: str  # hash of the normalized text: equal for identical content
-    raw_hash: str
-    excerpt_only: bool = False
-    notes: tuple[str, ...] = ()  # e.g. "extraction failed: ...; kept the feed's content"
-    text: str = ""  # plain text of body_html (what the search index holds), worked out once
-    editor_notes: str = ""  # the wire's notes lifted out of the body and title ("Corrects ...")
-    copy_signature: bytes = b""  # MinHash of the body's shingles (text.copies); b"" when too short
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What dedup decided for one normalized item."""
-
-    action: Literal["new", "update", "unchanged"]
-    article_id: int | None = None  # the existing article for update/unchanged
-    duplicate_of_id: int | None = None  # identical content already stored from another source
-    # Near-duplicate story clustering (a later stage) fills this in; None until then.
-    story_id: int | None = None
+    def as_dict(self) -> dict:
+        return {
+            "source_id": self.source_id,
+            "status": self.status,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed_items": self.failed_items,
+            "error": self.error,
+        }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from wiredesk.project import env
+from wiredesk.core import env
 
 E = env.load()
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from wiredesk.core.views import runtime_health
+from wiredesk.desk.runtime import runtime_health
 
 admin.site.index_template = "core/admin_index.html"  # links the runtime's health page
 handler500 = "wiredesk.core.errors.server_error"  # a database that cannot be used answers 503

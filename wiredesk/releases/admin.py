@@ -16,7 +16,6 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,8 +26,7 @@ from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.releases import selectors
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
 from wiredesk.releases.services import moderation
-from wiredesk.releases.services.publish import image_url, preview_article, release_section
-from wiredesk.web.context import brand_context
+from wiredesk.releases.services.publish import image_url, release_section
 from wiredesk.text.dates import format_local
 
 Status = Submission.Status
@@ -273,10 +271,9 @@ class SubmissionAdmin(admin.ModelAdmin):
         def route(name, fn):
             return path(f"<int:object_id>/{name}/", self.admin_site.admin_view(fn), name=f"releases_submission_{name}")
 
-        urls = [
-            route("preview", self.preview_view), route("approve", self.approve_view),
-            route("decline", self.decline_view),
-        ]
+        # The preview ("preview/") is added by the desk (desk/release_admin.py): it renders the
+        # reader's own article page, which lives in web, above this app.
+        urls = [route("approve", self.approve_view), route("decline", self.decline_view)]
         return urls + super().get_urls()
 
     def _submission(self, request, object_id: int, *, change: bool) -> Submission:
@@ -296,24 +293,6 @@ class SubmissionAdmin(admin.ModelAdmin):
             "original": submission, **context,
         }
         return TemplateResponse(request, f"releases/admin/{template}", context)
-
-    def preview_view(self, request, object_id: int):
-        """The release as it will be published: the real template under the site's CSP."""
-        from wiredesk.web.middleware import content_security_policy
-        from wiredesk.web.views.article import page_context
-
-        submission = self._submission(request, object_id, change=False)
-        article = preview_article(submission, now=timezone.now())
-        brand = submission.brand
-        context = page_context(article, related=[], rail=[], canonical=request.build_absolute_uri())
-        context.update(brand_context(brand))
-        response = render(request, "web/article.html", context)
-        # The site's policy (the admin's too): stated here, as this page is the public page.
-        response["Content-Security-Policy"] = content_security_policy()
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        moderation.submission_previewed(submission=submission, actor=request.user)
-        return response
 
     def approve_view(self, request, object_id: int):
         submission = self._submission(request, object_id, change=True)

@@ -17,6 +17,7 @@ import nh3
 from django import forms
 
 from wiredesk.core import signed
+from wiredesk.core.traps import TrappedForm
 from wiredesk.releases import images
 from wiredesk.releases.checks import ReleaseText
 from wiredesk.releases.models import Submission
@@ -169,7 +170,9 @@ class Slot:
     remove: forms.BoundField
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(TrappedForm, forms.Form):
+    trap, honeypot = TRAP, HONEYPOT
+
     category = forms.ChoiceField(
         label="Kind of news", choices=[("", "Choose one")] + list(Submission.Category.choices),
         error_messages={"required": "Choose the kind of news.",
@@ -227,27 +230,7 @@ class ReleaseForm(forms.Form):
             self.fields[f"credit_{n}"] = LineField(label="Credit", max_length=120, required=False)
             self.fields[f"remove_{n}"] = forms.BooleanField(label="Remove this image", required=False)
 
-    # --- traps --------------------------------------------------------------------------------
-
-    @property
-    def fresh_stamp(self) -> str:
-        """The stamp to show: the one the form came with while it is good, else a new one."""
-        return TRAP.carry(self.data.get("stamp", "") if self.is_bound else "", self.now)
-
-    @property
-    def is_bot(self) -> bool:
-        """The honeypot was filled in."""
-        return bool(self.is_bound and str(self.data.get(HONEYPOT, "")).strip())
-
-    @property
-    def trap_verdict(self) -> str:
-        """``ok``, or why the time trap did not take the post (see TimeTrap.verdict)."""
-        return TRAP.verdict(self.data.get("stamp", ""), self.now) if self.is_bound else "ok"
-
-    @property
-    def trapped(self) -> bool:
-        """Sent too fast after the form was shown, too late, or with a missing or altered stamp."""
-        return self.trap_verdict != "ok"
+    # --- the traps are TrappedForm's (core/traps.py); what to do with the post -----------------
 
     @property
     def action(self) -> str:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from wiredesk.core.pages import invalid_link_page, rate_limited_page
 from wiredesk.core.ratelimit import client_ip
 from wiredesk.releases import checks, images
 from wiredesk.releases.forms import ReleaseForm, draft_key_read
@@ -43,10 +44,7 @@ def _form_page(request, form, *, draft_key, drafts, results=None, status=200, re
 
 
 def _rate_limited(request, wait: int, now):
-    retry = retry_when(wait, now=now, tz=request.brand.tz)
-    response = render(request, "releases/rate_limited.html", {"retry": retry}, status=429)
-    response["Retry-After"] = str(wait)
-    return response
+    return rate_limited_page(request, template="releases/rate_limited.html", wait=wait, now=now)
 
 
 @never_cache
@@ -89,7 +87,7 @@ def submit(request):
 
 
 def _invalid_link(request, kind: str):
-    return render(request, "releases/invalid_link.html", {"kind": kind}, status=400)
+    return invalid_link_page(request, template="releases/invalid_link.html", kind=kind)
 
 
 @never_cache

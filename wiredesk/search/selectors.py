@@ -70,6 +70,23 @@ def _day_start(value: dt.date | dt.datetime, tz) -> dt.datetime:
     return dt.datetime(value.year, value.month, value.day, tzinfo=tz)
 
 
+def _filters(*, brand, section: str | None, source_id: int | None, date_from, date_to) -> Q:
+    """The search's filters as one condition: section, source, and days in the brand's zone."""
+    wanted = Q()
+    if section:
+        wanted &= in_section_q(brand, section)
+    if source_id is not None:
+        wanted &= Q(source_id=source_id)
+    if date_from is not None:
+        wanted &= Q(published_at__gte=_day_start(date_from, brand.tz))
+    if date_to is not None:
+        end = _day_start(date_to, brand.tz)
+        if not isinstance(date_to, dt.datetime):
+            end = _day_start(date_to + dt.timedelta(days=1), brand.tz)
+        wanted &= Q(published_at__lt=end)
+    return wanted
+
+
 def search_articles(
     *,
     brand,
@@ -100,19 +117,7 @@ def search_articles(
     if not parsed:
         return SearchPage(query=query, parsed=parsed, per_page=per_page, every_report=every_report)
 
-    wanted = Q()
-    if section:
-        wanted &= in_section_q(brand, section)
-    if source_id is not None:
-        wanted &= Q(source_id=source_id)
-    if date_from is not None:
-        wanted &= Q(published_at__gte=_day_start(date_from, brand.tz))
-    if date_to is not None:
-        end = _day_start(date_to, brand.tz)
-        if not isinstance(date_to, dt.datetime):
-            end = _day_start(date_to + dt.timedelta(days=1), brand.tz)
-        wanted &= Q(published_at__lt=end)
-
+    wanted = _filters(brand=brand, section=section, source_id=source_id, date_from=date_from, date_to=date_to)
     backend = backend_for(connection)
     candidates = articles_carried(brand=brand).filter(wanted)
     if not every_report:

@@ -1,9 +1,7 @@
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
-from django.utils import timezone
 
-from wiredesk.core.outbox import enqueue
 from wiredesk.sources.models import Source
 from wiredesk.sources.selectors import source_status
 from wiredesk.sources.services import source_set_enabled
@@ -27,7 +25,7 @@ class SourceAdmin(admin.ModelAdmin):
         ("Sections and language", {"fields": ("section_map", "default_section", "language")}),
         ("Polling", {"fields": ("min_interval_seconds",) + readonly_fields}),
     )
-    actions = ("refresh_now", "pause", "resume")
+    actions = ("pause", "resume")  # and "Refresh now", added by the desk (desk/source_admin.py)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_articles=Count("articles"))
@@ -43,25 +41,6 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="articles", ordering="n_articles")
     def article_count(self, obj: Source) -> int:
         return obj.n_articles
-
-    @admin.action(description="Refresh now (in the background)")
-    def refresh_now(self, request, queryset):
-        from wiredesk.ingest.services import source_lease
-        from wiredesk.ingest.tasks import refresh_source
-
-        # The lease the scheduler takes: a source whose refresh is queued or running is not
-        # refreshed a second time alongside it.
-        now = timezone.now()
-        queued = busy = 0
-        for source in queryset:
-            if source_lease(source_id=source.id, now=now):
-                enqueue(refresh_source, args=(source.id,), expires=settings.REFRESH["queue_seconds"])
-                queued += 1
-            else:
-                busy += 1
-        messages.info(request, f"{queued} source(s) queued for refresh")
-        if busy:
-            messages.warning(request, f"{busy} source(s) skipped: paused, or a refresh is already queued or running")
 
     @admin.action(description="Pause")
     def pause(self, request, queryset):

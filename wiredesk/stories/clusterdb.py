@@ -22,13 +22,16 @@ import json
 import math
 from dataclasses import dataclass
 from contextlib import contextmanager
-from typing import Iterable
+from typing import Callable, Iterable
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from wiredesk.stories.clustering import CENTROID_TERMS, StoryState, add_to_centroid, combine_centroids, posted_terms
+from wiredesk.stories import clustering
+from wiredesk.stories.clustering import (
+    CENTROID_TERMS, StoryState, add_to_centroid, clustering_language, combine_centroids, lead_rank, posted_terms,
+)
 from wiredesk.stories.models import Article, Story, StoryPosting, TermCount
 from wiredesk.text.dates import epoch_day
 
@@ -77,8 +80,12 @@ class DatabaseStore:
     # The statements of a placement are written in SQL: through the ORM they cost more than
     # the database's own work (measured in the ingest benchmark).
 
-    def __init__(self, *, moment: dt.datetime, article_id: int | None = None, body_chars: int = 0):
+    def __init__(self, *, moment: dt.datetime, article_id: int | None = None, body_chars: int = 0,
+                 merge_stories: Callable[[int, int], None] | None = None):
         self.moment = moment  # the article's publication time: the story's first/last seen
+        # Merging two stories is the stories service's (story_merge: members, pins, postings),
+        # above this store: the placement that may merge hands it in.
+        self._merge_stories = merge_stories
         self.article_id = article_id  # the member a story created now starts with, or joins
         self.body_chars = body_chars  # its length, which ranks it for the story's lead
         self.created_id: int | None = None
@@ -177,8 +184,6 @@ class DatabaseStore:
         if self.article_id is not None and row is not None and row.size and row.lead_id is not None:
             # The new member counted into the story's summary in the same statement: what
             # story_refresh would work out, without reading every member again.
-            from wiredesk.stories.services.stories import lead_rank
-
             first, last = min(row.first_seen_at, self.moment), max(row.last_updated_at, self.moment)
             lead = row.lead_id
             if lead_rank(self.body_chars, self.moment, self.article_id) < lead_rank(row.lead_chars, row.lead_at, lead):
@@ -190,9 +195,9 @@ class DatabaseStore:
         self._post(story.id, story.language, vector, day)
 
     def merge(self, into: StoryState, other: StoryState) -> None:
-        from wiredesk.stories.services.stories import story_merge
-
-        story_merge(into=Story.objects.get(id=into.id), other=Story.objects.get(id=other.id))
+        if self._merge_stories is None:
+            raise RuntimeError("this store was opened without a way to merge stories")
+        self._merge_stories(into.id, other.id)
         into.centroid = combine_centroids(into.centroid, other.centroid, CENTROID_TERMS)
         into.first_day, into.last_day = min(into.first_day, other.first_day), max(into.last_day, other.last_day)
         into.apart = into.apart | other.apart
@@ -281,3 +286,37 @@ def _insert_story(**values) -> int:
             return cursor.fetchone()[0]
         cursor.execute(sql, params)  # SQLite before 3.35
         return cursor.lastrowid
+
+
+# Leads are the first 600 characters of the story; the opening 300 carry its who, where and
+# how many (more words dilute the vector with a write-up's own colour).
+TEXT_CHARS = 300
+
+
+def opening_text(article: Article, text: str | None = None) -> str:
+    """The story's opening without the wire's lead furniture (a caption lead's date stamp and
+    agency), with the dateline's place kept: the who, where and how many of the event."""
+    opening = article.lead_text if text is None else text
+    if article.lead_raw and opening.startswith(article.lead_raw):
+        opening = f"{article.dateline_place} {opening[len(article.lead_raw):]}"
+    return opening[:TEXT_CHARS]
+
+
+def item_for(article: Article, *, text: str | None = None) -> clustering.Item:
+    """What clustering sees of an article: headline, link, language, day and opening text."""
+    opening = opening_text(article, text)
+    return clustering.Item.of(title=article.title, url=article.canonical_url, language=clustering_language(article.language),
+                              day=epoch_day(article.published_at), text=opening, at=as_days(article.published_at))
+
+
+def story_seed(story: Story, article: Article) -> None:
+    """Give a story an editor made for one article that article's terms (centroid and
+    postings), as if clustering had started it."""
+    item = item_for(article)
+    with cluster_lock(item.language):
+        store = DatabaseStore(moment=article.published_at)
+        total, df = store.frequencies(item.language, item.weights)
+        vector = clustering.vectorize(item, total, df)
+        state = clustering.StoryState(story.id, item.language, {}, 0, item.when, item.when)
+        store.join(state, vector, item.when, clustering.DEFAULT.centroid_terms)
+    story.centroid = state.centroid

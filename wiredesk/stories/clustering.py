@@ -292,3 +292,15 @@ class MemoryStore:
         for s in seen:  # path compression
             self.merged_into[s] = story_id
         return story_id
+
+
+def lead_rank(body_chars: int, published_at, article_id: int) -> tuple:
+    """The lead where no brand's preference applies: the most complete member, then the
+    earliest (smaller ranks first)."""
+    return (-body_chars, published_at, article_id)
+
+
+def clustering_language(language: str) -> str:
+    """The language stories are compared within ("" for one nobody could tell)."""
+    language = (language or "").split("-")[0].lower()
+    return "" if language in ("und", "") else language

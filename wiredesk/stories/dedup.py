@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Collection, Sequence
 
-from wiredesk.ingest.types import Decision, NormalizedItem
+from wiredesk.stories.types import Decision, NormalizedItem
 
 
 @dataclass(frozen=True)

@@ -312,3 +312,18 @@ def _serialize(root) -> str:
     # The wrapper <div> is ours: emit only what is inside it.
     head = html_lib.escape(root.text or "", quote=False)
     return head + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+TEASER_CHARS = 130
+
+
+def teaser_text(*, lead_raw: str, lead_text: str) -> str:
+    """``PORT ELLIS, Westmark: The harbour board voted to ...``"""
+    body = lead_text
+    if lead_raw and body.startswith(lead_raw):
+        body = body[len(lead_raw):].lstrip(" -\u2013\u2014")
+    cut = teaser(body, limit=TEASER_CHARS)
+    if not cut.endswith("..."):
+        # A short story is shown whole: its own full stop gives way to the "..." (not "....").
+        cut = cut.rstrip(" ,;:.-\u2013\u2014") + "..."
+    return f"{lead_raw} {cut}" if lead_raw else cut

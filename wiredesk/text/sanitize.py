@@ -56,6 +56,8 @@ DROPPED_WITH_CONTENT = frozenset(
 )  # fmt: skip
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener noreferrer"
+# Links of promotional copy (news releases) say so: the rel values search engines read.
+SPONSORED_LINK_REL = "sponsored noopener"
 _MAX_PASSES = 4
 
 _NUMBER = re.compile(r"^\d{1,5}$")

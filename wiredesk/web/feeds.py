@@ -32,7 +32,7 @@ from wiredesk.web.seo import (
     shown_articles,
     w3c,
 )
-from wiredesk.web.teasers import teaser_text
+from wiredesk.text.leads import teaser_text
 
 ITEMS = 50
 JSON_FEED_TYPE = "application/feed+json; charset=utf-8"

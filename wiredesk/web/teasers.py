@@ -1,25 +1,11 @@
-"""Rail teasers: the lead as the wire gave it, then the first ~130 characters and '...'."""
+"""Rail teasers: the lead as the wire gave it, then the first ~130 characters and '...'
+(the text itself is wiredesk.text.leads.teaser_text, which the daily email uses too)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 
-from wiredesk.text.leads import teaser
-
-TEASER_CHARS = 130
-
-
-def teaser_text(*, lead_raw: str, lead_text: str) -> str:
-    """``PORT ELLIS, Westmark: The harbour board voted to ...``"""
-    body = lead_text
-    if lead_raw and body.startswith(lead_raw):
-        body = body[len(lead_raw):].lstrip(" -\u2013\u2014")
-    cut = teaser(body, limit=TEASER_CHARS)
-    if not cut.endswith("..."):
-        # A short story is shown whole: its own full stop gives way to the "..." (not "....").
-        cut = cut.rstrip(" ,;:.-\u2013\u2014") + "..."
-    return f"{lead_raw} {cut}" if lead_raw else cut
-
+from wiredesk.text.leads import teaser_text
 
 def rail_teasers(articles: list) -> list[dict]:
     """Plain data for the rail (cacheable, no model instances)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ingest.formats.golden import FIXTURES
+from tests.golden import FIXTURES
 from wiredesk.ingest.extract import ExtractError, extract_article
 from wiredesk.ingest.extract.guards import MAX_DEPTH, MAX_HTML_BYTES, nesting_depth
 from wiredesk.ingest.types import Extracted, Image

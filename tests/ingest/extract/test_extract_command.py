@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.ingest.formats.golden import FIXTURES
+from tests.golden import FIXTURES
 
 PAGE = FIXTURES / "pages" / "news_article.html"
 TITLE = "Harbour bridge in Veltmoor reopens after two-year repair"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ingest.formats.golden import cases, check, load, to_json
+from tests.golden import cases, check, load, to_json
 from wiredesk.ingest.extract import ExtractError, extract_article
 
 PAGES = cases("pages")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tests.ingest.formats.golden import FIXTURES
+from tests.golden import FIXTURES
 from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.types import ParsedFeed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ingest.formats.golden import cases, check, load, to_json
+from tests.golden import cases, check, load, to_json
 from wiredesk.ingest.formats import ParseError, parse_feed
 
 FEEDS = cases("feeds")

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wiredesk.brands.models import Brand
-from wiredesk.core.outbox import enqueue
+from wiredesk.digest.queue import edition_send_later
 from wiredesk.digest import content, schedule
 from wiredesk.digest.models import Delivery, Edition, Subscriber
 from wiredesk.text.dates import format_local
@@ -53,9 +53,7 @@ def open_edition(brand: Brand, date: dt.date, *, now: dt.datetime) -> tuple[Edit
 
 
 def _enqueue(edition_id: int) -> None:
-    from wiredesk.digest.tasks import send_edition
-
-    enqueue(send_edition, args=(edition_id,))
+    edition_send_later(edition_id=edition_id)
 
 
 def send_now(brand: Brand, *, now: dt.datetime | None = None, enqueue: bool = True) -> tuple[Edition | None, bool]:

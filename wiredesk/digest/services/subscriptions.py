@@ -8,19 +8,19 @@ Logs name subscriber ids, never an address or an IP.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import ipaddress
 import logging
 from email.utils import formataddr
 
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
-from wiredesk.core.outbox import enqueue
 from wiredesk.core.ratelimit import Limit, hit, ip_bucket, mailbox_bucket
-from wiredesk.digest import links, tasks
+from wiredesk.core.locks import name_lock
+from wiredesk.digest import links
+from wiredesk.digest.queue import confirmation_send_later
 from wiredesk.digest.models import Subscriber
 from wiredesk.digest.tokens import CONFIRM_MAX_AGE, read_token
 
@@ -62,17 +62,9 @@ def signup_wait(*, ip: str, now: dt.datetime) -> int | None:
 
 
 def _address_lock(email: str) -> None:
-    """Serialise sign-ups of one address across brands until the transaction ends.
-
-    PostgreSQL takes a transaction-level advisory lock keyed by a hash of the address (so two
-    brands' rows, even ones not yet committed, cannot both claim the hourly mail). SQLite
-    needs none: its transactions start IMMEDIATE, so writers already run one at a time.
-    """
-    if connection.vendor != "postgresql":
-        return
-    digest = hashlib.sha256(f"wiredesk.digest.address\n{email}".encode()).digest()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+    """Serialise sign-ups of one address across brands until the transaction ends (so two
+    brands' rows, even ones not yet committed, cannot both claim the hourly mail)."""
+    name_lock(scope="wiredesk.digest.address", name=email)
 
 
 def _mail_slot_claim(subscriber: Subscriber, now: dt.datetime) -> bool:
@@ -137,7 +129,7 @@ def _subscribe_locked(brand, email, sections, signup_ip, now) -> Subscriber | No
         log.info("signup mail skipped subscriber_id=%s reason=mailbox-limit", subscriber.pk)
         return subscriber
     subscriber_id = subscriber.pk
-    enqueue(tasks.send_confirmation_email, args=(subscriber_id,), robust=True)
+    confirmation_send_later(subscriber_id=subscriber_id)
     log.info("signup mail queued subscriber_id=%s status=%s", subscriber_id, subscriber.status)
     return subscriber
 

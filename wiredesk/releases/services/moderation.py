@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from wiredesk.core.outbox import enqueue
+from wiredesk.releases.queue import decision_send_later
 from wiredesk.releases import selectors
 from wiredesk.releases.models import AuditEntry, Submission
 from wiredesk.releases.services.publish import one_line, publish
@@ -81,9 +81,7 @@ def _locked(submission: Submission) -> Submission:
 
 
 def _queue_decision_email(submission_id: int) -> None:
-    from wiredesk.releases import tasks
-
-    enqueue(tasks.send_decision_email, args=(submission_id,), robust=True)
+    decision_send_later(submission_id=submission_id)
 
 
 def submission_approve(*, submission: Submission, actor, now: dt.datetime | None = None) -> str:

@@ -34,12 +34,12 @@ from wiredesk.stories.services import article_upsert
 from wiredesk.text.chars import xml_safe
 from wiredesk.text.fingerprint import sha256_hex
 from wiredesk.text.leads import parse_lead
-from wiredesk.text.sanitize import html_to_text, parse_fragment, sanitize_html
+from wiredesk.text.sanitize import SPONSORED_LINK_REL, html_to_text, parse_fragment, sanitize_html
 from wiredesk.text.urls import is_http_url
 
 log = logging.getLogger("wiredesk.releases")
 
-LINK_REL = "sponsored noopener"  # promotional links say so (the rel values search engines read)
+LINK_REL = SPONSORED_LINK_REL  # promotional links say so (the rel values search engines read)
 SOURCE_CREDIT = "News release"
 # Where each category of release is shown (data on the source, editable in the admin).
 CATEGORY_SECTIONS = {

@@ -11,19 +11,19 @@ phone number or an IP.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from email.utils import formataddr
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from wiredesk.core.outbox import enqueue
 from wiredesk.core.ratelimit import Limit, hit, ip_bucket, mailbox_bucket
-from wiredesk.releases import checks, images, tasks
+from wiredesk.core.locks import name_lock
+from wiredesk.releases import checks, images
+from wiredesk.releases.queue import verification_send_later
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
 from wiredesk.releases.tokens import VERIFY_MAX_AGE, read_token, status_url, verify_url
 
@@ -180,12 +180,8 @@ def release_checks(*, release: checks.ReleaseText) -> tuple[list[checks.CheckRes
 
 
 def _address_lock(email: str) -> None:
-    """Serialise sends from one address until the transaction ends (PostgreSQL; SQLite writes one at a time)."""
-    if connection.vendor != "postgresql":
-        return
-    digest = hashlib.sha256(f"wiredesk.releases.address\n{email}".encode()).digest()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+    """Serialise sends from one address until the transaction ends."""
+    name_lock(scope="wiredesk.releases.address", name=email)
 
 
 def _mail_slot_free(email: str, now: dt.datetime) -> bool:
@@ -214,7 +210,7 @@ def submission_create(
         if _mail_slot_free(email, now) and not hit(MAILBOX_LIMIT, mailbox_bucket(email), now=now.timestamp()):
             AuditEntry.objects.create(submission=submission, action=AUDIT_MAIL)
             submission_id = submission.pk
-            enqueue(tasks.send_verification_email, args=(submission_id,), robust=True)
+            verification_send_later(submission_id=submission_id)
         else:
             log.info("release mail skipped submission_id=%s reason=hourly-limit", submission.pk)
     return submission

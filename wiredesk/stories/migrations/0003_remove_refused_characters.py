@@ -7,9 +7,39 @@ captions and READ MORE links are cleaned with them (a JSON field stores the char
 "\\u" escapes, which a pattern cannot see cheaply, and only pages show those).
 """
 
+import re
+
 from django.db import migrations
 
-from wiredesk.text.chars import has_disallowed, xml_safe, xml_safe_all
+# The characters refused when this migration was written (wiredesk/text/chars.py then), kept
+# here: a migration must do the same thing whatever the app's code becomes later.
+_CANDIDATES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                         "\U0001fffe-\U0010ffff]")
+
+
+def _refused(ch: str) -> bool:
+    return ord(ch) <= 0xFFFF or ord(ch) & 0xFFFE == 0xFFFE
+
+
+def has_disallowed(text) -> bool:
+    return bool(text) and any(_refused(m.group()) for m in _CANDIDATES.finditer(text))
+
+
+def xml_safe(text):
+    if not text:
+        return text
+    return _CANDIDATES.sub(lambda m: (" " if m.group().isspace() else "") if _refused(m.group()) else m.group(), text)
+
+
+def xml_safe_all(value):
+    """xml_safe over the strings of a JSON value (lists and objects, nested)."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list):
+        return [xml_safe_all(v) for v in value]
+    if isinstance(value, dict):
+        return {xml_safe_all(k): xml_safe_all(v) for k, v in value.items()}
+    return value
 
 BATCH = 2000
 TEXT_FIELDS = ("title", "body_html", "lead_text", "author", "lead_raw", "dateline_place", "agency", "photo_credit",

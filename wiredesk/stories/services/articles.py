@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from wiredesk.core.generation import content_changed
-from wiredesk.ingest.types import Decision, NormalizedItem
+from wiredesk.stories.types import Decision, NormalizedItem
 from wiredesk.stories.models import Article, CopyBand, Takedown
 from wiredesk.stories.places import place_slug
 from wiredesk.stories.selectors import copy_original
@@ -102,26 +102,8 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
     fields = _fields(item)
     if decision.action == "new":
         try:
-            with transaction.atomic():
-                transaction.on_commit(content_changed)
-                # Identical content from another source (dedup's exact rule), else the same copy
-                # sent again or through another wire: a near-duplicate body published nearby.
-                # Looked up here, in the write's transaction, so an item sees the copies stored
-                # just before it in the same batch.
-                duplicate_of_id = decision.duplicate_of_id or (
-                    copy_original(signature=item.copy_signature, day=day_number(item.published))
-                    if item.copy_signature and find_copies else None
-                )
-                killed = _killed(fields, source_id=source_id, duplicate_of_id=duplicate_of_id)
-                article = Article.objects.create(
-                    source_id=source_id, slug=article_slug(item.title), duplicate_of_id=duplicate_of_id,
-                    withdrawn_at=timezone.now() if killed else None, takedown=killed, **fields
-                )
-                if killed is not None:
-                    log.info("killed copy stored withdrawn source_id=%s article_id=%s takedown_id=%s",
-                             source_id, article.id, killed.id)
-                _write_copy_bands(article, replace=False)
-            return article, "new"
+            return _insert(item, fields, source_id=source_id, duplicate_of_id=decision.duplicate_of_id,
+                           find_copies=find_copies), "new"
         except IntegrityError:
             # Another worker stored the same item a moment ago: ours becomes an update of it.
             existing = Article.objects.filter(source_id=source_id, guid_key=fields["guid_key"]).first()
@@ -129,9 +111,39 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
                 raise
             log.info("article raced source_id=%s article_id=%s", source_id, existing.id)
             decision = Decision(action="update", article_id=existing.id)
+    return _update(fields, source_id=source_id, article_id=decision.article_id), "updated"
+
+
+def _insert(item: NormalizedItem, fields: dict, *, source_id: int, duplicate_of_id: int | None,
+            find_copies: bool) -> Article:
+    """A new article, in its own transaction (IntegrityError when the same item won a race)."""
     with transaction.atomic():
         transaction.on_commit(content_changed)
-        article = Article.objects.select_for_update().get(id=decision.article_id, source_id=source_id)
+        # Identical content from another source (dedup's exact rule), else the same copy
+        # sent again or through another wire: a near-duplicate body published nearby.
+        # Looked up here, in the write's transaction, so an item sees the copies stored
+        # just before it in the same batch.
+        duplicate_of_id = duplicate_of_id or (
+            copy_original(signature=item.copy_signature, day=day_number(item.published))
+            if item.copy_signature and find_copies else None
+        )
+        killed = _killed(fields, source_id=source_id, duplicate_of_id=duplicate_of_id)
+        article = Article.objects.create(
+            source_id=source_id, slug=article_slug(item.title), duplicate_of_id=duplicate_of_id,
+            withdrawn_at=timezone.now() if killed else None, takedown=killed, **fields
+        )
+        if killed is not None:
+            log.info("killed copy stored withdrawn source_id=%s article_id=%s takedown_id=%s",
+                     source_id, article.id, killed.id)
+        _write_copy_bands(article, replace=False)
+    return article
+
+
+def _update(fields: dict, *, source_id: int, article_id: int) -> Article:
+    """The source's new version of a stored article, weighed against what readers see."""
+    with transaction.atomic():
+        transaction.on_commit(content_changed)
+        article = Article.objects.select_for_update().get(id=article_id, source_id=source_id)
         now = timezone.now()
         if article.withdrawn_at is None:
             # An update that turns a live item into a killed copy (a placeholder filled in,
@@ -147,7 +159,7 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
             for name, value in provenance.items():
                 setattr(article, name, value)
             article.save(update_fields=[*provenance, "flag", "flagged_at"])
-            return article, "updated"
+            return article
         for name, value in fields.items():
             setattr(article, name, value)
         if outcome == REVISED:  # a version readers can see replaced the one they saw
@@ -155,4 +167,4 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
             article.revised_at = now
         article.save()
         _write_copy_bands(article, replace=True)
-        return article, "updated"
+        return article

@@ -16,40 +16,14 @@ import logging
 from django.db import connection, transaction
 
 from wiredesk.stories import clustering
-from wiredesk.stories.clusterdb import DatabaseStore, as_days, cluster_lock, final_story_id
+from wiredesk.stories.clusterdb import DatabaseStore, cluster_lock, final_story_id, item_for
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article, Story
-from wiredesk.stories.services.stories import lead_rank, story_refresh
+from wiredesk.stories.clustering import lead_rank
+from wiredesk.stories.services.stories import story_merge, story_refresh
 from wiredesk.text.dates import epoch_day
 
 log = logging.getLogger("wiredesk.stories")
-
-# Leads are the first 600 characters of the story; the opening 300 carry its who, where and
-# how many (more words dilute the vector with a write-up's own colour).
-TEXT_CHARS = 300
-
-
-def clustering_language(language: str) -> str:
-    """The language stories are compared within ("" for one nobody could tell)."""
-    language = (language or "").split("-")[0].lower()
-    return "" if language in ("und", "") else language
-
-
-def opening_text(article: Article, text: str | None = None) -> str:
-    """The story's opening without the wire's lead furniture (a caption lead's date stamp and
-    agency), with the dateline's place kept: the who, where and how many of the event."""
-    opening = article.lead_text if text is None else text
-    if article.lead_raw and opening.startswith(article.lead_raw):
-        opening = f"{article.dateline_place} {opening[len(article.lead_raw):]}"
-    return opening[:TEXT_CHARS]
-
-
-def item_for(article: Article, *, text: str | None = None) -> clustering.Item:
-    """What clustering sees of an article: headline, link, language, day and opening text."""
-    opening = opening_text(article, text)
-    return clustering.Item.of(title=article.title, url=article.canonical_url, language=clustering_language(article.language),
-                              day=epoch_day(article.published_at), text=opening, at=as_days(article.published_at))
-
 
 def _absorb(story_id: int, article: Article) -> None:
     """A story's summary after one more member: what story_refresh computes, without reading
@@ -89,7 +63,8 @@ def story_place(*, article: Article, text: str | None = None,
         return article.story_id
     item = item_for(article, text=text)
     with transaction.atomic(), cluster_lock(item.language):
-        store = DatabaseStore(moment=article.published_at, article_id=article.id, body_chars=article.body_chars)
+        store = DatabaseStore(moment=article.published_at, article_id=article.id, body_chars=article.body_chars,
+                              merge_stories=_merge)
         original = _original_story(article)
         if original is not None:
             # A copy's text is its original's: it adds nothing to the story's terms or to the
@@ -110,25 +85,16 @@ def story_place(*, article: Article, text: str | None = None,
     return story_id
 
 
+def _merge(into_id: int, other_id: int) -> None:
+    story_merge(into=Story.objects.get(id=into_id), other=Story.objects.get(id=other_id))
+
+
 def _original_story(article: Article) -> int | None:
     """The story of the article this one is a copy of, if it has one."""
     if article.duplicate_of_id is None:
         return None
     story_id = Article.objects.filter(id=article.duplicate_of_id).values_list("story_id", flat=True).first()
     return final_story_id(story_id) if story_id is not None else None
-
-
-def story_seed(story: Story, article: Article) -> None:
-    """Give a story an editor made for one article that article's terms (centroid and
-    postings), as if clustering had started it."""
-    item = item_for(article)
-    with cluster_lock(item.language):
-        store = DatabaseStore(moment=article.published_at)
-        total, df = store.frequencies(item.language, item.weights)
-        vector = clustering.vectorize(item, total, df)
-        state = clustering.StoryState(story.id, item.language, {}, 0, item.when, item.when)
-        store.join(state, vector, item.when, clustering.DEFAULT.centroid_terms)
-    story.centroid = state.centroid
 
 
 def stories_backfill(*, batch: int = 500) -> int:

@@ -10,27 +10,19 @@ an editor keeps apart.
 
 from __future__ import annotations
 
-import datetime as dt
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from wiredesk.core.generation import content_changed
-from wiredesk.stories.clustering import combine_centroids
+from wiredesk.stories.clusterdb import cluster_lock, story_seed
+from wiredesk.stories.clustering import clustering_language, combine_centroids, lead_rank
 from wiredesk.stories.models import Article, Story, StoryPosting
 from wiredesk.text.dates import epoch_day
-
-def lead_rank(body_chars: int, published_at: dt.datetime, article_id: int) -> tuple:
-    """The lead where no brand's preference applies: the most complete member, then the
-    earliest (smaller ranks first)."""
-    return (-body_chars, published_at, article_id)
-
 
 def _clustering_lock() -> None:
     """The clustering stage's lock, taken before any story row: placements take it first too,
     so an editor's change and a placement never wait for each other in opposite orders."""
-    from wiredesk.stories.clusterdb import cluster_lock
-
     with cluster_lock():
         pass
 
@@ -132,8 +124,6 @@ def story_split(*, article: Article) -> Story:
     article = Article.objects.select_for_update().get(id=article.id)
     old = _locked(article.story_id)[article.story_id] if article.story_id else None
     published = article.published_at
-    from wiredesk.stories.services.placing import clustering_language, story_seed
-
     new = Story.objects.create(
         language=clustering_language(article.language), first_seen_at=published, last_updated_at=published,
         first_day=epoch_day(published), last_day=epoch_day(published), size=1, lead=article,

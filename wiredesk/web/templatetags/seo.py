@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 
 from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.web.seo import article_modified, article_path, json_dumps_html_safe, w3c
-from wiredesk.web.teasers import teaser_text
+from wiredesk.text.leads import teaser_text
 
 register = template.Library()
 

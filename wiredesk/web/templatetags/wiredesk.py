@@ -2,7 +2,7 @@ from django import template
 from django.urls import reverse
 
 from wiredesk.text.dates import format_local
-from wiredesk.web.teasers import teaser_text
+from wiredesk.text.leads import teaser_text
 
 register = template.Library()
 

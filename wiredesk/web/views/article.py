@@ -18,8 +18,7 @@ from wiredesk.stories.selectors import (
     brand_carries, brand_copies, pinned, preferred_member, rail_candidates, related_candidates, story_coverage,
 )
 from wiredesk.web.caching import cached_page
-from wiredesk.web.ranking import pick_related, rank_rail
-from wiredesk.web.seo import article_modified
+from wiredesk.stories.ranking import pick_related, rank_rail
 from wiredesk.web.teasers import rail_teasers
 
 

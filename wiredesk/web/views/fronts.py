@@ -15,7 +15,7 @@ from wiredesk.stories.selectors import (
     LIST_DEFERRED, articles_in_section, articles_of, articles_recent, carried_sources, pinned,
 )
 from wiredesk.web.caching import cached_page
-from wiredesk.web.ranking import rank_front
+from wiredesk.stories.ranking import rank_front
 
 PER_PAGE = 20
 MAX_PAGE = 500  # deeper pages cost a scan of all the stories before them; the archive has them

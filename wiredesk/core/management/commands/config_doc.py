@@ -2,11 +2,11 @@
 
 from django.core.management.base import BaseCommand
 
-from wiredesk.project import env
+from wiredesk.core import env
 
 
 class Command(BaseCommand):
-    help = "Print the configuration reference generated from wiredesk/project/env.py."
+    help = "Print the configuration reference generated from wiredesk/core/env.py."
 
     def handle(self, *args, **opts) -> None:
         self.stdout.write(env.markdown(), ending="")

@@ -266,7 +266,7 @@ def markdown() -> str:
         "# Configuration",
         "",
         "wiredesk reads its settings from environment variables, all listed here. This file is",
-        "generated from `wiredesk/project/env.py` by `wiredesk config_doc`; a test fails when they",
+        "generated from `wiredesk/core/env.py` by `wiredesk config_doc`; a test fails when they",
         "differ. Everything that belongs to a brand or a source (names, time zones, feeds, licence",
         "policy) is data in the database, edited in the admin, not configuration.",
         "",

@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
+from celery import current_app  # the wiredesk app: wiredesk.project makes it the current one
+
 from django.contrib import admin
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import DatabaseError
 from django.template.response import TemplateResponse
 
+from wiredesk.core.broker import dead_count, is_embedded
 from wiredesk.core.heartbeat import read_status
+from wiredesk.core.outbox import outbox_size
 from wiredesk.core.queue import queue_state
+from wiredesk.sources.models import Source
 
 STATUS_STALE = 10.0  # seconds: a status file older than this was left by a supervisor that stopped
 
@@ -37,8 +42,6 @@ def _duration(seconds: float | None) -> str:
 
 @staff_member_required
 def runtime_health(request):
-    from wiredesk.project.celery import app
-
     status = read_status()
     now = dt.datetime.now(tz=dt.timezone.utc)
     processes = []
@@ -57,29 +60,23 @@ def runtime_health(request):
             "late": bool(age is not None and limit and age > limit / 2),
             "recent": [{"at": _moment(r.get("at")), "cause": r.get("cause", "")} for r in row.get("recent_restarts", [])][::-1],
         })
-    queue = queue_state(app)
+    queue = queue_state(current_app)
     try:
         usage = shutil.disk_usage(settings.DATA_DIR)
         disk = {"free_mb": usage.free // 2**20, "total_mb": usage.total // 2**20, "low": usage.free < usage.total * 0.05}
     except OSError:
         disk = None
     try:
-        from wiredesk.sources.models import Source
-
         storage_errors = list(Source.objects.filter(last_error__startswith="storage:").order_by("name")
                               .values("id", "name", "last_error", "last_error_at"))
     except DatabaseError as exc:
         storage_errors = [{"id": None, "name": "(the database cannot be read)", "last_error": str(exc)[:300],
                            "last_error_at": None}]
     try:
-        from wiredesk.core.outbox import outbox_size
-
         outbox = outbox_size()
     except DatabaseError:
         outbox = None
-    from wiredesk.core.broker import dead_count, is_embedded
-
-    url = app.conf.broker_url or ""
+    url = current_app.conf.broker_url or ""
     set_aside = dead_count(url) if is_embedded(url) else 0
     context = {
         **admin.site.each_context(request),
