@@ -111,8 +111,8 @@ def test_a_backup_taken_during_ingest_restores_everything_committed_before_it(tm
         mail_env = {**env2, "WIREDESK_EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port),
                     "WIREDESK_TASKS_EAGER": "1"}
         wiredesk(mail_env, "shell", "-c", "from wiredesk.digest.models import Edition; "
-                 "from wiredesk.digest.services.sending import send_edition; "
-                 "[send_edition(e.id) for e in Edition.objects.all()]", timeout=120)
+                 "from wiredesk.digest.services.sending import edition_send; "
+                 "[edition_send(edition_id=e.id) for e in Edition.objects.all()]", timeout=120)
         wiredesk(env2, "fetch", "--all", timeout=120)
     finally:
         again.stop()

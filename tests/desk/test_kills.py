@@ -107,7 +107,7 @@ def test_a_killed_article_leaves_every_surface_and_never_comes_back(client, wire
     assert all(f"/story/{killed.id}-" in text for text in surfaces(client).values())
     # An edition built before the kill, sent after it.
     subscribe(wires["brand"], "reader@example.com", sections=("world",))
-    edition, _ = editions.open_edition(wires["brand"], timezone.localdate(), now=timezone.now())
+    edition, _ = editions.edition_open(brand=wires["brand"], date=timezone.localdate(), now=timezone.now())
 
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):  # what commit runs: the page cache's new generation
@@ -125,7 +125,7 @@ def test_a_killed_article_leaves_every_surface_and_never_comes_back(client, wire
     assert [h.article.id for h in search_articles(brand=wires["brand"], query="crane quayside").hits] == []
     assert [h.article.id for h in search_articles(brand=wires["brand"], query="library").hits] == [kept.id]
     assert not search_index_drift()
-    assert sending.send_edition(edition.pk).sent == 1
+    assert sending.edition_send(edition_id=edition.pk).sent == 1
     (mail,) = mail_sink.to("reader@example.com")
     text = mail.message.get_body(("plain",)).get_content()
     assert KEPT in text and KILLED not in text

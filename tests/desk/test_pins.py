@@ -154,7 +154,7 @@ def test_a_pick_leads_one_edition_not_every_day_while_the_pin_lasts(desk):
 
     brand = desk["brand"]
     pin(desk, desk["old"], hours=24 * 7)
-    first, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    first, created = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
     assert created and first.stories["world"][0] == desk["old"].id
     later = timezone.now() + dt.timedelta(days=1)
     chosen = select_stories(brand, since=first.cutoff, cutoff=later, per_section=3)

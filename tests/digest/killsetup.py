@@ -23,7 +23,7 @@ def main(recipients: int) -> None:
 
     from tests.digest.helpers import brand_with_news
     from wiredesk.digest.models import Subscriber
-    from wiredesk.digest.services.editions import send_now
+    from wiredesk.digest.services.editions import edition_send_now
 
     brand = brand_with_news("Kill Test Courier", "kill.test")
     confirmed = timezone.now() - dt.timedelta(hours=1)
@@ -32,7 +32,7 @@ def main(recipients: int) -> None:
                    confirmed_at=confirmed, sections=["world", "business"] if n % 3 else ["sports"])
         for n in range(recipients)
     )
-    edition, _created = send_now(brand)
+    edition, _created = edition_send_now(brand=brand)
     print(edition.pk)
 
 

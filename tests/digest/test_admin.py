@@ -112,7 +112,7 @@ def test_export_downloads_the_data_as_json(staff, world):
 
 def test_erase_asks_first_then_erases_and_keeps_the_counts(staff, world):
     edition = world["edition"]
-    before = edition_counts([edition])
+    before = edition_counts(editions=[edition])
     list_before = staff.get(EDITIONS).content.decode()
     selected = {"action": "erase", "_selected_action": [world["alice"].pk]}
 
@@ -125,7 +125,7 @@ def test_erase_asks_first_then_erases_and_keeps_the_counts(staff, world):
     done = staff.post(SUBSCRIBERS, {**selected, "confirm_erase": "yes"}, follow=True)
     assert "1 subscriber(s) erased" in done.content.decode()
     assert not Subscriber.objects.filter(email="alice@example.org").exists()
-    assert edition_counts([edition]) == before
+    assert edition_counts(editions=[edition]) == before
     list_after = staff.get(EDITIONS).content.decode()
     for column in ("sent", "failed", "unknown_link", "pending", "bounced"):
         assert cell(list_after, column) == cell(list_before, column)

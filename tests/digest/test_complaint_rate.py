@@ -58,8 +58,8 @@ def test_one_complaint_in_a_thousand_warns_three_halt_and_sending_resumes_when_t
     _complain(past, deliveries[1], 2)
     _complain(past, deliveries[2], 3)
     assert reputation.brand_reputation(brand_id=brand.pk).level == reputation.HALTED
-    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
-    report = sending.send_edition(edition.pk)
+    edition, created = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
+    report = sending.edition_send(edition_id=edition.pk)
     assert report.sent == 0 and report.note.startswith("sending halted: 3 spam complaints for 1,000 messages")
     assert mail_sink.messages == []
     assert Delivery.objects.filter(edition=edition, state=Delivery.State.PENDING).count() == len(today_readers)
@@ -73,7 +73,7 @@ def test_one_complaint_in_a_thousand_warns_three_halt_and_sending_resumes_when_t
     Delivery.objects.filter(edition=past).update(sent_at=timezone.now() - reputation.WINDOW - dt.timedelta(hours=1))
     Edition.objects.filter(pk=edition.pk).update(lease_until=None)  # its next look has come
     assert reputation.brand_reputation(brand_id=brand.pk).level == reputation.OK
-    report = sending.send_edition(edition.pk)
+    report = sending.edition_send(edition_id=edition.pk)
     assert report.sent == len(today_readers) and report.finished
     assert sorted(r for m in mail_sink.messages for r in m.rcpt_tos) == sorted(r.email for r in today_readers)
 
@@ -84,5 +84,5 @@ def test_a_single_complaint_on_a_small_list_warns_but_does_not_halt(mail_sink):
     _complain(past, deliveries[0], 1)  # 2 %, but one person
     assert reputation.brand_reputation(brand_id=brand.pk).level == reputation.WARNED
     subscribe(brand, "reader@mail.test")
-    edition, _ = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
-    assert sending.send_edition(edition.pk).sent == 1
+    edition, _ = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
+    assert sending.edition_send(edition_id=edition.pk).sent == 1

@@ -56,8 +56,8 @@ def test_every_digest_message_is_signed_aligned_and_covers_the_unsubscribe_heade
                             digest_from="daily@harbour.test")
     for n in range(3):
         subscribe(brand, f"reader{n}@mail.test")
-    edition, _ = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
-    assert sending.send_edition(edition.pk).sent == 3
+    edition, _ = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
+    assert sending.edition_send(edition_id=edition.pk).sent == 3
     assert len(mail_sink.messages) == 3
     for received in mail_sink.messages:
         data = received.data
@@ -90,8 +90,8 @@ def test_an_unusable_key_stops_the_edition_before_anyone_is_claimed(mail_sink, s
     settings.DKIM = {"key_file": str(tmp_path / "missing.pem"), "selector": "s", "domain": ""}
     brand = brand_with_news()
     subscribe(brand, "reader@mail.test")
-    edition, _ = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
-    report = sending.send_edition(edition.pk)
+    edition, _ = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
+    report = sending.edition_send(edition_id=edition.pk)
     assert report.sent == 0 and "DKIM key" in report.note and "cannot be read" in report.note
     assert mail_sink.messages == []
     assert list(Delivery.objects.filter(edition=edition).values_list("state", flat=True)) == [Delivery.State.PENDING]

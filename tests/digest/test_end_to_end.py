@@ -35,9 +35,9 @@ def test_sign_up_confirm_receive_change_sections_and_leave_with_one_click(client
     assert reader.status == Subscriber.Status.CONFIRMED and reader.confirmed_ip == "192.0.2.44"
 
     mail_sink.clear()
-    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    edition, created = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
     assert created
-    report = sending.send_edition(edition.pk)
+    report = sending.edition_send(edition_id=edition.pk)
     assert report.sent == 1
     (received,) = mail_sink.to(address)
     msg = received.message

@@ -10,7 +10,7 @@ import pytest
 from tests.web.factories import make_brand
 from wiredesk.digest.models import Delivery, Edition, MailEvent, Subscriber
 from wiredesk.digest.selectors import edition_counts
-from wiredesk.digest.services.privacy import erase_subscriber, export_subscriber
+from wiredesk.digest.services.privacy import subscriber_erase, subscriber_export
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def person():
 
 
 def test_export_holds_everything_stored_about_the_person(person):
-    data = export_subscriber(person["alice"])
+    data = subscriber_export(subscriber=person["alice"])
     assert json.loads(json.dumps(data)) == data  # JSON as it is
     assert data["email"] == "alice@example.org"
     assert data["brand"] == {"name": "Harbour Herald", "host": "harbour.example"}
@@ -72,15 +72,15 @@ def test_export_holds_everything_stored_about_the_person(person):
 
 def test_erase_deletes_the_row_and_keeps_the_counts(person):
     ids = [e.pk for e in person["editions"]]
-    before = edition_counts(ids)
+    before = edition_counts(editions=ids)
     assert before[ids[0]]["sent"] == 2 and before[ids[0]]["bounced"] == 1 and before[ids[1]]["failed"] == 1
-    erase_subscriber(person["alice"])
+    subscriber_erase(subscriber=person["alice"])
     assert not Subscriber.objects.filter(email="alice@example.org").exists()
     assert Delivery.objects.filter(subscriber__isnull=True).count() == 2
     # A server's refusal kept as the error may quote the address: it goes with the person.
     assert not Delivery.objects.filter(subscriber__isnull=True).exclude(error="").exists()
     assert MailEvent.objects.get().subscriber is None
-    assert edition_counts(ids) == before
+    assert edition_counts(editions=ids) == before
     assert Subscriber.objects.filter(pk=person["bob"].pk).exists()
 
 
@@ -91,10 +91,10 @@ def test_edition_counts_in_two_queries(person, django_assert_num_queries):
     )
     editions = list(Edition.objects.all())
     with django_assert_num_queries(2):
-        counts = edition_counts(editions)
+        counts = edition_counts(editions=editions)
     assert set(counts) == {first_edition.pk, second_edition.pk}
     assert counts[second_edition.pk]["failed"] == 1 and counts[second_edition.pk]["unsubscribed_since"] == 0
     first = counts[first_edition.pk]
     assert (first["sent"], first["total"], first["bounced"], first["unsubscribed_since"]) == (2, 2, 1, 1)
     with django_assert_num_queries(0):
-        assert edition_counts([]) == {}
+        assert edition_counts(editions=[]) == {}

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def open_today(brand):
-    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    edition, created = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
     assert created
     return edition
 
@@ -41,7 +41,7 @@ def test_each_confirmed_subscriber_gets_one_message_with_every_header_and_both_p
     subscribe(brand, "bounced@mail.test", status=Subscriber.Status.SUPPRESSED)
     edition = open_today(brand)
 
-    report = sending.send_edition(edition.pk)
+    report = sending.edition_send(edition_id=edition.pk)
 
     assert (report.sent, report.failed, report.unknown) == (6, 0, 0)
     assert report.finished
@@ -81,11 +81,11 @@ def test_a_second_run_sends_nothing_and_two_openers_get_one_edition(mail_sink):
     brand = brand_with_news()
     for n in range(3):
         subscribe(brand, f"r{n}@mail.test")
-    first, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
-    again, created_again = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    first, created = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
+    again, created_again = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
     assert created and not created_again and again.pk == first.pk
-    sending.send_edition(first.pk)
-    report = sending.send_edition(first.pk)
+    sending.edition_send(edition_id=first.pk)
+    report = sending.edition_send(edition_id=first.pk)
     assert report.sent == 0
     assert len(mail_sink.messages) == 3
     assert Edition.objects.filter(brand=brand).count() == 1
@@ -95,8 +95,8 @@ def test_send_now_pressed_twice_opens_one_edition(mail_sink, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     brand = brand_with_news()
     subscribe(brand, "r@mail.test")
-    first, created = editions.send_now(brand)
-    second, created_again = editions.send_now(brand)
+    first, created = editions.edition_send_now(brand=brand)
+    second, created_again = editions.edition_send_now(brand=brand)
     assert first.pk == second.pk and created and not created_again
     assert Edition.objects.filter(brand=brand).count() == 1
 
@@ -104,7 +104,7 @@ def test_send_now_pressed_twice_opens_one_edition(mail_sink, settings):
 def test_no_edition_when_nothing_is_new():
     brand = brand_with_news(per_section=0)
     subscribe(brand, "r@mail.test")
-    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    edition, created = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
     assert edition is None and not created
 
 
@@ -112,8 +112,8 @@ def test_a_held_lease_keeps_a_second_sender_out(mail_sink):
     brand = brand_with_news()
     subscribe(brand, "r@mail.test")
     edition = open_today(brand)
-    assert sending.acquire_lease(edition.pk, "someone-else")
-    report = sending.send_edition(edition.pk)
+    assert sending.lease_acquire(edition_id=edition.pk, owner="someone-else")
+    report = sending.edition_send(edition_id=edition.pk)
     assert report.sent == 0 and "another sender" in report.note
     assert mail_sink.messages == []
 
@@ -122,13 +122,13 @@ def test_rows_left_mid_send_by_a_dead_sender_become_unknown_and_are_not_resent(m
     brand = brand_with_news()
     readers = [subscribe(brand, f"r{n}@mail.test") for n in range(4)]
     edition = open_today(brand)
-    editions.populate(edition)
+    editions.edition_populate(edition=edition)
     # A sender died after claiming the first row; its lease has run out.
     stuck = Delivery.objects.get(edition=edition, subscriber=readers[0])
     Delivery.objects.filter(pk=stuck.pk).update(state=Delivery.State.SENDING, claimed_by="dead-host:1:aa")
     Edition.objects.filter(pk=edition.pk).update(lease_owner="dead-host:1:aa", lease_until=timezone.now() - dt.timedelta(seconds=1))
 
-    report = sending.send_edition(edition.pk)
+    report = sending.edition_send(edition_id=edition.pk)
 
     assert report.recovered_unknown == 1 and report.sent == 3
     stuck.refresh_from_db()
@@ -188,7 +188,7 @@ def test_refused_failed_retried_and_unknown_outcomes(picky_sink):
     def state():
         return {d.subscriber.email: d for d in Delivery.objects.filter(edition=edition).select_related("subscriber")}
 
-    first = sending.send_edition(edition.pk, owner="sender-1")
+    first = sending.edition_send(edition_id=edition.pk, owner="sender-1")
     now = state()
     assert now["a@mail.test"].state == Delivery.State.SENT
     assert now["gone@mail.test"].state == Delivery.State.FAILED and "550" in now["gone@mail.test"].error
@@ -198,12 +198,12 @@ def test_refused_failed_retried_and_unknown_outcomes(picky_sink):
     assert not first.finished
     edition.refresh_from_db()
     assert edition.lease_until > timezone.now() + dt.timedelta(seconds=50)
-    assert "another sender" in sending.send_edition(edition.pk).note  # nobody else during the pause
+    assert "another sender" in sending.edition_send(edition_id=edition.pk).note  # nobody else during the pause
 
     # Each later run retries it (the backoff doubles); after the sixth refusal it is failed and
     # the run goes on to the others. The unknown one is never sent again.
     for _ in range(sending.MAX_ATTEMPTS - 1):
-        last = sending.send_edition(edition.pk, owner="sender-1")
+        last = sending.edition_send(edition_id=edition.pk, owner="sender-1")
     now = state()
     assert now["busy@mail.test"].state == Delivery.State.FAILED
     assert now["busy@mail.test"].attempts == sending.MAX_ATTEMPTS
@@ -213,7 +213,7 @@ def test_refused_failed_retried_and_unknown_outcomes(picky_sink):
     assert sorted(picky_sink.accepted) == ["a@mail.test", "z@mail.test"]
     assert last.finished
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.DONE
-    sending.send_edition(edition.pk, owner="sender-1")
+    sending.edition_send(edition_id=edition.pk, owner="sender-1")
     assert picky_sink.dropped == ["drop@mail.test"]
 
 
@@ -226,7 +226,7 @@ def test_mail_server_down_leaves_everyone_pending(settings):
     brand = brand_with_news()
     subscribe(brand, "r@mail.test")
     edition = open_today(brand)
-    report = sending.send_edition(edition.pk)
+    report = sending.edition_send(edition_id=edition.pk)
     assert report.sent == 0 and "cannot connect" in report.note
     assert list(Delivery.objects.filter(edition=edition).values_list("state", flat=True)) == [Delivery.State.PENDING]
     edition.refresh_from_db()
@@ -238,9 +238,9 @@ def test_a_subscriber_who_leaves_before_their_turn_is_skipped(mail_sink):
     stay = subscribe(brand, "stay@mail.test")
     leave = subscribe(brand, "leave@mail.test")
     edition = open_today(brand)
-    editions.populate(edition)
+    editions.edition_populate(edition=edition)
     Subscriber.objects.filter(pk=leave.pk).update(status=Subscriber.Status.UNSUBSCRIBED)
-    sending.send_edition(edition.pk)
+    sending.edition_send(edition_id=edition.pk)
     assert [r for m in mail_sink.messages for r in m.rcpt_tos] == [stay.email]
     assert Delivery.objects.get(subscriber=leave).state == Delivery.State.SKIPPED
 
@@ -250,7 +250,7 @@ def test_subscribers_confirmed_after_the_edition_opened_wait_for_the_next(mail_s
     subscribe(brand, "early@mail.test")
     edition = open_today(brand)
     late = subscribe(brand, "late@mail.test", confirmed_ago=-60)
-    sending.send_edition(edition.pk)
+    sending.edition_send(edition_id=edition.pk)
     assert mail_sink.to(late.email) == []
 
 
@@ -260,7 +260,7 @@ def test_send_rate_is_honoured(mail_sink, settings):
     for n in range(11):
         subscribe(brand, f"r{n}@mail.test")
     edition = open_today(brand)
-    report = sending.send_edition(edition.pk)
+    report = sending.edition_send(edition_id=edition.pk)
     assert report.sent == 11
     assert report.seconds >= 10 / 20 * 0.9
 
@@ -277,7 +277,7 @@ def test_two_senders_at_once_send_each_recipient_one_message(mail_sink):
 
     def run():
         try:
-            reports.append(sending.send_edition(edition.pk))
+            reports.append(sending.edition_send(edition_id=edition.pk))
         finally:
             connection.close()
 
@@ -303,7 +303,7 @@ def test_the_per_section_template_gives_each_recipient_the_message_built_for_the
     template = sending.MessageTemplate(edition, parts, transport)
     assert template.data, "the placeholders did not survive: every message would take the slow path"
     fast = template.prepare(delivery_id=41, key=reader.key, email=reader.email)
-    full = transport.prepare(sending.build_message(edition, parts, delivery_id=41, key=reader.key, email=reader.email))
+    full = transport.prepare(sending.message_build(edition=edition, parts=parts, delivery_id=41, key=reader.key, email=reader.email))
 
     def parsed(data: bytes):
         msg = email.message_from_bytes(data, policy=email.policy.default)
@@ -350,7 +350,7 @@ def test_digest_send_says_plainly_when_the_edition_is_being_sent(settings):
 
     brand = brand_with_news()
     subscribe(brand, "r0@mail.test")
-    edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+    edition, created = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
     Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SENDING)
     out = StringIO()
     call_command("digest", "send", "--brand", "harbour.test", stdout=out)
@@ -371,15 +371,15 @@ def test_the_file_outbox_gets_one_file_per_run_with_mail_and_none_without(settin
     for n in range(2):
         subscribe(busy, f"r{n}@mail.test")
     first = open_today(left)
-    sending.populate(first)
+    sending.edition_populate(edition=first)
     Subscriber.objects.filter(brand=left).update(status=Subscriber.Status.UNSUBSCRIBED)
     for brand in (nobody, left):
         edition = Edition.objects.filter(brand=brand).first() or open_today(brand)
-        report = sending.send_edition(edition.pk)
+        report = sending.edition_send(edition_id=edition.pk)
         assert report.sent == 0 and report.finished
     outbox = tmp_path / "outbox"
     assert not outbox.exists() or list(outbox.iterdir()) == []
-    report = sending.send_edition(open_today(busy).pk)
+    report = sending.edition_send(edition_id=open_today(busy).pk)
     assert report.sent == 2
     (written,) = outbox.iterdir()
     assert written.read_bytes().count(b"\nSubject: ") == 2
@@ -422,7 +422,7 @@ def test_provider_answers_are_sorted_into_refused_retry_and_unknown(settings):
     for email in ("ok@mail.test", "http400@mail.test", "http502@mail.test", "http429@mail.test"):
         subscribe(brand, email)
     edition = open_today(brand)
-    sending.send_edition(edition.pk, owner="s")
+    sending.edition_send(edition_id=edition.pk, owner="s")
     states = {d.subscriber.email: d.state for d in Delivery.objects.filter(edition=edition).select_related("subscriber")}
     assert states["ok@mail.test"] == Delivery.State.SENT
     assert states["http400@mail.test"] == Delivery.State.FAILED  # refused: nothing was taken
@@ -433,12 +433,12 @@ def test_provider_answers_are_sorted_into_refused_retry_and_unknown(settings):
 def test_a_refused_confirmation_mail_logs_no_address(picky_sink, caplog):
     import logging
 
-    from wiredesk.digest.services.subscriptions import send_confirmation
+    from wiredesk.digest.services.subscriptions import confirmation_send
 
     brand = brand_with_news()
     reader = subscribe(brand, "gone@mail.test", status=Subscriber.Status.PENDING)
     with caplog.at_level(logging.DEBUG):
-        send_confirmation(reader.pk)  # the server refuses the recipient, quoting it
+        confirmation_send(subscriber_id=reader.pk)  # the server refuses the recipient, quoting it
     assert "signup mail failed" in caplog.text
     assert "gone@mail.test" not in "\n".join(
         f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records if not r.name.startswith("mail.log")
@@ -460,4 +460,4 @@ def test_long_headlines_keep_the_per_section_template_usable(mail_sink):
     parts = EditionRenderer(brand=brand, date=edition.date, stories=edition.stories, subject=edition.subject).parts(reader.sections)
     template = sending.MessageTemplate(edition, parts, sending.Transport())
     assert template.data, "the template fell back to building every message in full"
-    assert sending.send_edition(edition.pk).sent == 1
+    assert sending.edition_send(edition_id=edition.pk).sent == 1

@@ -144,7 +144,7 @@ def states(*subscribers: Subscriber) -> list[str]:
     (None, None),
 ])
 def test_parse_message_id_is_strict(value, expected):
-    assert suppression.parse_message_id(value) == expected
+    assert suppression.message_id_parse(message_id=value) == expected
 
 
 @pytest.mark.parametrize(("event_type", "reply", "kind"), [
@@ -162,15 +162,15 @@ def test_parse_message_id_is_strict(value, expected):
     ("unsubscribed", None, None),
 ])
 def test_bounce_kind(event_type, reply, kind):
-    assert suppression.bounce_kind(event_type, reply) == kind
+    assert suppression.bounce_kind(event_type=event_type, mta_response=reply) == kind
 
 
 def test_soft_limit_counts_days_within_the_window():
     at = [DAY0 + dt.timedelta(days=d) for d in (0, 7, 14)]
-    assert suppression.soft_limit_reached(at)
-    assert not suppression.soft_limit_reached([DAY0 + dt.timedelta(days=d) for d in (0, 8, 16)])
-    assert not suppression.soft_limit_reached([DAY0 + dt.timedelta(hours=h) for h in (0, 2, 5, 9)])
-    assert suppression.soft_limit_reached([DAY0 + dt.timedelta(days=d) for d in (0, 20, 27, 30)])
+    assert suppression.soft_limit_reached(times=at)
+    assert not suppression.soft_limit_reached(times=[DAY0 + dt.timedelta(days=d) for d in (0, 8, 16)])
+    assert not suppression.soft_limit_reached(times=[DAY0 + dt.timedelta(hours=h) for h in (0, 2, 5, 9)])
+    assert suppression.soft_limit_reached(times=[DAY0 + dt.timedelta(days=d) for d in (0, 20, 27, 30)])
 
 
 # --- Tracking webhooks ---------------------------------------------------------------------

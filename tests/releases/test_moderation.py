@@ -210,16 +210,16 @@ def test_approve_before_the_embargo_schedules_and_the_tick_publishes_after(admin
     local = timezone.localtime(embargo, site.tz)
     assert f"{local.day} {local:%b %Y, %H:%M} GMT+1" in text and "when its embargo ends" in text
 
-    assert moderation.tick(now=embargo - dt.timedelta(minutes=1))["published"] == 0
+    assert moderation.submissions_tick(now=embargo - dt.timedelta(minutes=1))["published"] == 0
     submission.refresh_from_db()
     assert submission.status == Status.SCHEDULED
 
-    assert moderation.tick(now=embargo + dt.timedelta(seconds=5))["published"] == 1
+    assert moderation.submissions_tick(now=embargo + dt.timedelta(seconds=5))["published"] == 1
     submission.refresh_from_db()
     assert submission.status == Status.PUBLISHED and submission.published_at == embargo + dt.timedelta(seconds=5)
     assert actions_of(submission)[-1] == ("publish", None)
     assert "Embargoed ride news" in teaser_titles(page(client, "/"))
-    assert moderation.tick(now=embargo + dt.timedelta(minutes=5))["published"] == 0  # once only
+    assert moderation.submissions_tick(now=embargo + dt.timedelta(minutes=5))["published"] == 0  # once only
     assert Article.objects.count() == 1
 
 
@@ -344,11 +344,11 @@ def test_every_action_is_in_the_audit_log_shown_read_only(admin_client, site, mo
     admin_save(admin_client, submission, about="A shorter about paragraph.")
     admin_client.get(admin_url(submission, "preview"))
     admin_client.post(admin_url(submission, "approve"))
-    moderation.tick(now=timezone.now() + dt.timedelta(hours=2))
+    moderation.submissions_tick(now=timezone.now() + dt.timedelta(hours=2))
     declined = make_submission(site)
     admin_client.post(admin_url(declined, "decline"), {"reason": "Duplicate of an earlier release."})
     Submission.objects.filter(pk=declined.pk).update(created_at=timezone.now() - dt.timedelta(days=400))
-    moderation.tick()
+    moderation.submissions_tick()
     assert actions_of(submission) == [
         ("edit", "moderator"), ("preview", "moderator"), ("approve", "moderator"), ("schedule", "moderator"),
         ("publish", None),
@@ -382,7 +382,7 @@ def test_the_tick_deletes_stale_draft_images_with_their_files(site, release_medi
     SubmissionImage.objects.filter(pk=kept.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     stale_path = release_media / stale.file.name
     assert stale_path.exists()
-    assert moderation.tick()["drafts_deleted"] == 1
+    assert moderation.submissions_tick()["drafts_deleted"] == 1
     assert not stale_path.exists() and not SubmissionImage.objects.filter(pk=stale.pk).exists()
     assert (release_media / fresh.file.name).exists() and SubmissionImage.objects.filter(pk=fresh.pk).exists()
     assert (release_media / kept.file.name).exists()
@@ -408,14 +408,14 @@ def test_a_save_racing_a_publication_keeps_the_publication(rf, site, moderator):
     from django.contrib import admin as django_admin
     from django.forms.models import model_to_dict
 
-    from wiredesk.releases.services.publish import publish
+    from wiredesk.releases.services.publish import release_publish
 
     submission = make_submission(site)
     model_admin = django_admin.site._registry[Submission]
     request = rf.post("/")
     request.user = moderator
     stale = Submission.objects.get(pk=submission.pk)  # what the admin loaded
-    article = publish(submission, now=timezone.now())  # the tick, meanwhile
+    article = release_publish(submission=submission, now=timezone.now())  # the tick, meanwhile
     form_class = model_admin.get_form(request, stale, change=True)
     data = {k: v for k, v in model_to_dict(stale, fields=list(form_class.base_fields)).items() if v is not None}
     form = form_class(instance=stale, data={**data, "headline": "Night ride moves to Saturday"})

@@ -75,7 +75,7 @@ def test_the_canary_never_appears_in_public_or_in_the_logs(client, admin_client,
         assert admin_client.get(admin_url(submission, "preview")).status_code == 200
         assert admin_client.post(admin_url(submission, "approve")).status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.tick(now=timezone.now() + dt.timedelta(hours=1))
+        moderation.submissions_tick(now=timezone.now() + dt.timedelta(hours=1))
     submission.refresh_from_db()
     assert submission.status == Status.PUBLISHED
     article = submission.article
@@ -137,7 +137,7 @@ def test_contact_details_are_purged_after_the_retention_period(settings, site, m
     _age(recent, 89)
 
     now = timezone.now()
-    assert moderation.tick(now=now)["purged"] == 3
+    assert moderation.submissions_tick(now=now)["purged"] == 3
     for old in (published, declined, unverified):
         old.refresh_from_db()
         assert (old.contact_name, old.contact_email, old.contact_phone) == ("", "", "")
@@ -150,7 +150,7 @@ def test_contact_details_are_purged_after_the_retention_period(settings, site, m
     recent.refresh_from_db()
     assert recent.contact_name == "Recent Person" and recent.contact_purged_at is None
     # Once only.
-    assert moderation.tick(now=now + dt.timedelta(minutes=1))["purged"] == 0
+    assert moderation.submissions_tick(now=now + dt.timedelta(minutes=1))["purged"] == 0
     assert AuditEntry.objects.filter(action="purge").count() == 3
 
 
@@ -160,6 +160,6 @@ def test_the_purged_contact_is_gone_from_the_admin_too(admin_client, settings, s
                                  contact_phone=CANARY_PHONE)
     assert CANARY_EMAIL in admin_client.get(admin_url(submission)).content.decode()  # staff see it until then
     _age(submission, 31)
-    moderation.tick()
+    moderation.submissions_tick()
     doc = admin_client.get(admin_url(submission)).content.decode()
     assert_no_canary(doc, "admin change page")

@@ -18,7 +18,7 @@ from tests.releases.helpers_moderation import (
 from tests.web.factories import make_brand
 from wiredesk.brands.models import BrandSource
 from wiredesk.releases.models import Submission
-from wiredesk.releases.services.publish import dateline, publish, releases_source
+from wiredesk.releases.services.publish import release_dateline, release_publish, releases_source
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 from wiredesk.text.leads import parse_lead
@@ -30,7 +30,7 @@ Status = Submission.Status
 def test_a_published_release_is_on_its_brand_site_and_nowhere_else(client, site, other_site, wire):
     wire_story(wire, "Ferry timetable changes for winter")
     submission = make_submission(site, headline="Night ride on the promenade this Friday")
-    article = publish(submission, now=timezone.now())
+    article = release_publish(submission=submission, now=timezone.now())
 
     submission.refresh_from_db()
     assert submission.status == Status.PUBLISHED and submission.article_id == article.id
@@ -56,9 +56,9 @@ def test_a_published_release_is_on_its_brand_site_and_nowhere_else(client, site,
 
 
 def test_the_releases_source_is_made_once_per_brand_never_polled_and_linked(site, other_site):
-    first = publish(make_submission(site), now=timezone.now())
-    second = publish(make_submission(site, category=Submission.Category.BUSINESS), now=timezone.now())
-    elsewhere = publish(make_submission(other_site), now=timezone.now())
+    first = release_publish(submission=make_submission(site), now=timezone.now())
+    second = release_publish(submission=make_submission(site, category=Submission.Category.BUSINESS), now=timezone.now())
+    elsewhere = release_publish(submission=make_submission(other_site), now=timezone.now())
     source = first.source
     assert second.source_id == source.id != elsewhere.source_id
     assert source.kind == Source.Kind.RELEASES and not source.enabled
@@ -75,17 +75,17 @@ def test_the_releases_source_is_made_once_per_brand_never_polled_and_linked(site
      ("event", "local"), ("other", "local")],
 )
 def test_the_section_comes_from_the_category(site, category, section):
-    assert publish(make_submission(site, category=category), now=timezone.now()).section == section
+    assert release_publish(submission=make_submission(site, category=category), now=timezone.now()).section == section
 
 
 def test_a_brand_without_the_categorys_section_shows_it_in_one_it_has(wire):
     brand = make_brand("Sports Only", ["sport.test"], sources=[wire], sections=["sports", "world"])
-    article = publish(make_submission(brand, category="business"), now=timezone.now())
+    article = release_publish(submission=make_submission(brand, category="business"), now=timezone.now())
     assert article.section == "sports"
 
 
 def test_the_dateline_is_placed_where_parse_lead_finds_it(client, site):
-    article = publish(make_submission(site, dateline_place="Port Ellis, Westmark"), now=timezone.now())
+    article = release_publish(submission=make_submission(site, dateline_place="Port Ellis, Westmark"), now=timezone.now())
     assert article.lead_kind == "dateline" and article.dateline_place == "PORT ELLIS"
     assert article.body_html.startswith("<p>PORT ELLIS, Westmark: The Saltmarsh")
     assert "Night ride" not in article.lead_raw
@@ -99,28 +99,28 @@ def test_the_dateline_is_placed_where_parse_lead_finds_it(client, site):
      ("Port Ellis, Westmark", "PORT ELLIS, Westmark:"), ("St. Agnes Bay", "ST. AGNES BAY:"), ("", "")],
 )
 def test_dateline_forms(place, expected):
-    assert dateline(place) == expected
+    assert release_dateline(place=place) == expected
     if expected:
         assert parse_lead(f"{expected} Text follows.")[0].kind == "dateline"
 
 
 def test_a_body_that_already_opens_with_a_dateline_keeps_it(site):
     body = "NORTH BAY, Ontario: The club met on Tuesday.\n\nA second paragraph follows here."
-    article = publish(make_submission(site, body=body, dateline_place="Port Ellis"), now=timezone.now())
+    article = release_publish(submission=make_submission(site, body=body, dateline_place="Port Ellis"), now=timezone.now())
     assert article.dateline_place == "NORTH BAY" and "PORT ELLIS" not in article.body_html
 
 
 def test_the_small_html_subset_is_kept_and_the_dateline_goes_into_its_first_paragraph(site):
     body = ('<p>The <strong>harbour</strong> ride starts at the <a href="https://saltmarsh-cycling.example/map">'
             "terminal</a>.</p><ul><li>Lights lent free</li><li>Helmets lent free</li></ul>")
-    article = publish(make_submission(site, body=body), now=timezone.now())
+    article = release_publish(submission=make_submission(site, body=body), now=timezone.now())
     assert article.body_html.startswith("<p>PORT ELLIS: The <strong>harbour</strong> ride")
     assert "<ul><li>Lights lent free</li>" in article.body_html
 
 
 def test_plain_text_is_text_not_markup(client, site):
     body = "Tom & Jerry <3 the harbour, and 5 < 7 > 2.\n\nSecond line of the release about the club."
-    article = publish(make_submission(site, body=body, headline="Cats & dogs <3 the ride"), now=timezone.now())
+    article = release_publish(submission=make_submission(site, body=body, headline="Cats & dogs <3 the ride"), now=timezone.now())
     assert "Tom &amp; Jerry &lt;3 the harbour, and 5 &lt; 7 &gt; 2." in article.body_html
     assert article.title == "Cats & dogs <3 the ride"
     assert "<h1 id=\"headline\">Cats &amp; dogs &lt;3 the ride</h1>" in page(client, article_path(article))
@@ -129,7 +129,7 @@ def test_plain_text_is_text_not_markup(client, site):
 def test_outbound_links_carry_sponsored_noopener(client, site):
     body = ('<p>Maps are on <a href="https://saltmarsh-cycling.example/map" rel="follow">the club site</a> and '
             '<a href="http://council.example/roads" target="_blank">the council site</a>.</p>')
-    article = publish(make_submission(site, body=body), now=timezone.now())
+    article = release_publish(submission=make_submission(site, body=body), now=timezone.now())
     links = story_links(page(client, article_path(article)))
     assert len(links) == 3  # two in the body and the website
     assert {a.get("rel") for a in links} == {"sponsored noopener"}
@@ -137,8 +137,8 @@ def test_outbound_links_carry_sponsored_noopener(client, site):
 
 
 def test_contact_details_only_when_the_submitter_asked(client, site):
-    hidden = publish(make_submission(site, contact_phone="+61 2 5550 4321"), now=timezone.now())
-    shown = publish(make_submission(site, contact_phone="+61 2 5550 8765", show_contact=True), now=timezone.now())
+    hidden = release_publish(submission=make_submission(site, contact_phone="+61 2 5550 4321"), now=timezone.now())
+    shown = release_publish(submission=make_submission(site, contact_phone="+61 2 5550 8765", show_contact=True), now=timezone.now())
     hidden_doc = page(client, article_path(hidden))
     assert "5550 4321" not in hidden_doc and "Dana Whitlock" not in hidden_doc.split("Club secretary")[0]
     assert "@saltmarsh-cycling.example" not in hidden_doc and "Media contact" not in hidden_doc
@@ -148,8 +148,8 @@ def test_contact_details_only_when_the_submitter_asked(client, site):
 
 
 def test_without_an_organisation_the_name_is_credited_only_if_shown(site):
-    quiet = publish(make_submission(site, contact_organisation=""), now=timezone.now())
-    open_ = publish(make_submission(site, contact_organisation="", show_contact=True), now=timezone.now())
+    quiet = release_publish(submission=make_submission(site, contact_organisation=""), now=timezone.now())
+    open_ = release_publish(submission=make_submission(site, contact_organisation="", show_contact=True), now=timezone.now())
     assert quiet.author == "" and open_.author == "Dana Whitlock"
     assert "About the organisation" in quiet.body_html
 
@@ -158,7 +158,7 @@ def test_images_keep_caption_credit_and_an_absolute_path(client, site, release_m
     submission = make_submission(site)
     first = add_image(submission, caption="Riders at the lighthouse", credit="Photo: Saltmarsh CC")
     second = add_image(submission, caption="The terminal at dusk", credit="Club photo", position=1)
-    article = publish(submission, now=timezone.now())
+    article = release_publish(submission=submission, now=timezone.now())
     name = first.file.name.rsplit("/", 1)[1]
     assert article.images[0] == {"url": f"/media/releases/{name}", "caption": "Riders at the lighthouse",
                                  "credit": "Photo: Saltmarsh CC", "alt": ""}
@@ -170,11 +170,11 @@ def test_images_keep_caption_credit_and_an_absolute_path(client, site, release_m
 
 def test_publishing_again_updates_the_same_article(client, site):
     submission = make_submission(site)
-    article = publish(submission, now=timezone.now() - dt.timedelta(hours=1))
+    article = release_publish(submission=submission, now=timezone.now() - dt.timedelta(hours=1))
     first_published = article.published_at
     Submission.objects.filter(pk=submission.pk).update(headline="Night ride moved to Saturday")
     submission.refresh_from_db()
-    again = publish(submission, now=timezone.now())
+    again = release_publish(submission=submission, now=timezone.now())
     assert again.id == article.id and again.revision == 2
     assert again.title == "Night ride moved to Saturday" and again.published_at == first_published
     assert Article.objects.filter(source=article.source).count() == 1
@@ -182,13 +182,13 @@ def test_publishing_again_updates_the_same_article(client, site):
 
 
 def test_a_release_with_wire_identical_text_is_not_hidden_as_a_duplicate(client, site, wire):
-    from wiredesk.releases.services.publish import preview_article
+    from wiredesk.releases.services.publish import release_preview
 
     submission = make_submission(site, headline="Same words as the wire")
-    twin = preview_article(submission, now=timezone.now())
+    twin = release_preview(submission=submission, now=timezone.now())
     wire_copy = wire_story(wire, twin.title, body=twin.body_html)
     assert wire_copy.fingerprint == twin.fingerprint
-    article = publish(submission, now=timezone.now())
+    article = release_publish(submission=submission, now=timezone.now())
     assert article.duplicate_of_id is None
     assert get(client, article_path(article)).status_code == 200
 
@@ -196,7 +196,7 @@ def test_a_release_with_wire_identical_text_is_not_hidden_as_a_duplicate(client,
 def test_it_is_in_the_daily_email(site):
     from wiredesk.digest.render import preview_parts
 
-    article = publish(make_submission(site, headline="Night ride on the promenade"), now=timezone.now())
+    article = release_publish(submission=make_submission(site, headline="Night ride on the promenade"), now=timezone.now())
     parts = preview_parts(site, timezone.now() + dt.timedelta(minutes=1))
     assert parts is not None and "Night ride on the promenade" in parts.text
     assert f"/story/{article.id}-" in parts.html
@@ -205,7 +205,7 @@ def test_it_is_in_the_daily_email(site):
 def test_a_release_page_costs_the_same_queries_as_a_wire_page(client, settings, site, wire):
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "enabled": False}
     story = wire_story(wire, "Ferry timetable changes for winter", section="local")
-    release = publish(make_submission(site), now=timezone.now())
+    release = release_publish(submission=make_submission(site), now=timezone.now())
     counts = []
     for article in (story, release):
         from django.core.cache import cache
@@ -221,7 +221,7 @@ def test_a_brand_that_lists_no_sources_keeps_its_wire_copy_after_a_release(clien
     brand = make_brand("All Wires", ["all.test"])
     make_brand("Other All Wires", ["all2.test"])
     wire_story(wire, "Ferry timetable changes for winter")
-    release = publish(make_submission(brand), now=timezone.now())
+    release = release_publish(submission=make_submission(brand), now=timezone.now())
     assert "Ferry timetable changes for winter" in teaser_titles(page(client, "/", "all.test"))
     assert get(client, article_path(release), "all2.test").status_code == 404
 
@@ -231,5 +231,5 @@ def test_a_wire_story_arriving_after_a_release_with_the_same_text_is_not_its_dup
     # hidden as its duplicate on every other brand.
     from wiredesk.stories.selectors import candidate_same_content
 
-    article = publish(make_submission(site, headline="Same words as the wire later"), now=timezone.now())
+    article = release_publish(submission=make_submission(site, headline="Same words as the wire later"), now=timezone.now())
     assert candidate_same_content(source_id=wire.id, fingerprint=article.fingerprint) is None

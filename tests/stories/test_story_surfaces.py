@@ -193,9 +193,9 @@ def test_daily_email_lists_the_story_once(desk, mail_sink):
     everything.sections = ["world", "business", "sports"]
     everything.save()
     subscribe(everything, "reader@example.com", sections=("world", "business", "sports"))
-    edition, created = editions.open_edition(everything, timezone.localdate(), now=timezone.now())
+    edition, created = editions.edition_open(brand=everything, date=timezone.localdate(), now=timezone.now())
     assert created
-    assert sending.send_edition(edition.pk).sent == 1
+    assert sending.edition_send(edition_id=edition.pk).sent == 1
     (received,) = mail_sink.to("reader@example.com")
     for part in ("plain", "html"):
         text = received.message.get_body((part,)).get_content()

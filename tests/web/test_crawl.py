@@ -34,7 +34,7 @@ from wiredesk.demo.services import demo_load
 from wiredesk.digest.models import Subscriber
 from wiredesk.ingest.services import source_refresh
 from wiredesk.releases.models import SubmissionImage
-from wiredesk.releases.services.publish import publish
+from wiredesk.releases.services.publish import release_publish
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article, Story
 from wiredesk.stories.selectors import articles_visible, preferred_member
@@ -61,7 +61,7 @@ def demo(settings, tmp_path):
     image.file.save(f"{secrets.token_hex(16)}.png", ContentFile(png()), save=False)  # a name as uploads get
     image.width, image.height = 64, 48
     image.save()
-    publish(release, now=timezone.now())
+    release_publish(submission=release, now=timezone.now())
     waiting = make_submission(brands[0], status="unverified", verified_at=None)
     subscriber = Subscriber.objects.create(brand=brands[0], email="reader@example.com", sections=["world"])
     article = articles_visible(brand=brands[0]).exclude(place_slug="").order_by("-published_at").first()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from wiredesk.releases.admin import SubmissionAdmin
 from wiredesk.releases.models import Submission
 from wiredesk.releases.services import moderation
-from wiredesk.releases.services.publish import preview_article
+from wiredesk.releases.services.publish import release_preview
 from wiredesk.web.context import brand_context
 from wiredesk.web.middleware import content_security_policy
 from wiredesk.web.views.article import page_context
@@ -31,7 +31,7 @@ class DeskSubmissionAdmin(SubmissionAdmin):
     def preview_view(self, request, object_id: int):
         """The release as it will be published: the real template under the site's CSP."""
         submission = self._submission(request, object_id, change=False)
-        article = preview_article(submission, now=timezone.now())
+        article = release_preview(submission=submission, now=timezone.now())
         context = page_context(article, related=[], rail=[], canonical=request.build_absolute_uri())
         context.update(brand_context(submission.brand))
         response = render(request, "web/article.html", context)

@@ -31,7 +31,7 @@ from wiredesk.digest.models import Delivery, Edition, MailEvent, Subscriber
 from wiredesk.digest.render import edition_preview, next_opening
 from wiredesk.digest.selectors import edition_counts
 from wiredesk.digest.staff_views import preview_policy
-from wiredesk.digest.services.privacy import erase_subscriber, export_subscriber
+from wiredesk.digest.services.privacy import subscriber_erase, subscriber_export
 
 log = logging.getLogger("wiredesk.digest")
 
@@ -112,16 +112,16 @@ class SubscriberAdmin(admin.ModelAdmin):
         return actions
 
     def delete_model(self, request, obj: Subscriber) -> None:
-        erase_subscriber(obj)
+        subscriber_erase(subscriber=obj)
 
     def delete_queryset(self, request, queryset) -> None:
         for subscriber in queryset:
-            erase_subscriber(subscriber)
+            subscriber_erase(subscriber=subscriber)
 
     @admin.action(description="Export data (JSON)")
     def export_data(self, request, queryset):
         subscribers = queryset.select_related("brand").order_by("id")
-        body = {"subscribers": [export_subscriber(s) for s in subscribers]}
+        body = {"subscribers": [subscriber_export(subscriber=s) for s in subscribers]}
         log.info("subscriber data exported subscribers=%s user_id=%s", len(body["subscribers"]), request.user.pk)
         response = HttpResponse(json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -138,7 +138,7 @@ class SubscriberAdmin(admin.ModelAdmin):
             }
             return TemplateResponse(request, _page("erase"), context)
         for subscriber in subscribers:
-            erase_subscriber(subscriber)
+            subscriber_erase(subscriber=subscriber)
         log.info("subscribers erased count=%s user_id=%s", len(subscribers), request.user.pk)
         self.message_user(request, f"{len(subscribers)} subscriber(s) erased.", messages.SUCCESS)
         return None
@@ -150,7 +150,7 @@ class EditionChangeList(ChangeList):
     def get_results(self, request) -> None:
         super().get_results(request)
         # The counts of the whole page in two queries, not a few per row.
-        counts = edition_counts(self.result_list)
+        counts = edition_counts(editions=self.result_list)
         for edition in self.result_list:
             edition.counts = counts[edition.pk]
 
@@ -227,7 +227,7 @@ class EditionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
 
     @admin.display(description="deliveries")
     def delivery_summary(self, obj: Edition):
-        counts = edition_counts([obj])[obj.pk]
+        counts = edition_counts(editions=[obj])[obj.pk]
         items = [(deliveries_url(obj.pk, state), state, counts[state]) for state in Delivery.State.values]
         return format_html(
             '<a href="{}">{} in all</a>: {}; {} bounced, {} complained, {} unsubscribed since',
@@ -323,14 +323,14 @@ class EditionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         return TemplateResponse(request, _page("send-now"), context)
 
     def _send_today(self, request, brands) -> None:
-        from wiredesk.digest.services.editions import send_now, send_now_outcome
+        from wiredesk.digest.services.editions import edition_send_now, edition_send_now_outcome
 
         for brand in brands:
-            edition, created = send_now(brand)
+            edition, created = edition_send_now(brand=brand)
             log.info("send now brand_id=%s edition_id=%s user_id=%s", brand.pk, getattr(edition, "pk", None),
                      request.user.pk)
             level = messages.WARNING if edition is None else messages.SUCCESS if created else messages.INFO
-            self.message_user(request, send_now_outcome(brand, edition, created=created), level)
+            self.message_user(request, edition_send_now_outcome(brand=brand, edition=edition, created=created), level)
 
 
 # --- Deliveries and mail events (records, read-only) ----------------------------------------

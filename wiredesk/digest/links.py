@@ -26,7 +26,7 @@ def unsubscribe_links(brand, key: str) -> tuple[str, str]:
     token = make_token("unsubscribe", key)
     return (
         absolute(brand, reverse("newsletter-unsubscribe", args=[token])),
-        f"mailto:{unsubscribe_address(brand)}?subject=unsubscribe%20{token}",
+        f"mailto:{unsubscribe_address(brand=brand)}?subject=unsubscribe%20{token}",
     )
 
 

@@ -17,7 +17,7 @@ def _empty() -> dict[str, int]:
     return counts
 
 
-def edition_counts(editions: Iterable[Edition | int]) -> dict[int, dict[str, int]]:
+def edition_counts(*, editions: Iterable[Edition | int]) -> dict[int, dict[str, int]]:
     """Per edition id: deliveries by state, total, bounced, complained and unsubscribed_since.
 
     ``bounced`` and ``complained`` count deliveries with at least one such MailEvent (a

@@ -4,9 +4,9 @@ Services queue these by name through wiredesk.digest.queue, so this module may i
 
 from celery import shared_task
 
-from wiredesk.digest.services.editions import tick
-from wiredesk.digest.services.sending import send_edition as edition_send
-from wiredesk.digest.services.subscriptions import send_confirmation
+from wiredesk.digest.services.editions import editions_tick
+from wiredesk.digest.services.sending import edition_send
+from wiredesk.digest.services.subscriptions import confirmation_send
 
 # The emails are acknowledged once sent, not when taken: a worker killed while sending one
 # hands it back and it is sent again (at least once; a reader may, rarely, get it twice).
@@ -14,14 +14,14 @@ from wiredesk.digest.services.subscriptions import send_confirmation
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def send_confirmation_email(subscriber_id: int) -> None:
-    send_confirmation(subscriber_id)
+    confirmation_send(subscriber_id=subscriber_id)
 
 
 @shared_task(ignore_result=True)
 def send_edition(edition_id: int) -> None:
-    edition_send(edition_id)
+    edition_send(edition_id=edition_id)
 
 
 @shared_task(ignore_result=True)
 def digest_tick() -> None:
-    tick()
+    editions_tick()

@@ -17,7 +17,7 @@ from wiredesk.digest.services import suppression
 @receiver(tracking, dispatch_uid="wiredesk.digest.webhooks.tracking")
 def record_bounce_or_complaint(sender, event, esp_name, **kwargs) -> None:
     """Store a bounce or complaint and apply the suppression rules; ignore other events."""
-    kind = suppression.bounce_kind(event.event_type, event.mta_response)
+    kind = suppression.bounce_kind(event_type=event.event_type, mta_response=event.mta_response)
     if kind is None:
         return
     suppression.mail_event_record(

@@ -26,7 +26,7 @@ from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.releases import selectors
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
 from wiredesk.releases.services import moderation
-from wiredesk.releases.services.publish import image_url, release_section
+from wiredesk.releases.services.publish import release_image_url, release_section
 from wiredesk.text.dates import format_local
 
 Status = Submission.Status
@@ -72,7 +72,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 def _checks_summary(submission: Submission):
-    results = selectors.check_results(submission)
+    results = selectors.check_results(submission=submission)
     if not results:
         return "-"
     failed = [r for r in results if not r["ok"]]
@@ -100,7 +100,7 @@ class SubmissionImageInline(admin.TabularInline):
     def thumbnail(self, obj: SubmissionImage):
         if not obj.file:
             return "-"
-        url = image_url(obj)
+        url = release_image_url(image=obj)
         return format_html('<a href="{}"><img src="{}" alt="" class="release-thumb"></a>', url, url)
 
 
@@ -160,7 +160,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="automated checks")
     def check_list(self, obj: Submission):
-        results = selectors.check_results(obj)
+        results = selectors.check_results(submission=obj)
         if not results:
             return "No check results were stored."
         rows = [("ok" if r["ok"] else "TO LOOK AT", r["code"], r["message"]) for r in results]
@@ -168,7 +168,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="section when published")
     def section_shown(self, obj: Submission) -> str:
-        return SECTION_NAMES.get(release_section(obj), "")
+        return SECTION_NAMES.get(release_section(submission=obj), "")
 
     @admin.display(description="article")
     def article_link(self, obj: Submission):

@@ -46,7 +46,7 @@ def audit_entries(*, submission: Submission) -> "QuerySet[AuditEntry]":
     return AuditEntry.objects.filter(submission=submission).select_related("actor")
 
 
-def check_results(submission: Submission) -> list[dict]:
+def check_results(*, submission: Submission) -> list[dict]:
     """The stored automated check results as ``{code, ok, message}`` dicts (bad rows skipped)."""
     rows = (submission.checks or {}).get("results", []) if isinstance(submission.checks, dict) else []
     return [

@@ -4,8 +4,8 @@ Services queue these by name through wiredesk.releases.queue, so this module may
 
 from celery import shared_task
 
-from wiredesk.releases.services.moderation import send_decision, tick
-from wiredesk.releases.services.submissions import send_verification
+from wiredesk.releases.services.moderation import decision_send, submissions_tick
+from wiredesk.releases.services.submissions import verification_send
 
 # The emails are acknowledged once sent, not when taken: a worker killed while sending one
 # hands it back and it is sent again (at least once; a reader may, rarely, get it twice).
@@ -13,14 +13,14 @@ from wiredesk.releases.services.submissions import send_verification
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def send_verification_email(submission_id: int) -> None:
-    send_verification(submission_id)
+    verification_send(submission_id=submission_id)
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def send_decision_email(submission_id: int) -> None:
-    send_decision(submission_id)
+    decision_send(submission_id=submission_id)
 
 
 @shared_task(ignore_result=True)
 def releases_tick() -> None:
-    tick()
+    submissions_tick()

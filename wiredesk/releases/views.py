@@ -34,7 +34,7 @@ def _form(request, now, data=None, files=None) -> ReleaseForm:
 
 def _form_page(request, form, *, draft_key, drafts, results=None, status=200, retry_after=None):
     context = {
-        "form": form, "slots": form.slots(drafts, svc.draft_thumbnails(drafts)), "results": results,
+        "form": form, "slots": form.slots(drafts, svc.draft_thumbnails(drafts=drafts)), "results": results,
         "draft_token": make_token("draft", draft_key), "time_zone": request.brand.time_zone,
     }
     response = render(request, "releases/submit.html", context, status=status)
@@ -119,7 +119,7 @@ def status(request, token):
 @require_http_methods(["GET", "HEAD"])
 def image(request, name):
     stored = svc.image_for_name(name=name)
-    if stored is None or not svc.image_visible(stored, brand=request.brand, user=request.user):
+    if stored is None or not svc.image_visible(image=stored, brand=request.brand, user=request.user):
         raise Http404
     try:
         handle = stored.file.open("rb")

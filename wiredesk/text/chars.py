@@ -44,6 +44,12 @@ def xml_safe(text: str) -> str:
     return _CANDIDATES.sub(_replacement, text)
 
 
+def one_line(text: str) -> str:
+    """Plain text on one line: every run of whitespace (CR and LF included) is one space, and
+    none of the characters xml_safe removes."""
+    return " ".join(xml_safe(text or "").split())
+
+
 def has_disallowed(text: str) -> bool:
     """Whether text holds a character that xml_safe would remove or replace."""
     return bool(text) and any(_refused(m.group()) for m in _CANDIDATES.finditer(text))

@@ -28,7 +28,7 @@ POPULATE_BATCH = 2000
 EDITION_LIFETIME = dt.timedelta(hours=20)
 
 
-def open_edition(brand: Brand, date: dt.date, *, now: dt.datetime) -> tuple[Edition | None, bool]:
+def edition_open(*, brand: Brand, date: dt.date, now: dt.datetime) -> tuple[Edition | None, bool]:
     """The brand's edition for ``date``, created if there is something new; (edition, created)."""
     existing = Edition.objects.filter(brand=brand, date=date).first()
     if existing is not None:
@@ -56,20 +56,20 @@ def _enqueue(edition_id: int) -> None:
     edition_send_later(edition_id=edition_id)
 
 
-def send_now(brand: Brand, *, now: dt.datetime | None = None, enqueue: bool = True) -> tuple[Edition | None, bool]:
+def edition_send_now(*, brand: Brand, now: dt.datetime | None = None, enqueue: bool = True) -> tuple[Edition | None, bool]:
     """Open today's edition for the brand (whatever the hour) and have it sent; (edition, created).
 
     Pressing it twice gives the same edition: one per brand and local date. With
     ``enqueue=False`` the caller sends it itself.
     """
     now = now or timezone.now()
-    edition, created = open_edition(brand, schedule.local_date(now, brand.tz), now=now)
+    edition, created = edition_open(brand=brand, date=schedule.local_date(now, brand.tz), now=now)
     if enqueue and edition is not None and edition.status != Edition.Status.DONE:
         _enqueue(edition.pk)
     return edition, created
 
 
-def send_now_outcome(brand: Brand, edition: Edition | None, *, created: bool) -> str:
+def edition_send_now_outcome(*, brand: Brand, edition: Edition | None, created: bool) -> str:
     """What "send now" did, in plain words, for the admin and the command line."""
     if edition is None:
         return f"{brand.name}: nothing new since the last edition, so no email was opened."
@@ -87,7 +87,7 @@ def send_now_outcome(brand: Brand, edition: Edition | None, *, created: bool) ->
             f"{format_local(edition.created_at, brand.tz)}); its sending goes on, and nobody gets it twice.")
 
 
-def populate(edition: Edition) -> int:
+def edition_populate(*, edition: Edition) -> int:
     """Insert one pending delivery per confirmed subscriber who takes a section of the edition.
 
     Streams subscribers in id order, never all at once. Re-running after a crash adds only
@@ -125,7 +125,7 @@ def _insert(batch: list[Delivery]) -> int:
 LAST_TICK_KEY = "digest:last-tick"  # when the scheduler last ran tick (the shared cache)
 
 
-def record_skipped(brand: Brand, *, now: dt.datetime, last_tick: dt.datetime | None) -> int:
+def editions_record_skipped(*, brand: Brand, now: dt.datetime, last_tick: dt.datetime | None) -> int:
     """Write down the editions the platform missed: one whose hour came while no tick ran (the
     last tick before it) and whose grace has now passed is stored as done and skipped, with no
     recipients, so it shows in the records and can never be sent late or twice. Without a
@@ -158,7 +158,7 @@ def record_skipped(brand: Brand, *, now: dt.datetime, last_tick: dt.datetime | N
     return recorded
 
 
-def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
+def editions_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Open due editions, record the ones missed while nothing ran, and resume abandoned ones
     (one scheduler beat)."""
     from django.core.cache import cache
@@ -167,11 +167,11 @@ def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     last_tick = cache.get(LAST_TICK_KEY)
     opened = resumed = closed = skipped = 0
     for brand in Brand.objects.filter(newsletter_promo=True):
-        skipped += record_skipped(brand, now=now, last_tick=last_tick)
+        skipped += editions_record_skipped(brand=brand, now=now, last_tick=last_tick)
         date = schedule.due_date(now, brand.tz, brand.digest_hour)
         if date is None:
             continue
-        edition, created = open_edition(brand, date, now=now)
+        edition, created = edition_open(brand=brand, date=date, now=now)
         if created:
             opened += 1
             _enqueue(edition.pk)
@@ -180,7 +180,7 @@ def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     for edition in unfinished:
         if edition.created_at < now - EDITION_LIFETIME:
-            close_stale(edition)
+            edition_close_stale(edition=edition)
             closed += 1
         else:
             resumed += 1
@@ -190,7 +190,7 @@ def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     return {"opened": opened, "resumed": resumed, "closed": closed, "skipped": skipped}
 
 
-def close_stale(edition: Edition) -> None:
+def edition_close_stale(*, edition: Edition) -> None:
     """Stop an edition that could not finish in its day: what was not sent is marked failed."""
     with transaction.atomic():
         Delivery.objects.filter(edition=edition, state=Delivery.State.PENDING).update(

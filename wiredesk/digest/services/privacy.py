@@ -17,7 +17,7 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def export_subscriber(subscriber: Subscriber) -> dict:
+def subscriber_export(*, subscriber: Subscriber) -> dict:
     """Everything stored about one subscriber, as JSON-ready values.
 
     The random key behind the signed links is left out: it identifies nothing to the
@@ -68,7 +68,7 @@ def export_subscriber(subscriber: Subscriber) -> dict:
     }
 
 
-def erase_subscriber(subscriber: Subscriber) -> None:
+def subscriber_erase(*, subscriber: Subscriber) -> None:
     """Delete the subscriber's row; deliveries and mail events stay, no longer linked to anyone.
 
     The foreign keys set them to NULL, so an edition's counts by state and its bounces are

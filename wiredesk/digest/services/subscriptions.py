@@ -41,7 +41,7 @@ MAILBOX_LIMIT = Limit("newsletter-mail-mailbox", 2, 3600)
 USER_AGENT_MAX = 300
 
 
-def email_normalise(email: str) -> str:
+def email_normalise(*, email: str) -> str:
     """The stored form of an address: trimmed and lower-cased."""
     return email.strip().lower()
 
@@ -87,7 +87,7 @@ def subscribe(*, brand, email: str, sections: list[str], ip: str, now: dt.dateti
     "already subscribed" with the preferences link; suppressed -> nothing. A confirmed
     subscriber's sections are only changed through the signed preferences link.
     """
-    email = email_normalise(email)
+    email = email_normalise(email=email)
     wanted = [s for s in brand.section_list if s in sections]
     signup_ip = _ip_or_none(ip)
     try:
@@ -140,7 +140,7 @@ def _mail_render(kind: str, context: dict) -> tuple[str, str]:
     return text, html
 
 
-def send_confirmation(subscriber_id: int) -> None:
+def confirmation_send(*, subscriber_id: int) -> None:
     """Send the mail a sign-up called for: the confirmation link, or "already subscribed"."""
     subscriber = Subscriber.objects.select_related("brand").filter(pk=subscriber_id).first()
     if subscriber is None:

@@ -47,7 +47,7 @@ class Recorded:
     suppressed: int = 0
 
 
-def parse_message_id(message_id: str | None) -> tuple[int, int, str] | None:
+def message_id_parse(*, message_id: str | None) -> tuple[int, int, str] | None:
     """(edition id, delivery id, host) of a digest Message-ID, or None for any other id."""
     match = _DIGEST_MESSAGE_ID.fullmatch((message_id or "").strip())
     if match is None:
@@ -55,7 +55,7 @@ def parse_message_id(message_id: str | None) -> tuple[int, int, str] | None:
     return int(match.group(1)), int(match.group(2)), match.group(3).lower()
 
 
-def bounce_kind(event_type: str, mta_response: str | None) -> str | None:
+def bounce_kind(*, event_type: str, mta_response: str | None) -> str | None:
     """The MailEvent kind of an anymail tracking event type, or None when it is not one we keep."""
     if event_type == "complained":
         return MailEvent.Kind.COMPLAINT
@@ -68,7 +68,7 @@ def bounce_kind(event_type: str, mta_response: str | None) -> str | None:
     return None
 
 
-def soft_limit_reached(times: Iterable[dt.datetime]) -> bool:
+def soft_limit_reached(*, times: Iterable[dt.datetime]) -> bool:
     """Whether soft bounces at ``times`` fall on 3 different (UTC) days within 15 days."""
     days = sorted({t.astimezone(dt.timezone.utc).date() for t in times})
     span = SOFT_BOUNCE_WINDOW.days
@@ -81,7 +81,7 @@ def _normalize(address: str | None) -> str:
 
 
 def _delivery_for(message_id: str | None) -> Delivery | None:
-    parsed = parse_message_id(message_id)
+    parsed = message_id_parse(message_id=message_id)
     if parsed is None:
         return None
     edition_id, delivery_id, host = parsed
@@ -152,7 +152,7 @@ def _soft_limit_for(address: str, at: dt.datetime) -> bool:
         kind=MailEvent.Kind.SOFT_BOUNCE, subscriber__email=address,
         occurred_at__gte=at - SOFT_BOUNCE_WINDOW, occurred_at__lte=at + SOFT_BOUNCE_WINDOW,
     ).values_list("occurred_at", flat=True)
-    return soft_limit_reached(times)
+    return soft_limit_reached(times=times)
 
 
 def _suppress(rows: list[Subscriber], *, reason: str, now: dt.datetime) -> int:
@@ -167,9 +167,9 @@ def _suppress(rows: list[Subscriber], *, reason: str, now: dt.datetime) -> int:
     return len(ids)
 
 
-def unsubscribe_address(brand) -> str:
+def unsubscribe_address(*, brand) -> str:
     """The address the List-Unsubscribe mailto: URL of ``brand``'s messages names."""
-    return links.unsubscribe_address(brand).lower()
+    return links.unsubscribe_address(brand=brand).lower()
 
 
 def subscriber_unsubscribe_by_mail(*, subject: str | None, recipients: Iterable[str | None],
@@ -190,7 +190,7 @@ def subscriber_unsubscribe_by_mail(*, subject: str | None, recipients: Iterable[
         subscriber = (
             Subscriber.objects.select_for_update(of=("self",)).select_related("brand").filter(key=key).first()
         )
-        if subscriber is None or unsubscribe_address(subscriber.brand) not in addressed_to:
+        if subscriber is None or unsubscribe_address(brand=subscriber.brand) not in addressed_to:
             log.info("mailed unsubscribe ignored reason=%s", "gone" if subscriber is None else "recipient")
             return None
         if subscriber.status in (Subscriber.Status.PENDING, Subscriber.Status.CONFIRMED):

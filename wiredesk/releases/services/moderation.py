@@ -25,7 +25,8 @@ from django.utils import timezone
 from wiredesk.releases.queue import decision_send_later
 from wiredesk.releases import selectors
 from wiredesk.releases.models import AuditEntry, Submission
-from wiredesk.releases.services.publish import one_line, publish
+from wiredesk.releases.services.publish import release_publish
+from wiredesk.text.chars import one_line
 from wiredesk.text.dates import format_local
 
 log = logging.getLogger("wiredesk.releases")
@@ -92,7 +93,7 @@ def submission_approve(*, submission: Submission, actor, now: dt.datetime | None
         if fresh.status not in APPROVABLE:
             raise ModerationError(f"A submission that is {fresh.get_status_display()} cannot be approved.")
         if fresh.status == Status.PUBLISHED:
-            publish(fresh, now=now)
+            release_publish(submission=fresh, now=now)
             audit_record(submission=fresh, actor=actor, action="publish", detail="published again with the edits")
             outcome = "republished"
         elif fresh.embargo_until and fresh.embargo_until > now:
@@ -110,7 +111,7 @@ def submission_approve(*, submission: Submission, actor, now: dt.datetime | None
         else:
             fresh.decided_at = now
             audit_record(submission=fresh, actor=actor, action="approve")
-            publish(fresh, now=now)
+            release_publish(submission=fresh, now=now)
             audit_record(submission=fresh, actor=actor, action="publish")
             _queue_decision_email(fresh.pk)
             outcome = "published"
@@ -139,7 +140,7 @@ def submission_decline(*, submission: Submission, actor, reason: str, now: dt.da
 
 # --- the decision email -------------------------------------------------------------------------
 
-def recipient(submission: Submission) -> str | None:
+def _recipient(submission: Submission) -> str | None:
     """The submitter's address for a To header, or None when it is missing or not one address.
 
     CR, LF and separators never reach a header: the name is folded to one line and an address
@@ -160,7 +161,7 @@ def _sender(brand) -> str:
     return formataddr((one_line(brand.name), settings.DEFAULT_FROM_EMAIL))
 
 
-def decision_context(submission: Submission) -> dict:
+def _decision_context(submission: Submission) -> dict:
     """What the decision email says: the outcome, the reason or the time, and the links."""
     from wiredesk.brands.selectors import brand_origin
     from wiredesk.releases.tokens import status_url
@@ -190,12 +191,12 @@ SUBJECTS = {
 }
 
 
-def decision_message(submission: Submission) -> EmailMultiAlternatives | None:
+def _decision_message(submission: Submission) -> EmailMultiAlternatives | None:
     """The decision email (plain text and HTML), or None when there is nothing to send."""
-    to = recipient(submission)
+    to = _recipient(submission=submission)
     if to is None or submission.status not in SUBJECTS:
         return None
-    context = decision_context(submission)
+    context = _decision_context(submission=submission)
     subject = f"{SUBJECTS[submission.status]}: {context['headline']}"
     if len(subject) > 150:
         subject = subject[:149].rstrip() + "\u2026"
@@ -211,7 +212,7 @@ def decision_message(submission: Submission) -> EmailMultiAlternatives | None:
     return message
 
 
-def send_decision(submission_id: int) -> None:
+def decision_send(*, submission_id: int) -> None:
     """Email the submitter the moderator's decision (the task sends this after the commit)."""
     submission = Submission.objects.select_related("brand", "article").filter(pk=submission_id).first()
     if submission is None:
@@ -220,7 +221,7 @@ def send_decision(submission_id: int) -> None:
     if submission.status not in SUBJECTS:
         log.info("decision mail dropped submission_id=%s status=%s", submission_id, submission.status)
         return
-    message = decision_message(submission)
+    message = _decision_message(submission=submission)
     if message is None:
         log.warning("decision mail skipped submission_id=%s reason=no-usable-address", submission_id)
         return
@@ -247,7 +248,7 @@ def releases_publish_due(*, now: dt.datetime) -> int:
                 )
                 if submission is None or (submission.embargo_until and submission.embargo_until > now):
                     continue  # published by another tick, or the embargo was moved
-                publish(submission, now=now)
+                release_publish(submission=submission, now=now)
                 audit_record(submission=submission, actor=None, action="publish", detail="the embargo passed")
             published += 1
         except Exception:  # one bad release never holds back the others
@@ -293,7 +294,7 @@ def draft_images_purge(*, now: dt.datetime) -> int:
     return len(stale)
 
 
-def tick(now: dt.datetime | None = None) -> dict:
+def submissions_tick(*, now: dt.datetime | None = None) -> dict:
     """The beat's releases tick: publish what is due, purge old contacts and stale drafts."""
     now = now or timezone.now()
     report = {

@@ -31,7 +31,8 @@ from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.models import Article
 from wiredesk.stories.services import article_upsert
-from wiredesk.text.chars import xml_safe
+from wiredesk.stories.services.articles import article_fields, article_slug
+from wiredesk.text.chars import one_line
 from wiredesk.text.fingerprint import sha256_hex
 from wiredesk.text.leads import parse_lead
 from wiredesk.text.sanitize import SPONSORED_LINK_REL, html_to_text, parse_fragment, sanitize_html
@@ -59,7 +60,7 @@ _NOT_TEXT = frozenset({"figure", "img", "br", "hr", "table"})
 
 # --- the brand's releases source -----------------------------------------------------------
 
-def releases_feed_url(brand) -> str:
+def _releases_feed_url(brand) -> str:
     """The unique, non-http identity of a brand's releases source (never fetched)."""
     return f"wiredesk:releases:{brand.pk}"
 
@@ -79,7 +80,7 @@ def _source_fields(brand) -> dict:
 
 def releases_source(*, brand, create: bool = True) -> Source | None:
     """The brand's "news releases" source, linked to the brand; made on first use."""
-    feed_url = releases_feed_url(brand)
+    feed_url = _releases_feed_url(brand=brand)
     if not create:
         return Source.objects.filter(feed_url=feed_url).first()
     source, created = Source.objects.get_or_create(feed_url=feed_url, defaults=_source_fields(brand))
@@ -89,7 +90,7 @@ def releases_source(*, brand, create: bool = True) -> Source | None:
     return source
 
 
-def release_section(submission: Submission, source: Source | None = None) -> str:
+def release_section(*, submission: Submission, source: Source | None = None) -> str:
     """The section from the category (through the source's map), one the brand shows."""
     shown = submission.brand.section_list
     if source is None:
@@ -104,7 +105,7 @@ def release_section(submission: Submission, source: Source | None = None) -> str
 
 # --- the body ---------------------------------------------------------------------------------
 
-def dateline(place: str) -> str:
+def release_dateline(*, place: str) -> str:
     """``Port Ellis, Westmark`` -> ``PORT ELLIS, Westmark:``, in a form parse_lead recognises."""
     place = " ".join(place.split())
     if not place:
@@ -125,7 +126,7 @@ def _text_paragraphs(text: str) -> str:
     return "".join("<p>" + "<br>".join(html.escape(line.strip()) for line in b.split("\n")) + "</p>" for b in blocks)
 
 
-def body_as_html(body: str) -> str:
+def _body_as_html(body: str) -> str:
     """The submitted body as HTML: the small subset as given, or plain-text paragraphs."""
     if _HAS_TAG.search(body or ""):
         return sanitize_html(body, link_rel=LINK_REL)
@@ -147,9 +148,9 @@ def _prefix_first_text(element, prefix: str) -> bool:
     return False
 
 
-def with_dateline(body_html: str, place: str) -> str:
+def _with_dateline(body_html: str, place: str) -> str:
     """Open the story's first line with the dateline, unless it already has one."""
-    line = dateline(place)
+    line = release_dateline(place=place)
     first = html_to_text(body_html).partition("\n")[0]
     if not line or parse_lead(first)[0].kind == "dateline":
         return body_html
@@ -160,22 +161,14 @@ def with_dateline(body_html: str, place: str) -> str:
     return head + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
-def image_url(image) -> str:
+def release_image_url(*, image) -> str:
     """The absolute path of a release image, served by the public releases view."""
     return reverse("release-image", args=[posixpath.basename(image.file.name)])
 
 
-def one_line(text: str) -> str:
-    """Plain text on one line: every run of whitespace (CR and LF included) is one space.
-
-    Without the characters no page or feed may hold (text.chars): the images' captions and
-    credits are put back after normalize, which cleans everything else."""
-    return " ".join(xml_safe(text or "").split())
-
-
-def release_images(submission: Submission) -> tuple[Image, ...]:
+def _release_images(submission: Submission) -> tuple[Image, ...]:
     return tuple(
-        Image(url=image_url(i), caption=one_line(i.caption)[:500], credit=one_line(i.credit)[:300])
+        Image(url=release_image_url(image=i), caption=one_line(i.caption)[:500], credit=one_line(i.credit)[:300])
         for i in submission.images.all()
     )
 
@@ -187,7 +180,7 @@ def _figure(image: Image) -> str:
     return f'<figure><img src="{html.escape(image.url)}" alt="{caption}">{inner}</figure>'
 
 
-def credited_name(submission: Submission) -> str:
+def _credited_name(submission: Submission) -> str:
     """Who the release is credited to: the organisation (a person's name only if shown)."""
     if submission.contact_organisation.strip():
         return one_line(submission.contact_organisation)
@@ -207,9 +200,9 @@ def _contact_block(submission: Submission) -> str:
     return f"<h2>Media contact</h2><p>{'<br>'.join(lines)}</p>" if lines else ""
 
 
-def release_html(submission: Submission, images: tuple[Image, ...] = ()) -> str:
+def _release_html(submission: Submission, images: tuple[Image, ...] = ()) -> str:
     """The release as story HTML (still to be sanitized by normalize like any feed body)."""
-    parts = [with_dateline(body_as_html(submission.body), submission.dateline_place)]
+    parts = [_with_dateline(body_html=_body_as_html(body=submission.body), place=submission.dateline_place)]
     parts.extend(_figure(image) for image in images[1:])  # the first is the lead image
     if submission.about.strip():
         organisation = one_line(submission.contact_organisation)
@@ -226,40 +219,40 @@ def release_html(submission: Submission, images: tuple[Image, ...] = ()) -> str:
 
 # --- the pipeline -------------------------------------------------------------------------------
 
-def release_guid(submission: Submission) -> str:
+def _release_guid(submission: Submission) -> str:
     return f"urn:wiredesk:release:{submission.key}"
 
 
-def release_policy(submission: Submission, source: Source) -> SourcePolicy:
+def _release_policy(submission: Submission, source: Source) -> SourcePolicy:
     """The policy normalize sees: the source's, with the section the brand can show."""
     return SourcePolicy(
         credit=source.credit,
         home_url=source.home_url,
         full_text=True,
-        section_map={submission.category: release_section(submission, source)},
-        default_section=release_section(submission, source),
+        section_map={submission.category: release_section(submission=submission, source=source)},
+        default_section=release_section(submission=submission, source=source),
         language=source.language or submission.brand.language or None,
         link_rel=LINK_REL,
     )
 
 
-def release_item(submission: Submission, *, source: Source, now: dt.datetime) -> NormalizedItem:
+def _release_item(submission: Submission, *, source: Source, now: dt.datetime) -> NormalizedItem:
     """Normalize a release exactly as publishing will (used by the moderator's preview too)."""
-    images = release_images(submission)
+    images = _release_images(submission=submission)
     published = submission.published_at or now  # a re-publication keeps its first time
     raw = RawItem(
-        guid=release_guid(submission),
+        guid=_release_guid(submission=submission),
         link=None,  # a release has no original elsewhere: its page here is canonical
         # RawItem fields are markup, as a feed gives them; the submitted text is plain.
         title=html.escape(submission.headline),
-        content_html=release_html(submission, images),
-        author=html.escape(credited_name(submission)),
+        content_html=_release_html(submission=submission, images=images),
+        author=html.escape(_credited_name(submission=submission)),
         published=published,
         updated=now if submission.published_at else None,
         categories=(submission.category,),
         language=submission.brand.language or None,
     )
-    item = normalize(raw, policy=release_policy(submission, source), now=now)
+    item = normalize(raw, policy=_release_policy(submission=submission, source=source), now=now)
     # normalize keeps only http(s) image URLs (a feed's pictures live elsewhere); a release's
     # live here, at absolute paths that stay right on every host of the brand.
     return dataclasses.replace(item, images=images)
@@ -274,11 +267,11 @@ def _decision(submission: Submission, source: Source, item: NormalizedItem) -> D
     return Decision(action="update", article_id=article_id) if article_id else Decision(action="new")
 
 
-def publish(submission: Submission, *, now: dt.datetime) -> Article:
+def release_publish(*, submission: Submission, now: dt.datetime) -> Article:
     """Store the release as an article of the brand's releases source and mark it published."""
     with transaction.atomic():
         source = releases_source(brand=submission.brand)
-        item = release_item(submission, source=source, now=now)
+        item = _release_item(submission=submission, source=source, now=now)
         decision = _decision(submission, source, item)
         article, action = article_upsert(item=item, source_id=source.id, decision=decision, find_copies=False)
         search_index_update(article_ids=[article.id])
@@ -293,15 +286,14 @@ def publish(submission: Submission, *, now: dt.datetime) -> Article:
     return article
 
 
-def preview_article(submission: Submission, *, now: dt.datetime) -> Article:
+def release_preview(*, submission: Submission, now: dt.datetime) -> Article:
     """An unsaved Article built by the publishing path, for the moderator's preview."""
-    from wiredesk.stories.services.articles import _fields, article_slug  # the same field mapping as storing
-
     source = releases_source(brand=submission.brand, create=False)
     if source is None:  # not made until the first publication; a preview writes nothing
-        source = Source(pk=0, feed_url=releases_feed_url(submission.brand), **_source_fields(submission.brand))
-    item = release_item(submission, source=source, now=now)
-    article = Article(source=source, slug=article_slug(item.title), **_fields(item))
+        source = Source(pk=0, feed_url=_releases_feed_url(brand=submission.brand), **_source_fields(submission.brand))
+    item = _release_item(submission=submission, source=source, now=now)
+    # The same field mapping as storing.
+    article = Article(source=source, slug=article_slug(item.title), **article_fields(item=item))
     article.id = submission.article_id or 0
     article.first_seen_at = article.changed_at = now
     return article

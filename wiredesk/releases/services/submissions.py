@@ -149,7 +149,7 @@ def _drafts_write(
     return drafts_for(draft_key=draft_key)
 
 
-def draft_thumbnails(drafts) -> dict[int, str]:
+def draft_thumbnails(*, drafts) -> dict[int, str]:
     """Small previews (data: URIs) of draft images: drafts are not served to the public."""
     thumbs = {}
     for image in drafts:
@@ -216,7 +216,7 @@ def submission_create(
     return submission
 
 
-def send_verification(submission_id: int) -> None:
+def verification_send(*, submission_id: int) -> None:
     """Send the verification mail of a submission: its confirm link and its status link."""
     submission = Submission.objects.select_related("brand").filter(pk=submission_id).first()
     if submission is None or submission.status != Status.UNVERIFIED or not submission.contact_email:
@@ -294,7 +294,7 @@ def image_for_name(*, name: str) -> SubmissionImage | None:
     return SubmissionImage.objects.select_related("submission").filter(file=f"releases/{name}").first()
 
 
-def image_visible(image: SubmissionImage, *, brand, user) -> bool:
+def image_visible(*, image: SubmissionImage, brand, user) -> bool:
     """Published releases' images on their brand's site; any image to logged-in staff (the preview)."""
     if user.is_authenticated and user.is_staff:
         return True

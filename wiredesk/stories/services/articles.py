@@ -21,7 +21,7 @@ from wiredesk.text.fingerprint import sha256_hex
 log = logging.getLogger("wiredesk.stories")
 
 
-def _fields(item: NormalizedItem) -> dict:
+def article_fields(*, item: NormalizedItem) -> dict:
     return {
         "guid": item.guid,
         "guid_key": sha256_hex(item.guid),
@@ -99,7 +99,7 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
     """
     if decision.action == "unchanged":
         return None, "unchanged"
-    fields = _fields(item)
+    fields = article_fields(item=item)
     if decision.action == "new":
         try:
             return _insert(item, fields, source_id=source_id, duplicate_of_id=decision.duplicate_of_id,

@@ -14,6 +14,7 @@ from wiredesk.core.sections import SECTION_NAMES
 from wiredesk.stories.selectors import (
     LIST_DEFERRED, articles_in_section, articles_of, articles_recent, carried_sources, pinned,
 )
+from wiredesk.web.paging import page_number
 from wiredesk.web.caching import cached_page
 from wiredesk.stories.ranking import rank_front
 
@@ -52,14 +53,6 @@ class ListPage:
     @property
     def next_page_number(self) -> int:
         return self.number + 1
-
-
-def page_number(value: str | None) -> int:
-    """The page asked for; junk and numbers below 1 mean the first page."""
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
 
 
 def list_page(request, qs, *, title: str, kind: str, extra: dict | None = None, empty_is_missing: bool = False,

@@ -48,10 +48,10 @@ class Command(BaseCommand):
         from wiredesk.digest.services import editions, sending
 
         found = self._brand(brand)
-        edition, created = editions.send_now(found, enqueue=not wait)
-        self.stdout.write(editions.send_now_outcome(found, edition, created=created))
+        edition, created = editions.edition_send_now(brand=found, enqueue=not wait)
+        self.stdout.write(editions.edition_send_now_outcome(brand=found, edition=edition, created=created))
         if wait and edition is not None and edition.status != Edition.Status.DONE:
-            report = sending.send_edition(edition.pk)
+            report = sending.edition_send(edition_id=edition.pk)
             self.stdout.write(
                 f"Edition {edition.pk} ({edition.date}): sent {report.sent}, failed {report.failed}, "
                 f"unknown {report.unknown}, skipped {report.skipped}, to retry {report.retry}"
@@ -66,7 +66,7 @@ class Command(BaseCommand):
         if brand:
             editions = editions.filter(brand=self._brand(brand))
         rows = list(editions[:limit])
-        counts = edition_counts(rows)
+        counts = edition_counts(editions=rows)
         if not rows:
             self.stdout.write("No editions yet.")
         for e in rows:

@@ -17,14 +17,14 @@ resent automatically. The Message-ID is fixed per delivery, so even a manual res
 be recognised by the receiving system as the same message.
 """
 
-from wiredesk.digest.services.editions import populate
-from wiredesk.digest.services.sending.lease import acquire_lease, new_owner, release_lease, renew_lease
-from wiredesk.digest.services.sending.message import MessageTemplate, build_message
-from wiredesk.digest.services.sending.run import BACKOFF_SECONDS, BATCH, MAX_ATTEMPTS, Report, send_edition
+from wiredesk.digest.services.editions import edition_populate
+from wiredesk.digest.services.sending.lease import lease_acquire, new_owner, lease_release, lease_renew
+from wiredesk.digest.services.sending.message import MessageTemplate, message_build
+from wiredesk.digest.services.sending.run import BACKOFF_SECONDS, BATCH, MAX_ATTEMPTS, Report, edition_send
 from wiredesk.digest.services.sending.transport import NotSent, Transport, TransportDown, Unknown
 
 __all__ = [
     "BACKOFF_SECONDS", "BATCH", "MAX_ATTEMPTS", "MessageTemplate", "NotSent", "Report", "Transport", "TransportDown",
-    "Unknown", "acquire_lease", "build_message", "new_owner", "populate", "release_lease", "renew_lease",
-    "send_edition",
+    "Unknown", "edition_populate", "lease_acquire", "lease_release", "lease_renew", "message_build", "new_owner",
+    "edition_send",
 ]

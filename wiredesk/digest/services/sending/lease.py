@@ -26,7 +26,7 @@ def new_owner() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def acquire_lease(edition_id: int, owner: str, *, now: dt.datetime | None = None) -> bool:
+def lease_acquire(*, edition_id: int, owner: str, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     until = now + dt.timedelta(seconds=settings.DIGEST["lease_seconds"])
     return bool(
@@ -37,13 +37,13 @@ def acquire_lease(edition_id: int, owner: str, *, now: dt.datetime | None = None
     )
 
 
-def renew_lease(edition_id: int, owner: str) -> bool:
+def lease_renew(*, edition_id: int, owner: str) -> bool:
     progress()  # a long edition keeps its worker's heartbeat alive (core.heartbeat)
     until = timezone.now() + dt.timedelta(seconds=settings.DIGEST["lease_seconds"])
     return bool(Edition.objects.filter(pk=edition_id, lease_owner=owner).update(lease_until=until))
 
 
-def release_lease(edition_id: int, owner: str, *, retry_after: float = 0) -> None:
+def lease_release(*, edition_id: int, owner: str, retry_after: float = 0) -> None:
     until = timezone.now() + dt.timedelta(seconds=retry_after)
     Edition.objects.filter(pk=edition_id, lease_owner=owner).update(lease_until=until)
 

@@ -20,8 +20,15 @@ log = logging.getLogger("wiredesk.digest")
 # --- messages ------------------------------------------------------------------------------
 
 
-def build_message(
-    edition: Edition, parts, *, delivery_id: int | str, key: str, email: str, links_for=None, date: str | None = None,
+def message_build(
+    *,
+    edition: Edition,
+    parts,
+    delivery_id: int | str,
+    key: str,
+    email: str,
+    links_for=None,
+    date: str | None = None,
 ) -> EmailMultiAlternatives:
     """The message for one recipient (``links_for`` and ``date`` let a template keep placeholders)."""
     brand = edition.brand
@@ -65,7 +72,7 @@ class MessageTemplate:
     Building a MIME message with the standard library costs about as much as handing it to
     a mail server, so the message is generated once per section set and each recipient's
     copy is the same bytes with their address, Message-ID, date and signed links put in. The
-    result is what ``build_message`` + ``Transport.prepare`` would give for that recipient;
+    result is what ``message_build`` + ``Transport.prepare`` would give for that recipient;
     when a placeholder did not survive generation (an encoded body), or an address is not
     plain ASCII, the full path is taken instead.
     """
@@ -74,10 +81,8 @@ class MessageTemplate:
         self.edition, self.parts, self.transport = edition, parts, transport
         self.data = b""
         if transport.smtp:
-            message = build_message(
-                edition, parts, delivery_id=_ID, key="", email=_TO, date=_DATE,
-                links_for=(UNSUBSCRIBE_MARK, PREFERENCES_MARK, _MAILTO),
-            )
+            message = message_build(
+                edition=edition, parts=parts, delivery_id=_ID, key="", email=_TO, date=_DATE, links_for=(UNSUBSCRIBE_MARK, PREFERENCES_MARK, _MAILTO))
             self.sender, _rcpts, data = transport.unsigned(message)  # signed per recipient below
             # Every placeholder must be there exactly as often as it was put in: a part that
             # was encoded (quoted-printable, base64) would have split or hidden some of them.
@@ -94,7 +99,7 @@ class MessageTemplate:
     def prepare(self, *, delivery_id: int, key: str, email: str):
         if not self.data or not _SAFE_ADDRESS.fullmatch(email):
             return self.transport.prepare(
-                build_message(self.edition, self.parts, delivery_id=delivery_id, key=key, email=email)
+                message_build(edition=self.edition, parts=self.parts, delivery_id=delivery_id, key=key, email=email)
             )
         brand = self.edition.brand
         unsubscribe, mailto = links.unsubscribe_links(brand, key)  # one signature for both

@@ -14,9 +14,9 @@ from django.utils import timezone
 from wiredesk.digest.models import Delivery, Edition, Subscriber
 from wiredesk.digest.render import EditionRenderer
 from wiredesk.digest.services import reputation
-from wiredesk.digest.services.editions import populate
+from wiredesk.digest.services.editions import edition_populate
 
-from wiredesk.digest.services.sending.lease import Pacer, acquire_lease, new_owner, release_lease, renew_lease
+from wiredesk.digest.services.sending.lease import Pacer, lease_acquire, new_owner, lease_release, lease_renew
 from wiredesk.digest.services.sending.message import MessageTemplate
 from wiredesk.digest.services.sending.transport import NotSent, Transport, TransportDown, Unknown
 
@@ -101,12 +101,12 @@ class _Rows:
             )
 
 
-def send_edition(edition_id: int, *, owner: str | None = None) -> Report:
+def edition_send(*, edition_id: int, owner: str | None = None) -> Report:
     """Send whatever of the edition is still pending; safe to call any number of times."""
     started = time.monotonic()
     owner = owner or new_owner()
     report = Report(edition_id=edition_id)
-    if not acquire_lease(edition_id, owner):
+    if not lease_acquire(edition_id=edition_id, owner=owner):
         report.note = "another sender holds the edition, or it is done"
         return report
     transport: Transport | None = None
@@ -114,7 +114,7 @@ def send_edition(edition_id: int, *, owner: str | None = None) -> Report:
     try:
         edition = Edition.objects.select_related("brand").get(pk=edition_id)
         if edition.populated_at is None:
-            populate(edition)
+            edition_populate(edition=edition)
         # Rows another sender left mid-send: their outcome cannot be known. Never resent.
         report.recovered_unknown = Delivery.objects.filter(
             edition_id=edition_id, state=Delivery.State.SENDING
@@ -146,7 +146,7 @@ def send_edition(edition_id: int, *, owner: str | None = None) -> Report:
         if transport is not None:
             transport.close()
         _finish(edition_id, owner, report)
-        release_lease(edition_id, owner, retry_after=retry_after)
+        lease_release(edition_id=edition_id, owner=owner, retry_after=retry_after)
         report.seconds = time.monotonic() - started
     log.info(
         "edition %s run: sent=%s failed=%s unknown=%s skipped=%s retry=%s finished=%s",
@@ -179,7 +179,7 @@ def _run(edition: Edition, renderer: EditionRenderer, transport: Transport, owne
         for delivery_id, key, email, sections, status in rows:
             last_id = delivery_id
             if time.monotonic() - renewed > renew_every:
-                if not renew_lease(edition.pk, owner):
+                if not lease_renew(edition_id=edition.pk, owner=owner):
                     report.note = "lease lost"
                     return 0.0
                 renewed = time.monotonic()
@@ -197,7 +197,7 @@ def _run(edition: Edition, renderer: EditionRenderer, transport: Transport, owne
             transport.ensure_open()  # a mail server that is down stops the run before any claim
             pacer.wait()  # before the claim: a kill while waiting leaves the row pending
             if not rows_sql.claim(delivery_id):
-                if not renew_lease(edition.pk, owner):
+                if not lease_renew(edition_id=edition.pk, owner=owner):
                     report.note = "lease lost"
                     return 0.0
                 # Not claimable: taken by nobody else (we hold the lease), so the recipient left
