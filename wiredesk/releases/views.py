@@ -15,13 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from wiredesk.core.pages import invalid_link_page, rate_limited_page
 from wiredesk.core.ratelimit import client_ip
-from wiredesk.releases import checks, images
+from wiredesk.releases import images
 from wiredesk.releases.forms import ReleaseForm, draft_key_read
 from wiredesk.releases.models import Submission
 from wiredesk.releases.services import submissions as svc
 from wiredesk.core.signed import new_key as new_draft_key
 from wiredesk.releases.tokens import make_token, status_path
-from wiredesk.text.dates import retry_when
 
 Status = Submission.Status
 METHODS = ["GET", "HEAD", "POST"]
@@ -60,30 +59,13 @@ def submit(request):
     if form.is_bot:
         return render(request, "releases/sent.html", {"results": []})  # the same answer, nothing done
     draft_key = draft_key_read(request.POST.get("draft")) or new_draft_key()
-    valid = form.is_valid()
-    drafts = svc.drafts_for(draft_key=draft_key)
-    if not form.trapped:
-        drafts = svc.drafts_update(draft_key=draft_key, new=form.prepared, texts=form.image_texts(),
-                                   removed=form.removed())
-    results, fingerprint = svc.release_checks(release=form.release_text(drafts))
-    page = {"draft_key": draft_key, "drafts": drafts, "results": results}
-    if not valid:
-        return _form_page(request, form, **page, status=400)
-    if form.action == "check":
-        return _form_page(request, form, **page)
-    for result in checks.blocking(results):
-        form.add_error("body", result.message)
-    if form.errors:
-        return _form_page(request, form, **page, status=400)
-    wait = svc.send_wait(ip=client_ip(request), email=form.cleaned_data["contact_email"], now=now)
-    if wait:
-        form.add_error(None, "Too many releases were sent from this address or network today, so this one "
-                             f"was not sent. Please try again {retry_when(wait, now=now, tz=request.brand.tz)}; "
-                             "your text is kept below.")
-        return _form_page(request, form, **page, status=429, retry_after=wait)
-    svc.submission_create(brand=request.brand, fields=form.submission_fields(), draft_key=draft_key,
-                          results=results, fingerprint=fingerprint, now=now)
-    return render(request, "releases/sent.html", {"results": [r for r in results if not r.ok]})
+    form.is_valid()
+    done = svc.release_submit(brand=request.brand, form=form, draft_key=draft_key, ip=client_ip(request), now=now)
+    if done.kind == "sent":
+        return render(request, "releases/sent.html", {"results": [r for r in done.results if not r.ok]})
+    page = {"draft_key": draft_key, "drafts": done.drafts, "results": done.results}
+    status = {"invalid": 400, "wait": 429}.get(done.kind, 200)
+    return _form_page(request, form, **page, status=status, retry_after=done.wait or None)
 
 
 def _invalid_link(request, kind: str):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from email.utils import formataddr
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from wiredesk.releases import checks, images
 from wiredesk.releases.queue import verification_send_later
 from wiredesk.releases.models import AuditEntry, Submission, SubmissionImage
 from wiredesk.releases.tokens import VERIFY_MAX_AGE, read_token, status_url, verify_url
+from wiredesk.text.dates import retry_when
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +250,47 @@ def verification_send(*, submission_id: int) -> None:
 
 
 # --- verifying and status -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a post of the release form came to: ``invalid`` (the form says why), ``checked``
+    (the sender asked for the checks only), ``wait`` (the address or network sent enough
+    today: ``wait`` seconds), or ``sent`` (stored, the verification email queued)."""
+
+    kind: str
+    drafts: list
+    results: list
+    wait: int = 0
+
+
+def release_submit(*, brand, form, draft_key: str, ip: str, now: dt.datetime) -> Submitted:
+    """The release form's one action, on a form already validated (``form.is_valid()``) and
+    not from a bot: keep its images as drafts, run the checks, and store the release for
+    verification when the sender asked to send it, it passes and the limits allow. Errors for
+    the sender are added to ``form``."""
+    drafts = drafts_for(draft_key=draft_key)
+    if not form.trapped:
+        drafts = drafts_update(draft_key=draft_key, new=form.prepared, texts=form.image_texts(),
+                               removed=form.removed())
+    results, fingerprint = release_checks(release=form.release_text(drafts))
+    if form.errors:
+        return Submitted("invalid", drafts, results)
+    if form.action == "check":
+        return Submitted("checked", drafts, results)
+    for result in checks.blocking(results):
+        form.add_error("body", result.message)
+    if form.errors:
+        return Submitted("invalid", drafts, results)
+    wait = send_wait(ip=ip, email=form.cleaned_data["contact_email"], now=now)
+    if wait:
+        form.add_error(None, "Too many releases were sent from this address or network today, so this one "
+                             f"was not sent. Please try again {retry_when(wait, now=now, tz=brand.tz)}; "
+                             "your text is kept below.")
+        return Submitted("wait", drafts, results, wait=wait)
+    submission_create(brand=brand, fields=form.submission_fields(), draft_key=draft_key, results=results,
+                      fingerprint=fingerprint, now=now)
+    return Submitted("sent", drafts, results)
 
 
 def submission_for_token(*, brand, purpose: str, token: str) -> Submission | None:
