@@ -56,7 +56,8 @@ def _enqueue(edition_id: int) -> None:
     edition_send_later(edition_id=edition_id)
 
 
-def edition_send_now(*, brand: Brand, now: dt.datetime | None = None, enqueue: bool = True) -> tuple[Edition | None, bool]:
+def edition_send_now(*, brand: Brand, now: dt.datetime | None = None,
+                     enqueue: bool = True) -> tuple[Edition | None, bool]:
     """Open today's edition for the brand (whatever the hour) and have it sent; (edition, created).
 
     Pressing it twice gives the same edition: one per brand and local date. With

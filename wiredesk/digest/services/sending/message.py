@@ -82,7 +82,8 @@ class MessageTemplate:
         self.data = b""
         if transport.smtp:
             message = message_build(
-                edition=edition, parts=parts, delivery_id=_ID, key="", email=_TO, date=_DATE, links_for=(UNSUBSCRIBE_MARK, PREFERENCES_MARK, _MAILTO))
+                edition=edition, parts=parts, delivery_id=_ID, key="", email=_TO, date=_DATE,
+                links_for=(UNSUBSCRIBE_MARK, PREFERENCES_MARK, _MAILTO))
             self.sender, _rcpts, data = transport.unsigned(message)  # signed per recipient below
             # Every placeholder must be there exactly as often as it was put in: a part that
             # was encoded (quoted-printable, base64) would have split or hidden some of them.
