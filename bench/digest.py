@@ -150,14 +150,14 @@ def setup(data_dir: str, port: int, subscribers: int) -> list[bytes]:
                 Subscriber.objects.bulk_create(batch)
                 batch = []
         Subscriber.objects.bulk_create(batch)
-        edition, created = editions.open_edition(brand, timezone.localdate(), now=timezone.now())
+        edition, created = editions.edition_open(brand=brand, date=timezone.localdate(), now=timezone.now())
         assert created, "no edition opened"
         renderer = EditionRenderer(brand=brand, date=edition.date, stories=edition.stories, subject=edition.subject)
         transport = sending.Transport()
         for i, sections in enumerate(SECTION_SETS):
             parts = renderer.parts(sections)
-            message = sending.build_message(edition, parts, delivery_id=10_000_000 + i, key=f"samplekey{i:02d}xxxxxxxxxxx",
-                                            email=f"sample{i}@mail.bench")
+            message = sending.message_build(edition=edition, parts=parts, delivery_id=10_000_000 + i,
+                                            key=f"samplekey{i:02d}xxxxxxxxxxx", email=f"sample{i}@mail.bench")
             samples.append(transport.prepare(message)[2])
     return samples
 

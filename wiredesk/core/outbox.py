@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import logging
 
-from celery import current_app  # the wiredesk app: wiredesk.project makes it the current one
+from celery import current_app  # the wiredesk app: Celery's Django fix-up makes it the default
 
 from django.db import transaction
 from django.utils import timezone

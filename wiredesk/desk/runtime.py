@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-from celery import current_app  # the wiredesk app: wiredesk.project makes it the current one
+from celery import current_app  # the wiredesk app: Celery's Django fix-up makes it the default
 
 from django.contrib import admin
 from django.conf import settings

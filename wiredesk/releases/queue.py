@@ -1,6 +1,6 @@
 """The work news releases queue, by task name: the services queue it from here without
 importing wiredesk.releases.tasks, whose tasks call those services (no import cycle).
-tests/releases/test_queue.py holds each name to a registered task."""
+tests/digest/test_queue.py holds each name to a registered task."""
 
 from __future__ import annotations
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 
 def page_number(value: str | None) -> int:
-    """A whole number from 1; anything else (junk, 0, a sign, spaces, a number too long to be
-    a page) means the first page."""
-    value = value or ""
-    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+    """The page asked for, as Python reads a whole number (spaces and a plus sign allowed);
+    junk, numbers below 1 and numbers too long to read mean the first page. A list answers
+    404 past its end (fronts.MAX_PAGE); search shows its last page."""
+    try:
+        return max(1, int(value or 1))
+    except ValueError:  # not a number, or more digits than int() reads
         return 1
-    return max(1, int(value))
