@@ -309,8 +309,30 @@ def test_another_forms_drafts_cannot_be_claimed(client, brand, post_release):
     assert len(draft_rows()) == 1
 
 
+def png_with_scrambled_pixels() -> bytes:
+    """A PNG whose chunks are all well formed (lengths, CRCs) but whose pixel data is noise:
+    only decoding the pixels finds it damaged."""
+    import struct
+    import zlib
+
+    data = bytearray(png_bytes())
+    at = data.index(b"IDAT") - 4
+    length = struct.unpack(">I", data[at:at + 4])[0]
+    noise = bytes((i * 151 + 7) % 256 for i in range(length))
+    data[at + 8:at + 8 + length] = noise
+    data[at + 8 + length:at + 12 + length] = struct.pack(">I", zlib.crc32(b"IDAT" + noise))
+    return bytes(data)
+
+
+def test_pixels_are_checked_when_the_image_is_written_anew():
+    data = png_with_scrambled_pixels()
+    assert images.image_check(data, limits=LIMITS) == "PNG"  # well formed to the file's structure
+    assert refused(data) == images.MSG_BROKEN
+
+
 @pytest_db
 @pytest.mark.parametrize("name, data, content_type, message", [
+    ("noise.png", png_with_scrambled_pixels(), "image/png", images.MSG_BROKEN),
     ("photo.jpg", HTML_PAGE, "image/jpeg", images.MSG_MARKUP_FILE),
     ("logo.jpg", SVG, "image/jpeg", images.MSG_MARKUP_FILE),
     ("logo.svg", SVG, "image/svg+xml", images.MSG_MARKUP_FILE),

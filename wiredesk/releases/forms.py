@@ -218,7 +218,7 @@ class ReleaseForm(TrappedForm, forms.Form):
         super().__init__(*args, **kwargs)
         self.brand, self.now = brand, now
         self.image_limits, self.max_images = image_limits, max_images
-        self.prepared: dict[int, images.Prepared] = {}
+        self.uploads: dict[int, tuple[bytes, str]] = {}  # place -> (bytes, format): checked, not yet re-encoded
         self.fields["embargo_time"].help_text = f"Optional, with a release date: a time in {brand.time_zone} time."
         for n in range(1, max_images + 1):
             self.fields[f"image_{n}"] = forms.FileField(
@@ -317,8 +317,9 @@ class ReleaseForm(TrappedForm, forms.Form):
             if upload.size > self.image_limits.max_bytes:
                 self.add_error(f"image_{n}", images.bytes_message(self.image_limits.max_bytes))
                 continue
+            data = upload.read()
             try:
-                self.prepared[n] = images.image_prepare(upload.read(), limits=self.image_limits)
+                self.uploads[n] = (data, images.image_check(data, limits=self.image_limits))
             except images.ImageRefused as refused:
                 self.add_error(f"image_{n}", refused.message)
 

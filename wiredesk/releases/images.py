@@ -106,8 +106,9 @@ def stored_name(prepared: Prepared) -> str:
     return f"{uuid.uuid4().hex}.{prepared.extension}"
 
 
-def image_prepare(data: bytes, *, limits: ImageLimits) -> Prepared:
-    """Check an upload and re-encode it; raise ImageRefused with the reason when it is refused."""
+def image_check(data: bytes, *, limits: ImageLimits) -> str:
+    """Check an upload without decoding its pixels: its format ("JPEG", "PNG", "WEBP"); raise
+    ImageRefused with the reason when it is refused (what a form can say at once)."""
     if not data:
         raise ImageRefused(MSG_EMPTY)
     if len(data) > limits.max_bytes:
@@ -125,7 +126,18 @@ def image_prepare(data: bytes, *, limits: ImageLimits) -> Prepared:
         raise ImageRefused(MSG_BROKEN)
     if width * height > limits.max_pixels:
         raise ImageRefused(pixels_message(limits.max_pixels, layout.size))
+    return kind
+
+
+def image_reencode(data: bytes, *, kind: str, limits: ImageLimits) -> Prepared:
+    """Decode a checked upload and write it anew (sRGB, no metadata, at most ``max_side``);
+    ImageRefused when its pixels cannot be read."""
     return _reencode(data, kind, limits)
+
+
+def image_prepare(data: bytes, *, limits: ImageLimits) -> Prepared:
+    """Check an upload and re-encode it; raise ImageRefused with the reason when it is refused."""
+    return image_reencode(data, kind=image_check(data, limits=limits), limits=limits)
 
 
 def sniff(data: bytes) -> str | None:

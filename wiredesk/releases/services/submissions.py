@@ -271,8 +271,15 @@ def release_submit(*, brand, form, draft_key: str, ip: str, now: dt.datetime) ->
     the sender are added to ``form``."""
     drafts = drafts_for(draft_key=draft_key)
     if not form.trapped:
-        drafts = drafts_update(draft_key=draft_key, new=form.prepared, texts=form.image_texts(),
-                               removed=form.removed())
+        # The form checked the uploads; here they are decoded and written anew (a file whose
+        # pixels cannot be read is refused on its place in the form).
+        prepared = {}
+        for place, (data, kind) in sorted(form.uploads.items()):
+            try:
+                prepared[place] = images.image_reencode(data, kind=kind, limits=form.image_limits)
+            except images.ImageRefused as refused:
+                form.add_error(f"image_{place}", refused.message)
+        drafts = drafts_update(draft_key=draft_key, new=prepared, texts=form.image_texts(), removed=form.removed())
     results, fingerprint = release_checks(release=form.release_text(drafts))
     if form.errors:
         return Submitted("invalid", drafts, results)
