@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -244,81 +244,110 @@ WRITE_BATCH = 50  # prepared items stored (and indexed) in one transaction
 WRITE_WAIT = 2.0  # seconds a prepared item waits at most for its batch to fill
 
 
+@dataclass
+class _Stored:
+    """What the store holds for one feed's items, looked up once per refresh: the stored
+    articles their identities and links name, and the ones an item of this feed has already
+    claimed (no two items of one document update the same article)."""
+
+    by_guid: dict
+    guid_keys: set[str]
+    by_url: dict = field(default_factory=dict)
+    taken: set[int] = field(default_factory=set)
+
+    def decide(self, item: NormalizedItem, *, source_id: int) -> Decision:
+        """Dedup's decision for one prepared item: the stored article its identity, its link or
+        its content names, if any."""
+        by_guid = self.by_guid.get(sha256_hex(item.guid))
+        decision = classify(
+            item,
+            by_guid=by_guid,
+            by_url=None if by_guid is not None or not item.canonical_url else url_match(
+                self.by_url.get(sha256_hex(item.canonical_url), ()), guid_keys=self.guid_keys, taken=self.taken),
+            same_content=story_selectors.candidate_same_content(source_id=source_id, fingerprint=item.fingerprint),
+        )
+        if decision.article_id is not None:
+            self.taken.add(decision.article_id)
+        return decision
+
+
 def _changed(source: Source, items: tuple[RawItem, ...], *,
-             report: "RefreshReport") -> tuple[list[RawItem], dict, set[str]]:
-    """The feed's items that are new or changed, with the stored articles their identities
-    name and those identities' keys. An item repeated in the feed is kept once; one whose bytes
-    are those stored last time is counted unchanged (no page fetch, no write)."""
+             report: "RefreshReport") -> tuple[list[RawItem], _Stored]:
+    """The feed's items that are new or changed, and what the store holds for them. An item
+    repeated in the feed is kept once; one whose bytes are those stored last time is counted
+    unchanged (no page fetch, no write)."""
     distinct, repeats = distinct_items(items)
     if repeats:
         report.notes.append(f"{repeats} items repeated an identity already listed in the feed; one of each was kept")
     guid_keys = {sha256_hex(guid) for guid, _ in distinct}
-    known = story_selectors.candidates_by_guid(source_id=source.id, guid_keys=guid_keys)
+    stored = _Stored(by_guid=story_selectors.candidates_by_guid(source_id=source.id, guid_keys=guid_keys),
+                     guid_keys=guid_keys)
     todo: list[RawItem] = []
     for guid, raw in distinct:
-        stored = known.get(sha256_hex(guid))
-        if stored is not None and stored.raw_hash == raw.raw_hash:
+        known = stored.by_guid.get(sha256_hex(guid))
+        if known is not None and known.raw_hash == raw.raw_hash:
             report.unchanged += 1
         else:
             todo.append(raw)
-    return todo, known, guid_keys
+    if todo:
+        # The canonical link is known before normalizing, so one query finds every URL match.
+        stored.by_url = story_selectors.candidates_by_url(
+            source_id=source.id, url_keys=[sha256_hex(link) for link in map(item_link, todo) if link])
+    return todo, stored
 
 
-def _decide(item: NormalizedItem, *, source_id: int, known: dict, by_url: dict, guid_keys: set[str],
-            taken: set[int]) -> Decision:
-    """Dedup's decision for one prepared item: the stored article its identity, its link or
-    its content names, if any (a stored article claimed by another item of this feed excepted)."""
-    by_guid = known.get(sha256_hex(item.guid))
-    return classify(
-        item,
-        by_guid=by_guid,
-        by_url=None if by_guid is not None or not item.canonical_url else url_match(
-            by_url.get(sha256_hex(item.canonical_url), ()), guid_keys=guid_keys, taken=taken),
-        same_content=story_selectors.candidate_same_content(source_id=source_id, fingerprint=item.fingerprint),
-    )
+@dataclass
+class _Batches:
+    """Prepared items written a batch at a time: WRITE_BATCH of them, or whatever waited
+    WRITE_WAIT seconds (readers see a long refresh's stories land as it goes)."""
+
+    source_id: int
+    report: "RefreshReport"
+    pending: list = field(default_factory=list)
+    oldest: float = 0.0
+
+    def add(self, ready: _Ready) -> None:
+        if not self.pending:
+            self.oldest = time.monotonic()
+        self.pending.append(ready)
+        if len(self.pending) >= WRITE_BATCH or time.monotonic() - self.oldest >= WRITE_WAIT:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if batch:
+            _write(batch, source_id=self.source_id, report=self.report)
 
 
 def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedClient, now: dt.datetime,
                 report: "RefreshReport") -> None:
-    """Store what is new or changed among a feed's items; count what happened in ``report``."""
+    """Store what is new or changed among a feed's items; count what happened in ``report``.
+
+    The stages, in order: what changed (and what the store holds for it), the article pages
+    fetched ahead where the feed has no body, then per item normalize (and extract) and the
+    dedup decision, written a batch at a time."""
     policy = policy_for(source)
-    todo, known, guid_keys = _changed(source, items, report=report)
+    todo, stored = _changed(source, items, report=report)
     if not todo:
         return
-    # The canonical link is known before normalizing, so one query finds every URL match.
-    by_url = story_selectors.candidates_by_url(
-        source_id=source.id, url_keys=[sha256_hex(link) for link in map(item_link, todo) if link]
-    )
-    robots = Robots(client)
     pages = _pages_ahead(
         todo,
         wanted=lambda raw: needs_page(raw, policy, always=source.fetch_full_text),
-        fetch=functools.partial(_fetch_page, client=client, robots=robots),
+        fetch=functools.partial(_fetch_page, client=client, robots=Robots(client)),
     )
-    taken: set[int] = set()  # stored articles already claimed by an item of this document
-    pending: list[_Ready] = []
-    oldest = 0.0
+    batches = _Batches(source_id=source.id, report=report)
     try:
         for raw, page in zip(todo, pages):
             try:
                 item = _prepare(raw, page, policy=policy, now=now)
-                decision = _decide(item, source_id=source.id, known=known, by_url=by_url, guid_keys=guid_keys,
-                                   taken=taken)
+                decision = stored.decide(item, source_id=source.id)
             except TIME_LIMITS:
                 raise
             except Exception as exc:  # one bad item never stops the others
                 report.failed_items += 1
                 log.exception("item failed source_id=%s guid=%r error=%s", source.id, raw.guid, exc)
                 continue
-            if decision.article_id is not None:
-                taken.add(decision.article_id)
-            if not pending:
-                oldest = time.monotonic()
-            pending.append(_Ready(raw=raw, item=item, decision=decision))
-            if len(pending) >= WRITE_BATCH or time.monotonic() - oldest >= WRITE_WAIT:
-                batch, pending = pending, []
-                _write(batch, source_id=source.id, report=report)
+            batches.add(_Ready(raw=raw, item=item, decision=decision))
     finally:
         pages.close()
-        if pending:  # what was prepared is stored even when a time limit ends the refresh here
-            _write(pending, source_id=source.id, report=report)
+        batches.flush()  # what was prepared is stored even when a time limit ends the refresh here
