@@ -41,7 +41,7 @@ def signup(request):
         return render(request, "digest/signup_done.html")  # the same answer, and nothing done
     if not form.is_valid():
         return render(request, "digest/signup.html", {"form": form}, status=400)
-    svc.subscribe(
+    svc.subscription_start(
         brand=request.brand, email=form.cleaned_data["email"], sections=form.cleaned_data["sections"],
         ip=client_ip(request), now=now,
     )

@@ -80,7 +80,7 @@ def _mail_slot_claim(subscriber: Subscriber, now: dt.datetime) -> bool:
     return claimed == 1
 
 
-def subscribe(*, brand, email: str, sections: list[str], ip: str, now: dt.datetime) -> None:
+def subscription_start(*, brand, email: str, sections: list[str], ip: str, now: dt.datetime) -> None:
     """Record a sign-up and queue the one mail it calls for (if any) after commit.
 
     new or unsubscribed -> pending + confirmation; pending -> confirmation again; confirmed ->
