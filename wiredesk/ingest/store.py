@@ -212,7 +212,7 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
                 # Indexed from the text normalize worked out, not read back and converted again.
                 docs.append(document_for(id=article.id, title=article.title, lead_text=article.lead_text,
                                          body_text=ready.item.text))
-            search_index_write(docs)
+            search_index_write(documents=docs)
     except TIME_LIMITS:
         raise
     except Exception as exc:

@@ -1,4 +1,6 @@
-"""Writes of the search index. Ingest calls search_index_update for every stored article."""
+"""Writes of the search index: ingest writes the rows of the articles it stores with
+search_index_write (it has their documents at hand); other changes (an editor's correction, a
+kill, an undo) bring rows up to date with search_index_update."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ def search_index_update(*, article_ids: Iterable[int]) -> None:
             backend.delete(set(chunk) - {r[0] for r in rows})
 
 
-def search_index_write(documents: Iterable[Document]) -> None:
+def search_index_write(*, documents: Iterable[Document]) -> None:
     """Write the index rows of articles whose documents the caller built (ingest, which has
     each story's plain text at hand and so need not read the articles back)."""
     # One row per article, its last document, is the backends' own rule (last_per_article).
