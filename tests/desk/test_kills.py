@@ -266,7 +266,7 @@ def test_bad_requests_get_a_clear_error_and_change_nothing(wires):
                  st.from_regex(r"/?[a-z0-9/%.?#-]{0,40}", fullmatch=True)))
 def test_any_ref_is_an_article_or_a_clear_refusal(ref):
     try:
-        article = article_by_ref(ref)
+        article = article_by_ref(ref=ref)
     except RefError as exc:
         assert str(exc)
     else:

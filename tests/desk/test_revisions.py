@@ -130,9 +130,9 @@ def test_a_correction_needs_a_note_a_headline_and_a_body(wires):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200), st.text(max_size=200))
 def test_change_share_is_a_share(a, b):
-    share = change_share(f"<p>{a}</p>", f"<p>{b}</p>")
+    share = change_share(old_html=f"<p>{a}</p>", new_html=f"<p>{b}</p>")
     assert 0.0 <= share <= 1.0
-    assert change_share(f"<p>{a}</p>", f"<p>{a}</p>") == 0.0
+    assert change_share(old_html=f"<p>{a}</p>", new_html=f"<p>{a}</p>") == 0.0
 
 
 @pytest.mark.django_db

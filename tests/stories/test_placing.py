@@ -133,7 +133,7 @@ def test_story_refresh_after_a_member_leaves():
     story_id = story_place(article=first)
     assert story_place(article=second) == story_id
     Article.objects.filter(id=first.id).update(story=None)
-    story_refresh(Story.objects.get(id=story_id))
+    story_refresh(story=Story.objects.get(id=story_id))
     story = Story.objects.get(id=story_id)
     assert (story.size, story.lead_id, story.first_seen_at) == (1, second.id, second.published_at)
 
@@ -220,7 +220,7 @@ def test_a_story_summary_kept_member_by_member_is_what_a_full_recompute_gives(ro
             story_place(article=article)
         for story in Story.objects.filter(size__gt=0):
             kept = (story.size, story.lead_id, story.first_seen_at, story.last_updated_at, story.first_day, story.last_day)
-            again = story_refresh(story)
+            again = story_refresh(story=story)
             assert kept == (again.size, again.lead_id, again.first_seen_at, again.last_updated_at, again.first_day,
                             again.last_day)
         assert sum(Story.objects.values_list("size", flat=True)) == len(rows)

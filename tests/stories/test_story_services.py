@@ -43,7 +43,7 @@ def test_refresh_recomputes_size_times_days_and_lead(wires):
     c = put(wires[2], "Long and later", hours=4, words=50)
     story = story_of([a], size=9)
     Article.objects.filter(id__in=[b.id, c.id]).update(story=story)
-    story_refresh(story)
+    story_refresh(story=story)
     story.refresh_from_db()
     assert story.size == 3
     assert (story.first_seen_at, story.last_updated_at) == (a.published_at, c.published_at)

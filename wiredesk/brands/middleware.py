@@ -19,7 +19,7 @@ class BrandMiddleware:
             return self.get_response(request)
         host = request.get_host()
         host = host if host.endswith("]") else host.rsplit(":", 1)[0]  # without the port ([v6] has none)
-        brand = brand_for_host(host)
+        brand = brand_for_host(host=host)
         if brand is None:
             # The plain error page, rendered without the request: nothing of it comes from the Host.
             return HttpResponseBadRequest(render_to_string("400.html"))

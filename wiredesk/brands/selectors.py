@@ -21,7 +21,7 @@ def _split(rows) -> tuple[list[int], list[int]]:
     return wires, releases
 
 
-def linked_sources(brand) -> tuple[list[int], list[int]]:
+def linked_sources(*, brand) -> tuple[list[int], list[int]]:
     """(wire source ids, releases source ids) linked to the brand. A brand from the brand table
     carries them already; any other instance reads them once and keeps them."""
     linked = getattr(brand, "_linked_sources", None)
@@ -31,7 +31,7 @@ def linked_sources(brand) -> tuple[list[int], list[int]]:
     return linked
 
 
-def source_weights(brand) -> dict[int, float]:
+def source_weights(*, brand) -> dict[int, float]:
     """Source id to the brand's weight for it (linked sources only; the rest weigh 1)."""
     weights = getattr(brand, "_source_weights", None)
     if weights is None:
@@ -72,19 +72,19 @@ def _brand_table() -> dict:
     return table
 
 
-def brand_for_host(host: str) -> Brand | None:
+def brand_for_host(*, host: str) -> Brand | None:
     """The brand serving ``host`` (no port), or None: a fresh copy for each caller."""
     table = _brand_table()
     brand_id = table["hosts"].get(host.lower().rstrip("."))
     return None if brand_id is None else table["brands"].get(brand_id)
 
 
-def brand_origin(brand) -> str:
+def brand_origin(*, brand) -> str:
     """Scheme, host and port of the brand's public site, for links that go out in mail."""
-    return host_origin(brand.primary_host)
+    return host_origin(host=brand.primary_host)
 
 
-def host_origin(host: str) -> str:
+def host_origin(*, host: str) -> str:
     """Scheme, host and port of a public site, as readers reach it (WIREDESK_PUBLIC_*)."""
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
     return f"{settings.PUBLIC_SCHEME}://{host}{port}"

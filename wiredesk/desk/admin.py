@@ -381,11 +381,11 @@ class RevisionAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # the history is ke
         article = Article.objects.filter(pk=article_id).first()
         if article is None:
             raise Http404("No such article.")
-        versions = history(article)
+        versions = history(article=article)
         by_key = {v["key"]: v for v in versions}
         right = by_key.get(request.GET.get("b", ""), versions[-1])
         left = by_key.get(request.GET.get("a", ""), versions[-2] if len(versions) > 1 else versions[-1])
-        diff = mark_safe(diff_table(left, right)) if len(versions) > 1 else ""  # difflib escapes the text
+        diff = mark_safe(diff_table(a=left, b=right)) if len(versions) > 1 else ""  # difflib escapes the text
         held = article.editor_version and any(v["held"] for v in versions)
         context = {**self.admin_site.each_context(request), "opts": Article._meta, "article": article,
                    "title": "History", "versions": versions, "left": left, "right": right, "diff": diff,

@@ -13,7 +13,7 @@ class RefError(ValueError):
     """REF names no stored article (the message says what was given)."""
 
 
-def article_by_ref(ref: str) -> Article:
+def article_by_ref(*, ref: str) -> Article:
     """The article ``ref`` names: its id ("1234"), or the address of its page on any brand
     ("https://lakeside.example/story/1234-harbour-fire/", or the path alone)."""
     ref = (ref or "").strip()

@@ -197,7 +197,7 @@ class DeskSourceAdmin(SourceAdmin):
                 "source": source,
                 "key": str(source.pk),
                 "latest_ms": round(timed[-1] * 1000) if timed else None,
-                "status": source_status(source, error_limit=settings.POLL["error_limit"]),
+                "status": source_status(source=source, error_limit=settings.POLL["error_limit"]),
                 "alerts": [a for a in alerts if a.source_id == source.id],
                 "items": bar_chart(dates, [d.new_items for d in history], what="New articles per day", unit="articles"),
                 "errors": bar_chart(dates, [d.errors for d in history], what="Failed refreshes per day",

@@ -55,7 +55,7 @@ def select_stories(brand, *, since: dt.datetime, cutoff: dt.datetime, per_sectio
     sent_before = Exists(articles_carried(brand=brand).prefetch_related(None).order_by()
                          .filter(story_id=OuterRef("story_id"), first_seen_at__lte=since))
     candidates = list(
-        preferred_members(articles_carried(brand=brand), brand=brand, among=in_reach)
+        preferred_members(qs=articles_carried(brand=brand), brand=brand, among=in_reach)
         .filter(
             first_seen_at__gt=since,
             first_seen_at__lte=cutoff,

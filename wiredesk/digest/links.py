@@ -10,7 +10,7 @@ from wiredesk.digest.tokens import make_token
 
 
 def absolute(brand, path: str) -> str:
-    return brand_origin(brand) + path
+    return brand_origin(brand=brand) + path
 
 
 def confirm_url(subscriber) -> str:

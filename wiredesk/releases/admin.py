@@ -176,7 +176,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             return "-"
         from wiredesk.brands.selectors import brand_origin
 
-        url = brand_origin(obj.brand) + reverse("article", args=[obj.article_id, obj.article.slug])
+        url = brand_origin(brand=obj.brand) + reverse("article", args=[obj.article_id, obj.article.slug])
         return format_html('<a href="{}">{}</a>', url, url)
 
     # -- permissions: submissions come from the public form and leave through the purge

@@ -27,7 +27,7 @@ read_token = _KEYS.read
 def verify_url(submission) -> str:
     """The absolute verification link of a submission, on its brand's host."""
     path = reverse("release-verify", args=[make_token("verify", submission.key)])
-    return brand_origin(submission.brand) + path
+    return brand_origin(brand=submission.brand) + path
 
 
 def status_path(submission) -> str:
@@ -36,4 +36,4 @@ def status_path(submission) -> str:
 
 def status_url(submission) -> str:
     """The absolute status link of a submission, on its brand's host."""
-    return brand_origin(submission.brand) + status_path(submission)
+    return brand_origin(brand=submission.brand) + status_path(submission)

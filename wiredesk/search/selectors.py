@@ -122,7 +122,7 @@ def search_articles(
     candidates = articles_carried(brand=brand).filter(wanted)
     if not every_report:
         among = wanted & Q(id__in=backend.matching_ids(parsed))
-        candidates = preferred_members(candidates, brand=brand, among=among)
+        candidates = preferred_members(qs=candidates, brand=brand, among=among)
     total = backend.count(candidates=candidates, query=parsed)
     result = SearchPage(query=query, parsed=parsed, total=total, per_page=per_page, every_report=every_report)
     page = max(1, min(int(page), result.num_pages))

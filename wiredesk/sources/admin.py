@@ -32,7 +32,7 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.display(description="health")
     def health(self, obj: Source) -> str:
-        return source_status(obj, error_limit=settings.POLL["error_limit"])
+        return source_status(source=obj, error_limit=settings.POLL["error_limit"])
 
     @admin.display(description="last error")
     def short_error(self, obj: Source) -> str:

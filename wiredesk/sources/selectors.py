@@ -37,7 +37,7 @@ def sources_due(*, now: dt.datetime, per_host: int, limit: int = 200) -> list[So
     return picked
 
 
-def source_find(ref: str) -> Source | None:
+def source_find(*, ref: str) -> Source | None:
     """A source by id, exact feed URL or name (case-insensitive)."""
     if ref.isdigit():
         return Source.objects.filter(id=int(ref)).first()
@@ -67,13 +67,13 @@ def sources_health(*, now: dt.datetime, error_limit: int, days: int = 7) -> list
             source=s,
             articles=s.n_articles,
             items_per_day=round(s.n_recent / days, 1),
-            status=source_status(s, error_limit=error_limit),
+            status=source_status(source=s, error_limit=error_limit),
         )
         for s in rows
     ]
 
 
-def source_status(source: Source, *, error_limit: int) -> str:
+def source_status(*, source: Source, error_limit: int) -> str:
     """ok / failing / broken / paused / new, for people."""
     if not source.enabled:
         return "paused"

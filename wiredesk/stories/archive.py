@@ -96,6 +96,6 @@ class BrandCalendar:
 
 def _brand_key(brand) -> str:
     """What decides which stories the brand shows: its sources, sections and home place."""
-    wires, releases = linked_sources(brand)
+    wires, releases = linked_sources(brand=brand)
     rule = repr((sorted(wires), sorted(releases), list(brand.sections), sorted(home_place_slugs(brand)), brand.time_zone))
     return hashlib.sha256(rule.encode()).hexdigest()[:16]

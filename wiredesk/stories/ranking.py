@@ -30,7 +30,7 @@ class Emphasis:
 
 
 def brand_emphasis(brand) -> Emphasis:
-    return Emphasis(home=home_place_slugs(brand), weights=source_weights(brand))
+    return Emphasis(home=home_place_slugs(brand), weights=source_weights(brand=brand))
 
 
 def story_score(article, emphasis: Emphasis) -> float:

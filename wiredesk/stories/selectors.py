@@ -93,7 +93,7 @@ def recent_publication_times(*, source_id: int, limit: int = 20) -> list:
 
 # --- what readers see -------------------------------------------------------------------
 
-def carried_source_filter(brand, field: str = "id") -> Q:
+def carried_source_filter(*, brand, field: str = "id") -> Q:
     """Which sources a brand carries: the wires it lists (every wire when it lists none), and
     its own news releases. Releases submitted to one brand never show on another.
 
@@ -103,7 +103,7 @@ def carried_source_filter(brand, field: str = "id") -> Q:
     stored article instead of walking the publication-time index (170 ms instead of 0.1 ms
     for the newest 12 of 100,000).
     """
-    wires, releases = linked_sources(brand)
+    wires, releases = linked_sources(brand=brand)
     carried_wires = wires or Source.objects.filter(kind=Source.Kind.WIRE).values("id")
     return Q(**{f"{field}__in": carried_wires}) | Q(**{f"{field}__in": releases})
 
@@ -124,7 +124,7 @@ def brand_carries(*, brand, article: Article, withdrawn_too: bool = False) -> bo
     beyond the brand's own list of sources; duplicates are the caller's business."""
     if article.withdrawn_at is not None and not withdrawn_too:
         return False
-    wires, releases = linked_sources(brand)
+    wires, releases = linked_sources(brand=brand)
     if article.source_id in releases:
         carried = True
     elif wires:
@@ -135,7 +135,7 @@ def brand_carries(*, brand, article: Article, withdrawn_too: bool = False) -> bo
 
 
 def carried_sources(*, brand) -> "QuerySet[Source]":
-    return Source.objects.filter(carried_source_filter(brand))
+    return Source.objects.filter(carried_source_filter(brand=brand))
 
 
 def articles_carried(*, brand) -> "QuerySet[Article]":
@@ -148,7 +148,7 @@ def articles_carried(*, brand) -> "QuerySet[Article]":
     nothing. Several members of one story may be carried: lists show one of them
     (articles_visible); the article and story pages show them all.
     """
-    original_shown = carried_source_filter(brand, field="duplicate_of__source_id")
+    original_shown = carried_source_filter(brand=brand, field="duplicate_of__source_id")
     original_sections = _shown_sections_q(brand, prefix="duplicate_of__")
     if original_sections is not None:
         original_shown &= original_sections
@@ -159,15 +159,15 @@ def articles_carried(*, brand) -> "QuerySet[Article]":
     qs = Article.objects.filter(Q(duplicate_of__isnull=True) | Q(story__isnull=False) | ~original_shown)
     qs = qs.filter(withdrawn_at__isnull=True)  # killed by an editor: shown nowhere
     qs = qs.prefetch_related("source")
-    qs = qs.filter(carried_source_filter(brand, field="source_id"))
+    qs = qs.filter(carried_source_filter(brand=brand, field="source_id"))
     sections = _shown_sections_q(brand)
     return qs if sections is None else qs.filter(sections)
 
 
-def own_source_ids(brand) -> list[int]:
+def own_source_ids(*, brand) -> list[int]:
     """The sources a brand counts as its own when it chooses among a story's members: the
     wires it lists and its news releases (a brand that lists no wire owns none of them)."""
-    wires, releases = linked_sources(brand)
+    wires, releases = linked_sources(brand=brand)
     return [*wires, *releases]
 
 
@@ -180,7 +180,7 @@ _RANKED_ABOVE = (
 )
 
 
-def preferred_members(qs: "QuerySet[Article]", *, brand, among: Q | None = None) -> "QuerySet[Article]":
+def preferred_members(*, qs: "QuerySet[Article]", brand, among: Q | None = None) -> "QuerySet[Article]":
     """``qs`` keeping, of each story, only the member the brand prefers: the one rule that
     decides which copy of an event a brand shows.
 
@@ -195,8 +195,8 @@ def preferred_members(qs: "QuerySet[Article]", *, brand, among: Q | None = None)
     rivals = articles_carried(brand=brand).prefetch_related(None).order_by().filter(story_id=OuterRef("story_id"))
     if among is not None:
         rivals = rivals.filter(among)
-    wires, _ = linked_sources(brand)
-    own = own_source_ids(brand)
+    wires, _ = linked_sources(brand=brand)
+    own = own_source_ids(brand=brand)
     if not own or wires:
         # Every carried member is the brand's own (it carries the wires it lists, and its
         # releases), or none is: the rule starts at "most complete".
@@ -212,13 +212,13 @@ def preferred_members(qs: "QuerySet[Article]", *, brand, among: Q | None = None)
 def articles_visible(*, brand) -> "QuerySet[Article]":
     """What a brand's lists show: the articles it carries, one entry per story (its preferred
     member, see preferred_members)."""
-    return preferred_members(articles_carried(brand=brand), brand=brand)
+    return preferred_members(qs=articles_carried(brand=brand), brand=brand)
 
 
 def articles_of(*, brand, among: Q) -> "QuerySet[Article]":
     """The carried articles matching ``among`` (a source's, a place's), one entry per story:
     the member the brand prefers among those that match."""
-    return preferred_members(articles_carried(brand=brand).filter(among), brand=brand, among=among)
+    return preferred_members(qs=articles_carried(brand=brand).filter(among), brand=brand, among=among)
 
 
 def preferred_member(*, brand, article: Article) -> Article:
@@ -230,7 +230,7 @@ def preferred_member(*, brand, article: Article) -> Article:
     return found.select_related("source").first() or article
 
 
-def preference_key(article: Article, own: Iterable[int]) -> tuple:
+def preference_key(*, article: Article, own: Iterable[int]) -> tuple:
     """preferred_members' rule for articles at hand (smaller first): the brand's own sources,
     then the most complete, then the earliest."""
     return (article.source_id not in own, -article.body_chars, article.published_at, article.id)
@@ -241,9 +241,9 @@ def story_coverage(*, brand, story_id: int) -> list[Article]:
     (a reissue, an agency story through two wires) only the one the brand would show."""
     members = list(articles_carried(brand=brand).filter(story_id=story_id).prefetch_related(None)
                    .select_related("source").defer(*LIST_DEFERRED))
-    own = set(own_source_ids(brand))
+    own = set(own_source_ids(brand=brand))
     by_text: dict[int, Article] = {}
-    for article in sorted(members, key=lambda a: preference_key(a, own)):
+    for article in sorted(members, key=lambda a: preference_key(article=a, own=own)):
         by_text.setdefault(article.duplicate_of_id or article.id, article)
     return sorted(by_text.values(), key=lambda a: (a.published_at, a.id))
 
@@ -311,7 +311,7 @@ def rail_candidates(*, brand, article: Article, limit: int = RAIL_POOL) -> list[
     return list(qs.order_by("-published_at", "-id")[:limit])
 
 
-def url_keys(url: str) -> list[str]:
+def url_keys(*, url: str) -> list[str]:
     """The url_key values of the spellings of ``url`` that name one story: its canonical form
     (no tracking parameters, no fragment, host case and default port aside), by http or https."""
     canonical = canonical_url(url)
@@ -328,12 +328,12 @@ def brand_copies(*, brand, urls: Iterable[str]) -> dict[str, tuple[int, str]]:
     another brand shows is not one. One query, two when the copy found is a duplicate; the
     (source, url_key) index answers it, the brand's sources being listed.
     """
-    wanted = {url: url_keys(url) for url in dict.fromkeys(urls) if url}
+    wanted = {url: url_keys(url=url) for url in dict.fromkeys(urls) if url}
     keys = sorted({key for found in wanted.values() for key in found})
     if not keys:
         return {}
     qs = Article.objects.filter(url_key__in=keys, withdrawn_at__isnull=True).filter(
-        carried_source_filter(brand, field="source_id"))
+        carried_source_filter(brand=brand, field="source_id"))
     sections = _shown_sections_q(brand)
     if sections is not None:
         qs = qs.filter(sections)

@@ -59,23 +59,23 @@ class Rules:
         return cls(**settings.SOURCE_ALERTS)
 
 
-def paused_by_scheduler(source: Source) -> bool:
+def paused_by_scheduler(*, source: Source) -> bool:
     """Paused by the scheduler itself (the feed answered 410 Gone, or a poison feed), from the
     facts it records, not from the wording of the reason an editor can edit."""
     return not source.enabled and (source.last_status == 410 or source.consecutive_crashes >= CRASH_LIMIT)
 
 
-def paused_by_editor(source: Source) -> bool:
-    return not source.enabled and not paused_by_scheduler(source)
+def paused_by_editor(*, source: Source) -> bool:
+    return not source.enabled and not paused_by_scheduler(source=source)
 
 
-def failing(source: Source, *, now: dt.datetime, rules: Rules) -> str:
+def failing(*, source: Source, now: dt.datetime, rules: Rules) -> str:
     """Why the source counts as failing, or "" when it does not: at least two refreshes in a
     row failed, and the run of failures began ``failing_hours`` ago or more (a resumed source
     starts a new run, so a long pause is not counted as failure)."""
-    if source.consecutive_errors == 0 or paused_by_editor(source):
+    if source.consecutive_errors == 0 or paused_by_editor(source=source):
         return ""
-    if source.consecutive_errors < 2 and not paused_by_scheduler(source):
+    if source.consecutive_errors < 2 and not paused_by_scheduler(source=source):
         return ""  # one failure is a blip (and, for a feed polled twice a day, half a day)
     since = source.failing_since or source.last_success_at or source.created_at
     hours = (now - since).total_seconds() / 3600
@@ -138,7 +138,7 @@ def alerts_check(*, now: dt.datetime, rules: Rules | None = None) -> AlertReport
         .values("source_id").annotate(items=Sum("new_items"), first=Min("day"))
     }
     for source in Source.objects.filter(kind=Source.Kind.WIRE):
-        reasons = {SourceAlert.Kind.FAILING: failing(source, now=now, rules=rules)}
+        reasons = {SourceAlert.Kind.FAILING: failing(source=source, now=now, rules=rules)}
         last_new = source.last_new_at
         row = history.get(source.id)
         if row and source.enabled and not reasons[SourceAlert.Kind.FAILING]:
@@ -161,7 +161,7 @@ def alerts_check(*, now: dt.datetime, rules: Rules | None = None) -> AlertReport
 
 
 def _recovered(source: Source, alert: SourceAlert, *, last_new_at: dt.datetime | None) -> str:
-    if paused_by_editor(source):
+    if paused_by_editor(source=source):
         return "the source was paused by an editor"
     if alert.kind == SourceAlert.Kind.FAILING:
         # A success since it was raised, even if the source failed again since: a new run of
@@ -202,7 +202,7 @@ def _clear(source: Source, alert: SourceAlert, how: str, *, now: dt.datetime, re
     return [_Change(alert.id, source, f"{_one_line(source.name)} recovered", line)]
 
 
-def alert_recipients(sources: list[Source]) -> dict[int, set[str]]:
+def alert_recipients(*, sources: list[Source]) -> dict[int, set[str]]:
     """Source id -> the addresses its alerts go to: the active superusers, and the editors of
     every brand carrying it (three queries, whatever the number of sources)."""
     User = get_user_model()
@@ -223,11 +223,11 @@ def _link() -> str:
     """The health page's address on the first brand (the admin answers on every brand's host)."""
     brand = Brand.objects.order_by("id").first()
     where = "/admin/sources/source/health/"
-    return f"{brand_origin(brand)}{where}" if brand and brand.hosts else where
+    return f"{brand_origin(brand=brand)}{where}" if brand and brand.hosts else where
 
 
 def _notify(changes: list[_Change]) -> int:
-    recipients = alert_recipients(list({c.source.id: c.source for c in changes}.values()))
+    recipients = alert_recipients(sources=list({c.source.id: c.source for c in changes}.values()))
     per_person: dict[str, list[_Change]] = {}
     for change in changes:
         for address in recipients.get(change.source.id, ()):

@@ -180,7 +180,7 @@ def _decision_context(submission: Submission) -> dict:
         context["when"] = format_local(submission.embargo_until, brand.tz)
     if submission.status == Status.PUBLISHED and submission.article is not None:
         article = submission.article
-        context["article_url"] = brand_origin(brand) + reverse("article", args=[article.id, article.slug])
+        context["article_url"] = brand_origin(brand=brand) + reverse("article", args=[article.id, article.slug])
     return context
 
 

@@ -293,7 +293,7 @@ def release_preview(*, submission: Submission, now: dt.datetime) -> Article:
         source = Source(pk=0, feed_url=_releases_feed_url(brand=submission.brand), **_source_fields(submission.brand))
     item = _release_item(submission=submission, source=source, now=now)
     # The same field mapping as storing.
-    article = Article(source=source, slug=article_slug(item.title), **article_fields(item=item))
+    article = Article(source=source, slug=article_slug(title=item.title), **article_fields(item=item))
     article.id = submission.article_id or 0
     article.first_seen_at = article.changed_at = now
     return article

@@ -82,7 +82,7 @@ def _killed(fields: dict, *, source_id: int, duplicate_of_id: int | None) -> Tak
     return killed
 
 
-def article_slug(title: str) -> str:
+def article_slug(*, title: str) -> str:
     """A short ASCII slug for the article's URL (fixed at creation, never changed)."""
     return (slugify(title)[:100].strip("-")) or "story"
 
@@ -129,7 +129,7 @@ def _insert(item: NormalizedItem, fields: dict, *, source_id: int, duplicate_of_
         )
         killed = _killed(fields, source_id=source_id, duplicate_of_id=duplicate_of_id)
         article = Article.objects.create(
-            source_id=source_id, slug=article_slug(item.title), duplicate_of_id=duplicate_of_id,
+            source_id=source_id, slug=article_slug(title=item.title), duplicate_of_id=duplicate_of_id,
             withdrawn_at=timezone.now() if killed else None, takedown=killed, **fields
         )
         if killed is not None:

@@ -41,7 +41,7 @@ def _absorb(story_id: int, article: Article) -> None:
         )
         return
     if row["lead_id"] is None:
-        story_refresh(Story.objects.get(id=story_id))
+        story_refresh(story=Story.objects.get(id=story_id))
         return
     first, last = min(row["first_seen_at"], moment), max(row["last_updated_at"], moment)
     lead = row["lead_id"]
@@ -77,7 +77,7 @@ def story_place(*, article: Article, text: str | None = None,
             cursor.execute(f"UPDATE {Article._meta.db_table} SET story_id = %s WHERE id = %s", [story_id, article.id])
         article.story_id = story_id
         if merged:
-            story_refresh(Story.objects.get(id=story_id))
+            story_refresh(story=Story.objects.get(id=story_id))
         elif story_id not in (store.created_id, store.absorbed_id):  # a story created or joined now counts it already
             _absorb(story_id, article)
     if merged:

@@ -44,7 +44,7 @@ def _pairs(words: list[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:])) or set(words)
 
 
-def change_share(old_html: str, new_html: str) -> float:
+def change_share(*, old_html: str, new_html: str) -> float:
     """The share of the body that changed between two versions (0: the same, 1: nothing
     shared): difflib over the words, or for long bodies one minus the overlap of their word
     pairs, which grows linearly with the text."""
@@ -94,7 +94,7 @@ def upstream_update(*, article: Article, fields: dict, at: dt.datetime) -> str:
     if all(getattr(article, k) == v for k, v in fields.items() if k in VISIBLE_FIELDS):
         return SAME
     _kept(article, at=at).save()
-    share = change_share(article.body_html, fields["body_html"])
+    share = change_share(old_html=article.body_html, new_html=fields["body_html"])
     if share >= LARGE_CHANGE:
         article.flag = f"The source changed {share:.0%} of the text in an update."
         article.flagged_at = at
@@ -165,7 +165,7 @@ def held_accept(*, article: Article, by: str, at: dt.datetime) -> Article:
     return article
 
 
-def history(article: Article) -> list[dict]:
+def history(*, article: Article) -> list[dict]:
     """Every version in order, the shown one last: number, kind, when, who, title, body, note."""
     versions = [
         {"number": r.number, "kind": r.get_kind_display(), "held": r.held, "at": r.at, "by": r.by, "title": r.title,
@@ -183,7 +183,7 @@ def _lines(version: dict) -> list[str]:
     return [line[:DIFF_LINE_CHARS] for line in lines]
 
 
-def diff_table(a: dict, b: dict) -> str:
+def diff_table(*, a: dict, b: dict) -> str:
     """A side-by-side diff of two versions' headline and text, line by line (escaped HTML; at
     most DIFF_LINES lines of DIFF_LINE_CHARS each)."""
     left, right = _lines(a), _lines(b)

@@ -49,7 +49,7 @@ def _refresh(story: Story) -> bool:
 
 
 @transaction.atomic
-def story_refresh(story: Story) -> Story:
+def story_refresh(*, story: Story) -> Story:
     """Recompute a story's size, first and last times, days and lead from its members."""
     locked = _locked(story.id)[story.id]
     _refresh(locked)

@@ -21,4 +21,4 @@ class Command(BaseCommand):
         for name, feed_url, action in report["sources"]:
             self.stdout.write(f"source {action:<9} {name} <{feed_url}>")
         for name, host, action in report["brands"]:
-            self.stdout.write(f"brand  {action:<9} {name} on {host_origin(host)}/")
+            self.stdout.write(f"brand  {action:<9} {name} on {host_origin(host=host)}/")

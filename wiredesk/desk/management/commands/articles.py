@@ -37,7 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, ref: str, reason: str, by: str, **opts) -> None:
         try:
-            article = article_by_ref(ref)
+            article = article_by_ref(ref=ref)
             if action == "kill":
                 if opts.get("story"):
                     if article.story is None:

@@ -38,7 +38,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _brand(host: str):
-        found = brand_for_host(host.strip().lower())
+        found = brand_for_host(host=host.strip().lower())
         if found is None:
             raise CommandError(f"No brand serves the host {host!r}: give one of a brand's host names.")
         return found

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         else:
             targets = []
             for ref in sources:
-                found = source_find(ref)
+                found = source_find(ref=ref)
                 if found is None:
                     raise CommandError(f"no source {ref!r} (give an id, a name or a feed URL)")
                 targets.append(found)

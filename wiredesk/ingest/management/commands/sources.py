@@ -98,7 +98,7 @@ class Command(BaseCommand):
         Console(file=self.stdout, width=160).print(table)
 
     def _source(self, ref: str) -> Source:
-        source = source_find(ref)
+        source = source_find(ref=ref)
         if source is None:
             raise CommandError(f"no source {ref!r} (give an id, a name or a feed URL)")
         return source
