@@ -35,8 +35,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.
 
 SIGN_UP = (
     "import datetime as dt; from django.utils import timezone; from wiredesk.brands.models import Brand; "
-    "from wiredesk.digest.services.subscriptions import subscribe; "
-    "subscribe(brand=Brand.objects.get(name='Outage Courier'), email='{email}', sections=[], ip='192.0.2.{n}', "
+    "from wiredesk.digest.services.subscriptions import subscription_start; "
+    "subscription_start(brand=Brand.objects.get(name='Outage Courier'), email='{email}', sections=[], ip='192.0.2.{n}', "
     "now=timezone.now()); print('signed up')"
 )
 FLUSH = "from wiredesk.core.outbox import outbox_flush; print('flushed', outbox_flush())"

@@ -89,25 +89,28 @@ NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.timezone.utc)
 
 def test_failing_counts_from_when_the_failures_began_and_spares_an_editors_pause():
     began = NOW - dt.timedelta(hours=7)
-    said = failing(source=_source(consecutive_errors=3, failing_since=began, last_success_at=began, last_error="timeout"), now=NOW, rules=RULES)
-    assert said.startswith("every refresh for 7 hours failed (3 in a row; last: timeout")
-    assert failing(source=_source(consecutive_errors=3, failing_since=NOW - dt.timedelta(hours=5)), now=NOW, rules=RULES) == ""
-    assert failing(source=_source(consecutive_errors=0, last_success_at=began), now=NOW, rules=RULES) == ""
+
+    def said(**fields) -> str:
+        return failing(source=_source(**fields), now=NOW, rules=RULES)
+
+    assert said(consecutive_errors=3, failing_since=began, last_success_at=began,
+                last_error="timeout").startswith("every refresh for 7 hours failed (3 in a row; last: timeout")
+    assert said(consecutive_errors=3, failing_since=NOW - dt.timedelta(hours=5)) == ""
+    assert said(consecutive_errors=0, last_success_at=began) == ""
     # One failure is no alert, however long ago the last success was (a feed polled twice a day).
-    assert failing(source=_source(consecutive_errors=1, failing_since=NOW - dt.timedelta(hours=12),
-                           last_success_at=NOW - dt.timedelta(hours=24)), now=NOW, rules=RULES) == ""
+    assert said(consecutive_errors=1, failing_since=NOW - dt.timedelta(hours=12),
+                last_success_at=NOW - dt.timedelta(hours=24)) == ""
     # Resumed after a week's pause, then one failure: a new run, not a week of failure.
-    resumed = _source(consecutive_errors=2, failing_since=NOW - dt.timedelta(minutes=10),
-                      last_success_at=NOW - dt.timedelta(days=7))
-    assert failing(source=resumed, now=NOW, rules=RULES) == ""
+    assert said(consecutive_errors=2, failing_since=NOW - dt.timedelta(minutes=10),
+                last_success_at=NOW - dt.timedelta(days=7)) == ""
     # An editor's pause is no failure, whatever the reason's wording...
-    assert failing(source=_source(consecutive_errors=3, failing_since=began, enabled=False,
-                           paused_reason="paused: waiting for the new address"), now=NOW, rules=RULES) == ""
+    assert said(consecutive_errors=3, failing_since=began, enabled=False,
+                paused_reason="paused: waiting for the new address") == ""
     # ...a pause by the scheduler (410 Gone, a poison feed) is one someone must see.
-    assert failing(source=_source(consecutive_errors=1, failing_since=began, enabled=False, last_status=410,
-                           paused_reason="paused: the feed answered 410 Gone"), now=NOW, rules=RULES)
-    assert failing(source=_source(consecutive_errors=3, consecutive_crashes=3, failing_since=began, enabled=False), now=NOW, rules=RULES)
-    assert "since it was added" in failing(source=_source(consecutive_errors=9, created_at=NOW - dt.timedelta(days=1)), now=NOW, rules=RULES)
+    assert said(consecutive_errors=1, failing_since=began, enabled=False, last_status=410,
+                paused_reason="paused: the feed answered 410 Gone")
+    assert said(consecutive_errors=3, consecutive_crashes=3, failing_since=began, enabled=False)
+    assert "since it was added" in said(consecutive_errors=9, created_at=NOW - dt.timedelta(days=1))
 
 
 @given(items=st.integers(min_value=0, max_value=5000), span=st.floats(min_value=1, max_value=24 * 14),

@@ -78,7 +78,7 @@ def test_a_confirmation_email_is_signed_too(mail_sink, dkim_key, settings, eager
     settings.EMAIL_BACKEND = "wiredesk.core.mailsigning.SigningSmtpBackend"
     settings.DEFAULT_FROM_EMAIL = "desk@harbour.test"
     brand = brand_with_news()
-    from wiredesk.digest.services.subscriptions import subscribe as sign_up
+    from wiredesk.digest.services.subscriptions import subscription_start as sign_up
 
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(brand=brand, email="new@mail.test", sections=[], ip="192.0.2.7", now=timezone.now())

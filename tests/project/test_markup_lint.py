@@ -28,7 +28,7 @@ ALLOWED = {
     # The revision diff in the admin: difflib's HtmlDiff escapes every line of text it compares,
     # and its own labels are a revision number and a fixed word (tests/desk/test_revisions.py).
     ("wiredesk/desk/admin.py",
-     'diff = mark_safe(diff_table(left, right)) if len(versions) > 1 else ""  # difflib escapes the text'),
+     'diff = mark_safe(diff_table(a=left, b=right)) if len(versions) > 1 else ""  # difflib escapes the text'),
     # Plain-text email bodies: no HTML there to escape for (the HTML part escapes as usual).
     ("wiredesk/releases/templates/releases/mail/verify.txt", "{% autoescape off %}"),
     ("wiredesk/releases/templates/releases/decision/message.txt", "{% autoescape off %}"),
