@@ -240,6 +240,10 @@ def test_command_lines(settings):
     worker = worker_argv(concurrency=4)
     assert worker[:5] == [sys.executable, "-m", "celery", "-A", "wiredesk.project"] and "worker" in worker
     assert worker[worker.index("--concurrency") + 1] == "4" and "--pool" not in worker
+    # Two workers on one machine never share a node name (RabbitMQ's pidbox queue is per name).
+    assert worker[worker.index("--hostname") + 1] == f"worker{os.getpid()}@%h"
+    named = worker_argv(concurrency=2, name="ingest-a")
+    assert named[named.index("--hostname") + 1] == "ingest-a@%h"
     solo = worker_argv(solo=True, name="worker-3")
     assert solo[solo.index("--pool") + 1] == "solo" and solo[solo.index("--hostname") + 1] == "worker-3@%h"
     beat = scheduler_argv()

@@ -94,6 +94,11 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_DATA_DIR", "str", "./data",
        "Folder for the embedded SQLite database, the SQLite task broker, the scheduler's state "
        "and uploaded media."),
+    _v("WIREDESK_STATIC_ROOT", "str", "",
+       "Folder `wiredesk collectstatic` fills and the web server serves static files from. Empty: "
+       "`static` in the data folder. On several web machines, point it at a folder that ships "
+       "with the release (built once, by `collectstatic` where the release is made) so no machine "
+       "needs a step of its own."),
     _v("WIREDESK_PORT", "int", "8000", "Port the web server listens on."),
     _v("WIREDESK_BIND", "str", "127.0.0.1",
        "Address the web server binds to (use 0.0.0.0 behind a proxy on another machine)."),

@@ -62,14 +62,15 @@ def worker_argv(*, concurrency: int = 2, solo: bool = False, name: str = "") -> 
 
     ``solo``: one process that runs its tasks itself (the embedded broker's workers, see
     docs/architecture.md); otherwise the prefork pool with ``concurrency`` processes.
+    ``name``: the Celery node name (before ``@host``); by default one no other worker on the
+    machine has (two nodes of one name collide on RabbitMQ's pidbox queue).
     """
     argv = [
         sys.executable, "-m", "celery", "-A", "wiredesk.project", "worker",
         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]
     argv += ["--pool", "solo"] if solo else ["--concurrency", str(concurrency)]
-    if name:
-        argv += ["--hostname", f"{name}@%h"]
+    argv += ["--hostname", f"{name or f'worker{os.getpid()}'}@%h"]
     return argv
 
 

@@ -155,8 +155,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"  # filled by `wiredesk collectstatic` in production
-STATIC_ROOT.mkdir(exist_ok=True)
+# Filled by `wiredesk collectstatic`; on several machines, a folder that ships with the release.
+STATIC_ROOT = Path(E["WIREDESK_STATIC_ROOT"]).resolve() if E["WIREDESK_STATIC_ROOT"] else DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Without collectstatic (development, `make run`), WhiteNoise serves straight from the apps.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "media/"
@@ -375,8 +376,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "wiredesk.core.logs.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "errors": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+    },
     "loggers": {
         "wiredesk": {"handlers": ["console"], "level": E["WIREDESK_LOG_LEVEL"], "propagate": False},
+        # A 500 in production: its traceback in the process's log, the request's path without
+        # tokens (Django's own configuration prints it only with debugging on).
+        "django.request": {"handlers": ["errors"], "level": "ERROR", "propagate": False},
     },
 }

@@ -17,8 +17,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--concurrency", type=int, default=2, help="pool processes or workers (default 2)")
+        parser.add_argument("--name", default="", help="the worker's node name before @host (default: worker<pid>, "
+                                                      "unique on the machine)")
 
-    def handle(self, *args, concurrency: int, **opts) -> None:
+    def handle(self, *args, concurrency: int, name: str, **opts) -> None:
         if concurrency < 1:
             self.stderr.write("--concurrency must be at least 1")
             sys.exit(2)
@@ -32,5 +34,8 @@ class Command(BaseCommand):
                 for proc in procs:
                     Path(proc.heartbeat).unlink(missing_ok=True)
             sys.exit(code)
-        argv = worker_argv(concurrency=concurrency)
+        if name and not all(c.isalnum() or c in "-_." for c in name):
+            self.stderr.write("--name takes letters, digits, '-', '_' and '.'")
+            sys.exit(2)
+        argv = worker_argv(concurrency=concurrency, name=name)
         os.execv(argv[0], argv)

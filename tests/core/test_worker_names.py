@@ -1,0 +1,71 @@
+"""Two `wiredesk worker`s on one machine with RabbitMQ: each gets a node name of its own, so
+both come up and answer (one name for both collided on RabbitMQ's pidbox queue,
+RESOURCE_LOCKED). A real RabbitMQ on 127.0.0.1:5672, real worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.slow
+AMQP = ("127.0.0.1", 5672)
+
+
+def rabbit_up() -> bool:
+    try:
+        socket.create_connection(AMQP, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_two_workers_on_one_machine_both_come_up_and_answer(tmp_path):
+    if not rabbit_up():
+        pytest.skip("no RabbitMQ on 127.0.0.1:5672")
+    env = dict(os.environ, WIREDESK_DATA_DIR=str(tmp_path),
+               CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//")
+    logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+    workers = [subprocess.Popen([sys.executable, "-m", "wiredesk", "worker", "--concurrency", "1"], env=env,
+                                stdout=log.open("w"), stderr=subprocess.STDOUT) for log in logs]
+    named = subprocess.Popen([sys.executable, "-m", "wiredesk", "worker", "--concurrency", "1", "--name", "ingest-a"],
+                             env=env, stdout=(tmp_path / "named.log").open("w"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        replies: dict = {}
+        while time.monotonic() < deadline and len(replies) < 3:
+            time.sleep(2)
+            ping = subprocess.run([sys.executable, "-m", "celery", "-A", "wiredesk.project", "inspect", "ping",
+                                   "--json", "--timeout", "3"], env=env, capture_output=True, text=True, timeout=60)
+            try:
+                replies = json.loads(ping.stdout.strip().splitlines()[-1]) if ping.stdout.strip() else {}
+            except (json.JSONDecodeError, IndexError):
+                replies = {}
+        assert all(w.poll() is None for w in [*workers, named]), [log.read_text()[-2000:] for log in logs]
+        names = sorted(replies)
+        host = socket.gethostname()
+        assert len(names) == 3, names
+        assert f"worker{workers[0].pid}@{host}" in names and f"worker{workers[1].pid}@{host}" in names
+        assert f"ingest-a@{host}" in names
+        assert not any("RESOURCE_LOCKED" in log.read_text() for log in logs)
+    finally:
+        for w in [*workers, named]:
+            w.terminate()
+        for w in [*workers, named]:
+            try:
+                w.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                w.kill()
+
+
+def test_a_bad_name_is_refused(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "wiredesk", "worker", "--name", "a b@c"],
+                          env=dict(os.environ, WIREDESK_DATA_DIR=str(tmp_path),
+                                   CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//"),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--name takes letters" in done.stderr
