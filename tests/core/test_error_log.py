@@ -25,7 +25,7 @@ def test_a_server_error_is_logged_with_its_traceback_and_no_token():
     try:
         request = RequestFactory().get(f"/newsletter/confirm/{TOKEN}/")
         try:
-            raise RuntimeError("the storage answered nonsense")
+            raise RuntimeError('duplicate key value: Key (email)=(ada.reader@example.org) already exists')
         except RuntimeError as exc:
             log_response("%s: %s", "Internal Server Error", request.path, response=HttpResponse(status=500),
                          request=request, exception=exc)
@@ -33,8 +33,21 @@ def test_a_server_error_is_logged_with_its_traceback_and_no_token():
         handler.setStream(previous)
     out = stream.getvalue()
     assert "ERROR django.request Internal Server Error: /newsletter/confirm/[redacted]/" in out
-    assert "Traceback (most recent call last)" in out and "RuntimeError: the storage answered nonsense" in out
-    assert TOKEN not in out and TOKEN[:10] not in out
+    assert "Traceback (most recent call last)" in out
+    assert "RuntimeError: duplicate key value: Key (email)=([address]) already exists" in out
+    assert TOKEN not in out and TOKEN[:10] not in out and "ada.reader" not in out
+
+
+def test_mapping_arguments_and_the_message_itself_are_cleaned_too():
+    from wiredesk.core.logs import RedactTokens
+
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "%(path)s", None, None)
+    record.args = {"path": f"/releases/verify/{TOKEN}/"}
+    RedactTokens().filter(record)
+    assert record.getMessage() == "/releases/verify/[redacted]/"
+    bare = logging.LogRecord("x", logging.ERROR, __file__, 1, f"sent to reader@example.net via {TOKEN}", None, None)
+    RedactTokens().filter(bare)
+    assert bare.getMessage() == "sent to [address] via [redacted]"
 
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:.="

@@ -63,9 +63,12 @@ def test_two_workers_on_one_machine_both_come_up_and_answer(tmp_path):
                 w.kill()
 
 
-def test_a_bad_name_is_refused(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "wiredesk", "worker", "--name", "a b@c"],
-                          env=dict(os.environ, WIREDESK_DATA_DIR=str(tmp_path),
-                                   CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//"),
+@pytest.mark.parametrize("broker", ["amqp://guest:guest@127.0.0.1:5672//", ""])
+def test_a_bad_name_is_refused_on_every_broker(tmp_path, broker):
+    env = dict(os.environ, WIREDESK_DATA_DIR=str(tmp_path))
+    env.pop("CELERY_BROKER_URL", None)
+    if broker:
+        env["CELERY_BROKER_URL"] = broker
+    done = subprocess.run([sys.executable, "-m", "wiredesk", "worker", "--name", "a b@c"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--name takes letters" in done.stderr

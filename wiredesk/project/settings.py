@@ -156,8 +156,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # Filled by `wiredesk collectstatic`; on several machines, a folder that ships with the release.
-STATIC_ROOT = Path(E["WIREDESK_STATIC_ROOT"]).resolve() if E["WIREDESK_STATIC_ROOT"] else DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Set, it is used as it is (collectstatic makes it; a web machine serves what the release holds).
+if E["WIREDESK_STATIC_ROOT"]:
+    STATIC_ROOT = Path(E["WIREDESK_STATIC_ROOT"]).expanduser().resolve()
+else:
+    STATIC_ROOT = DATA_DIR / "static"
+    STATIC_ROOT.mkdir(exist_ok=True)
 # Without collectstatic (development, `make run`), WhiteNoise serves straight from the apps.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "media/"
@@ -375,16 +379,21 @@ FILE_UPLOAD_HANDLERS = [
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "redacted": {"()": "wiredesk.core.logs.RedactingFormatter",
+                     "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
     "filters": {"redact": {"()": "wiredesk.core.logs.RedactTokens"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "errors": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "errors": {"class": "logging.StreamHandler", "formatter": "redacted", "filters": ["redact"]},
     },
     "loggers": {
         "wiredesk": {"handlers": ["console"], "level": E["WIREDESK_LOG_LEVEL"], "propagate": False},
         # A 500 in production: its traceback in the process's log, the request's path without
         # tokens (Django's own configuration prints it only with debugging on).
-        "django.request": {"handlers": ["errors"], "level": "ERROR", "propagate": False},
+        # (With debugging on, its 4xx warnings too, as Django's own configuration shows them.)
+        "django.request": {"handlers": ["errors"], "level": "WARNING" if DEBUG else "ERROR", "propagate": False},
     },
 }

@@ -24,18 +24,18 @@ class Command(BaseCommand):
         if concurrency < 1:
             self.stderr.write("--concurrency must be at least 1")
             sys.exit(2)
+        if name and not all(c.isalnum() or c in "-_." for c in name):
+            self.stderr.write("--name takes letters, digits, '-', '_' and '.'")
+            sys.exit(2)
         if is_embedded(settings.CELERY_BROKER_URL):
             adopt_old_queue(settings.DATA_DIR, settings.CELERY_BROKER_URL)  # an upgrade's waiting tasks
             # Named after this process: `wiredesk run` on the same machine has its own workers.
-            procs = embedded_workers(concurrency, prefix=f"worker{os.getpid()}")
+            procs = embedded_workers(concurrency, prefix=name or f"worker{os.getpid()}")
             try:
                 code = supervise(procs, out=self.stdout)
             finally:
                 for proc in procs:
                     Path(proc.heartbeat).unlink(missing_ok=True)
             sys.exit(code)
-        if name and not all(c.isalnum() or c in "-_." for c in name):
-            self.stderr.write("--name takes letters, digits, '-', '_' and '.'")
-            sys.exit(2)
         argv = worker_argv(concurrency=concurrency, name=name)
         os.execv(argv[0], argv)
