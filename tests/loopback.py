@@ -113,3 +113,14 @@ class LoopbackServer:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def listening(host: str, port: int) -> bool:
+    """Whether a server (PostgreSQL, Redis, RabbitMQ) answers on host:port, for tests that need it."""
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False

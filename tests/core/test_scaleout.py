@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import pytest
 from django.db import connection
 
 from tests.ingest.test_refresh_e2e import CAPTION_ITEM, FULL_ITEM, rss
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, listening
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 
@@ -21,11 +20,7 @@ REDIS = ("127.0.0.1", 6379)
 
 
 def redis_up() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-        return True
-    except OSError:
-        return False
+    return listening(*REDIS)
 
 
 def database_url() -> str:

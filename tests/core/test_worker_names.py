@@ -13,16 +13,14 @@ import time
 
 import pytest
 
+from tests.loopback import listening
+
 pytestmark = pytest.mark.slow
 AMQP = ("127.0.0.1", 5672)
 
 
 def rabbit_up() -> bool:
-    try:
-        socket.create_connection(AMQP, timeout=1).close()
-        return True
-    except OSError:
-        return False
+    return listening(*AMQP)
 
 
 def test_two_workers_on_one_machine_both_come_up_and_answer(tmp_path):

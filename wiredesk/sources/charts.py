@@ -34,17 +34,14 @@ class Chart:
     width: int = WIDTH
     height: int = HEIGHT
 
-    @property
-    def empty(self) -> bool:
-        return not self.bars and not self.lines
-
 
 def _day(day: dt.date) -> str:
     return f"{day.day} {day:%b}"
 
 
 def _scale(peak: float) -> float:
-    return (HEIGHT - 2) / peak if peak > 0 else 0.0
+    # A peak too small to divide by (a response time of 1e-300 ms) draws flat, not at infinity.
+    return (HEIGHT - 2) / peak if peak > 1e-9 else 0.0
 
 
 def bar_chart(days: Sequence[dt.date], values: Sequence[int], *, what: str, unit: str,

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, FloatField, Value
+from django.db.models.functions import Greatest
 
 from wiredesk.core.sections import SECTIONS
 from wiredesk.sources.models import Source, SourceDay
@@ -53,7 +54,8 @@ def source_day_count(*, source_id: int, at: dt.datetime, error: bool = False, no
                      new_items: int = 0, seconds: float | None = None) -> None:
     """Count one refresh in the source's row for the day of ``at`` (UTC).
 
-    One UPDATE with F() expressions, so refreshes of one source on several workers add up;
+    One UPDATE with F() expressions (the day's slowest answer too, by Greatest), so refreshes
+    of one source on several workers add up;
     the day's first refresh inserts the row (a concurrent first insert loses the race and
     updates instead)."""
     day = at.astimezone(dt.timezone.utc).date()
@@ -65,13 +67,11 @@ def source_day_count(*, source_id: int, at: dt.datetime, error: bool = False, no
     }
     if seconds is not None:
         seconds = max(0.0, float(seconds))
-        changes.update(timed=F("timed") + 1, seconds_total=F("seconds_total") + seconds)
+        changes.update(timed=F("timed") + 1, seconds_total=F("seconds_total") + seconds,
+                       seconds_max=Greatest(F("seconds_max"), Value(seconds, output_field=FloatField())))
     for _attempt in range(2):
         with transaction.atomic():
             if SourceDay.objects.filter(source_id=source_id, day=day).update(**changes):
-                if seconds is not None:
-                    SourceDay.objects.filter(source_id=source_id, day=day, seconds_max__lt=seconds).update(
-                        seconds_max=seconds)
                 return
         try:
             with transaction.atomic():

@@ -40,6 +40,7 @@ from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.services import CRASH_LIMIT
 from wiredesk.sources.models import Source, SourceAlert, SourceDay
 from wiredesk.sources.services import source_days_prune
+from wiredesk.text.chars import one_line
 
 log = logging.getLogger("wiredesk.desk")
 
@@ -175,7 +176,7 @@ def _recovered(source: Source, alert: SourceAlert, *, last_new_at: dt.datetime |
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:120]
+    return one_line(text)[:120]  # a source's name as an email subject allows it
 
 
 def _raise(source: Source, kind: str, detail: str, *, now: dt.datetime, report: AlertReport) -> list[_Change]:
