@@ -9,6 +9,7 @@ from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.extract.errors import ExtractError
 from wiredesk.ingest.extract.fastpath import load_tree, own_text_first
 from wiredesk.ingest.extract.figures import place_images
+from wiredesk.ingest.extract.hidden import drop_hidden
 from wiredesk.ingest.extract.guards import check_depth, check_size, decode_html
 from wiredesk.ingest.extract.pagemeta import page_metadata
 from wiredesk.ingest.extract.render import to_html, to_text
@@ -65,6 +66,9 @@ def extract_article(html: bytes | str, *, url: str) -> Extracted:
         if tree is None:
             raise ExtractError("no_main_text", "not an HTML document")
         _drop_inert(tree)
+        # The page's statements first: JSON-LD and itemprop metas often sit in hidden blocks.
+        meta = page_metadata(tree, url=url)
+        drop_hidden(tree)
         # The tree is parsed once, here; bare_extraction works on a copy of it. No url: it
         # would make trafilatura resolve every link of the page; render resolves the kept ones.
         # fastpath.py: the same output with less work.
@@ -74,7 +78,6 @@ def extract_article(html: bytes | str, *, url: str) -> Extracted:
         raise
     except Exception as exc:  # third-party code on hostile input: never let it crash a worker
         raise ExtractError("extractor_failed", f"{type(exc).__name__}: {exc}") from exc
-    meta = page_metadata(tree, url=url)
     body = getattr(document, "body", None)
     if body is None:
         raise ExtractError("no_main_text", "no main text found")

@@ -1,0 +1,96 @@
+"""Blocks a reader never sees are not article text; what a reader can open stays."""
+
+from __future__ import annotations
+
+import html as html_lib
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiredesk.ingest.extract import extract_article
+from wiredesk.ingest.extract.fastpath import load_tree
+from wiredesk.ingest.extract.hidden import drop_hidden
+
+BODY = "".join(
+    f"<p>The harbour board of Lakeside voted on item {i} of the winter ferry timetable after a long debate.</p>"
+    for i in range(8)
+)
+
+
+def _page(extra: str, *, head: str = "") -> str:
+    return (f"<!DOCTYPE html><html><head><title>Ferry timetable agreed</title>{head}</head><body>"
+            f"<article><h1>Ferry timetable agreed</h1>{BODY}{extra}</article></body></html>")
+
+
+def _text(extra: str, **kw) -> str:
+    return extract_article(_page(extra, **kw), url="https://wire.example/ferry").text
+
+
+HIDING = [
+    "<div hidden><p>{}</p></div>",
+    "<div HIDDEN=''><p>{}</p></div>",
+    "<div style='display:none'><p>{}</p></div>",
+    "<div style='color: red; DISPLAY : NONE ;'><p>{}</p></div>",
+    "<section style='visibility: hidden'><p>{}</p></section>",
+    "<div aria-hidden='true'><p>{}</p></div>",
+    "<dialog><p>{}</p></dialog>",
+    "<p><span style='display:none'>{}</span></p>",
+]
+SECRET = "Quillon marmoset tangerine"
+
+
+def test_each_way_of_hiding_a_block_removes_it():
+    for template in HIDING:
+        assert SECRET not in _text(template.format(SECRET)), template
+        assert "item 7 of the winter ferry timetable" in _text(template.format(SECRET))
+
+
+def test_what_a_reader_can_open_or_read_stays():
+    kept = [
+        "<details><summary>More</summary><p>{}</p></details>",
+        "<div hidden='until-found'><p>{}</p></div>",
+        "<p>{}</p>",
+    ]
+    for template in kept:
+        assert SECRET in _text(template.format(f"{SECRET} is what the harbour board said it would study next.")), template
+
+
+def test_an_inline_letter_hidden_from_screen_readers_stays():
+    tree = load_tree("<html><body><p><span aria-hidden='true'>T</span>he harbour opened.</p></body></html>")
+    drop_hidden(tree)
+    assert "".join(tree.find(".//p").itertext()) == "The harbour opened."
+
+
+def test_a_hidden_repeat_of_the_article_goes_and_the_article_stays():
+    repeat = f"<div style='display:none' itemprop='articleBody'>{BODY}</div>"
+    tree = load_tree(_page(repeat))
+    assert drop_hidden(tree) == 1
+    assert tree.xpath("count(//p[starts-with(., 'The harbour board')])") == 8
+
+
+def test_a_long_hidden_dialog_goes():
+    dialog = "".join(f"<p>{SECRET} {i}: sign up to our newsletter and never miss a ferry story again.</p>" for i in range(8))
+    assert SECRET not in _text(f"<div role='dialog' aria-hidden='true' class='modal'>{dialog}</div>")
+
+
+def test_metadata_in_a_hidden_block_is_still_read():
+    ld = ('<div style="display:none"><script type="application/ld+json">'
+          '{"@type": "NewsArticle", "author": {"name": "Mira Okonkwo"}, "datePublished": "2026-11-30T08:00:00Z"}'
+          "</script></div>")
+    found = extract_article(_page(ld), url="https://wire.example/ferry")
+    assert found.author == "Mira Okonkwo"
+    assert found.published is not None and found.published.year == 2026
+
+
+WORD = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll")), min_size=3, max_size=10)
+
+
+@settings(deadline=None)
+@given(st.lists(WORD, min_size=1, max_size=40).map(" ".join), st.sampled_from(HIDING), st.integers(0, 7))
+def test_hidden_text_never_reaches_the_article(words, template, position):
+    marker = f"Zyxq {words} Zyxq"
+    paragraphs = BODY.split("</p>")
+    paragraphs.insert(position, template.format(html_lib.escape(marker)))
+    page = _page("").replace(BODY, "</p>".join(paragraphs))
+    text = extract_article(page, url="https://wire.example/ferry").text
+    assert "Zyxq" not in text
