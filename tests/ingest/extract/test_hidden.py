@@ -31,8 +31,9 @@ HIDING = [
     "<div HIDDEN=''><p>{}</p></div>",
     "<div style='display:none'><p>{}</p></div>",
     "<div style='color: red; DISPLAY : NONE ;'><p>{}</p></div>",
-    "<section style='visibility: hidden'><p>{}</p></section>",
     "<div aria-hidden='true'><p>{}</p></div>",
+    "<ul aria-hidden='TRUE'><li>{}</li></ul>",
+    "<div style='--x: 1; display:none'><p>{}</p></div>",
     "<dialog><p>{}</p></dialog>",
     "<p><span style='display:none'>{}</span></p>",
 ]
@@ -53,6 +54,28 @@ def test_what_a_reader_can_open_or_read_stays():
     ]
     for template in kept:
         assert SECRET in _text(template.format(f"{SECRET} is what the harbour board said it would study next.")), template
+
+
+LONG = "".join(f"<p>{SECRET} paragraph {i} of the report on the harbour board and its winter plans.</p>" for i in range(10))
+SHOWN = [
+    # a script reveals the article once the page has loaded
+    f"<div style='visibility:hidden' class='reveal'>{LONG}</div>",
+    # a child made visible again inside a hidden parent is drawn
+    f"<div style='visibility:hidden'><div style='visibility:visible'>{LONG}</div></div>",
+    # the page wrapped while a modal is open
+    f"<div aria-hidden='true' class='page-wrap'>{LONG}</div>",
+    f"<div style='display:none' class='js-article'>{LONG}</div>",
+    # a custom property that mentions display is not the display property
+    f"<div style='--mobile-display:none'>{LONG}</div>",
+]
+
+
+def test_text_a_reader_does_see_is_kept():
+    for block in SHOWN:
+        page = ("<!DOCTYPE html><html><head><title>Winter plans</title></head><body><nav><a href='/'>Home</a></nav>"
+                f"<main>{block}</main></body></html>")
+        text = extract_article(page, url="https://wire.example/winter").text
+        assert f"{SECRET} paragraph 9" in text, block
 
 
 def test_an_inline_letter_hidden_from_screen_readers_stays():
