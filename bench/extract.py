@@ -8,11 +8,17 @@ drift in the machine's speed falls on both alike. Quality is scored as bench/ing
 it (the data set's README: snippet containment after whitespace normalisation, micro-averaged
 precision, recall, accuracy and F1), on the article's body without its figures. Speed is the
 median over the runs of trafilatura's time divided by ours (above 1: ours is faster).
+
+Then the per-source furniture learning (wiredesk/ingest/extract/furniture.py), measured by
+grouping the pages by host (the archived site's host for web.archive.org copies): each page of
+a host with enough pages is extracted with what the host's *other* pages taught, and scored
+against the same pages extracted without it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -52,6 +58,52 @@ def theirs(pages: dict[str, bytes]) -> tuple[float, dict[str, str]]:
         except Exception:  # a crash counts as no output, as the data set's README says
             outputs[key] = ""
     return time.perf_counter() - started, outputs
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.hostname == "web.archive.org" and "/http" in parts.path:
+        return _host(parts.path[parts.path.index("/http") + 1:])
+    return parts.hostname or ""
+
+
+def by_host(data: Path, pages: dict[str, bytes], truth: dict[str, dict]) -> None:
+    from wiredesk.ingest.extract import ExtractError, extract_article
+    from wiredesk.ingest.extract.furniture import MIN_PAGES, Profile
+    from wiredesk.text.sanitize import html_to_text
+
+    urls = sorted(json.loads((data / "evaldata.json").read_text()))
+    hosts: dict[str, list[str]] = {}
+    for key, url in zip(pages, urls):
+        hosts.setdefault(_host(url), []).append(key)
+    groups = {h: keys for h, keys in hosts.items() if h and len(keys) > MIN_PAGES}
+    print(f"furniture learning: {len(hosts)} hosts; {len(groups)} with more than {MIN_PAGES} pages "
+          f"(a page learns from the others of its host)")
+    if not groups:
+        print("  no host has enough pages here: the learning cannot act on this set (see the generated-site test)")
+        return
+    lines, plain, learned = {}, {}, {}
+    for keys in groups.values():
+        for key in keys:
+            try:
+                lines[key] = extract_article(pages[key], url=f"https://bench.example/{key}").lines
+            except ExtractError:
+                lines[key] = frozenset()
+        for key in keys:
+            profile = Profile()
+            profile.learn([lines[k] for k in keys if k != key])
+            for out, furniture in ((plain, frozenset()), (learned, profile.furniture())):
+                try:
+                    html = extract_article(pages[key], url=f"https://bench.example/{key}", furniture=furniture).html
+                except ExtractError:
+                    html = ""
+                out[key] = html_to_text(FIGURE.sub(" ", html))
+    subset = {k: truth[k] for k in plain}
+    for name, out in (("without learning", plain), ("with learning", learned)):
+        q = score(out, subset)
+        print(f"  {name:17s} {q['precision']:.4f} / {q['recall']:.4f} / {q['accuracy']:.4f} / {q['f1']:.4f} on {len(subset)} pages")
 
 
 def main() -> None:
@@ -97,6 +149,7 @@ def main() -> None:
     for name, q in (("trafilatura alone", q_theirs), ("wiredesk", q_ours)):
         print(f"  {name:18s} {q['precision']:.4f} / {q['recall']:.4f} / {q['accuracy']:.4f} / {q['f1']:.4f}")
     print(f"F1 difference: {q_ours['f1'] - q_theirs['f1']:+.4f}")
+    by_host(args.data, pages, truth)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ def to_json(value: Any) -> Any:
     def default(obj: Any) -> Any:
         if isinstance(obj, dt.datetime):
             return obj.isoformat()
+        if isinstance(obj, (set, frozenset)):
+            return sorted(obj)
         raise TypeError(type(obj).__name__)
 
     return json.loads(json.dumps(dataclasses.asdict(value), default=default))

@@ -69,3 +69,17 @@ def test_refresh_now_leases_and_skips_a_source_already_being_refreshed(staff, st
     assert len(queued) == 1
     ok.refresh_from_db()
     assert ok.lease_until is not None and ok.lease_until > timezone.now()
+
+
+def test_forgetting_a_sources_learned_furniture(staff, stored):
+    from wiredesk.ingest.profiles import furniture_learn, furniture_profile
+    from wiredesk.sources.models import SourceFurniture
+
+    ok, broken, _ = stored
+    furniture_learn(source_id=ok.id, pages=[frozenset({"k1", "k2"})] * 8)
+    furniture_learn(source_id=broken.id, pages=[frozenset({"k3"})] * 8)
+    assert furniture_profile(source_id=ok.id).furniture() == {"k1", "k2"}
+    page = staff.post("/admin/sources/source/", {"action": "forget_furniture", "_selected_action": [ok.id]}, follow=True)
+    assert "furniture forgotten for 1 source(s)" in page.content.decode()
+    assert furniture_profile(source_id=ok.id).furniture() == frozenset()
+    assert SourceFurniture.objects.filter(source=broken).exists()  # only the selected one

@@ -34,7 +34,7 @@ from wiredesk.ingest.subscribe import SourceError, source_preview
 from wiredesk.ingest.tasks import refresh_source
 from wiredesk.sources.admin import SourceAdmin
 from wiredesk.sources.charts import bar_chart, line_chart
-from wiredesk.sources.models import Source, SourceAlert
+from wiredesk.sources.models import Source, SourceAlert, SourceFurniture
 from wiredesk.sources.opml import MAX_OPML_BYTES, OpmlError, Outline, parse_opml, render_opml
 from wiredesk.sources.selectors import alerts_open, source_days, source_status
 from wiredesk.sources.services import sources_import
@@ -95,7 +95,7 @@ class OpmlForm(forms.Form):
 
 class DeskSourceAdmin(SourceAdmin):
     change_list_template = "desk/admin/source_changelist.html"
-    actions = ("refresh_now", *SourceAdmin.actions, "export_opml")
+    actions = ("refresh_now", *SourceAdmin.actions, "export_opml", "forget_furniture")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in ("feed_url", "home_url"):
@@ -125,6 +125,13 @@ class DeskSourceAdmin(SourceAdmin):
         messages.info(request, f"{queued} source(s) queued for refresh")
         if busy:
             messages.warning(request, f"{busy} source(s) skipped: paused, or a refresh is already queued or running")
+
+    @admin.action(description="Forget the page furniture learned from their pages")
+    def forget_furniture(self, request, queryset):
+        # After a redesign, or a line learned wrongly: the next articles teach it afresh, and
+        # nothing is taken out of them until enough pages have been seen again.
+        forgotten, _ = SourceFurniture.objects.filter(source__in=queryset).delete()
+        messages.info(request, f"page furniture forgotten for {forgotten} source(s); their next articles teach it again")
 
     # --- adding: a URL, a preview, then the saved source ----------------------------------
     def add_view(self, request, form_url="", extra_context=None):

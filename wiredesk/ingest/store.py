@@ -28,6 +28,7 @@ from wiredesk.core.http import FetchError, GuardedClient
 from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.extract import ExtractError, extract_article
 from wiredesk.ingest.extract.robots import robots_allows
+from wiredesk.ingest.profiles import furniture_learn, furniture_profile
 from wiredesk.ingest.normalize import item_guid, item_link, needs_page, normalize
 from wiredesk.ingest.types import Decision, NormalizedItem, RawItem, RefreshReport, SourcePolicy
 from wiredesk.search.documents import document_for
@@ -124,15 +125,18 @@ def _fetch_page(raw: RawItem, *, client: GuardedClient, robots: Robots) -> _Page
         return _Page(note=f"page not fetched: {exc.code}: {exc}; kept the feed's content")
 
 
-def _prepare(raw: RawItem, page: _Page | None, *, policy: SourcePolicy, now: dt.datetime) -> NormalizedItem:
-    """Extract the page (when there is one) and normalize the item."""
+def _prepare(raw: RawItem, page: _Page | None, *, policy: SourcePolicy, now: dt.datetime,
+             furniture: frozenset[str] = frozenset()) -> tuple[NormalizedItem, frozenset[str]]:
+    """Extract the page (when there is one) and normalize the item; also the page's line keys
+    (what it teaches the source's furniture profile, if it is a new article)."""
     extracted, note = None, page.note if page else ""
     if page is not None and page.content:
         try:
-            extracted = extract_article(page.content, url=page.url)
+            extracted = extract_article(page.content, url=page.url, furniture=furniture)
         except ExtractError as exc:
             note = f"extraction failed: {exc.code}: {exc}; kept the feed's content"
-    return normalize(raw, policy=policy, now=now, extracted=extracted, notes=(note,) if note else ())
+    item = normalize(raw, policy=policy, now=now, extracted=extracted, notes=(note,) if note else ())
+    return item, extracted.lines if extracted is not None else frozenset()
 
 
 def _pages_ahead(todo: list[RawItem], wanted: Callable[[RawItem], bool], fetch: Callable[[RawItem], _Page]) -> Iterator[_Page | None]:
@@ -336,11 +340,15 @@ def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedCl
         fetch=functools.partial(_fetch_page, client=client, robots=Robots(client)),
     )
     batches = _Batches(source_id=source.id, report=report)
+    furniture = furniture_profile(source_id=source.id).furniture()
+    taught: list[frozenset[str]] = []
     try:
         for raw, page in zip(todo, pages):
             try:
-                item = _prepare(raw, page, policy=policy, now=now)
+                item, lines = _prepare(raw, page, policy=policy, now=now, furniture=furniture)
                 decision = stored.decide(item, source_id=source.id)
+                if lines and decision.action == "new":
+                    taught.append(lines)
             except TIME_LIMITS:
                 raise
             except Exception as exc:  # one bad item never stops the others
@@ -351,3 +359,5 @@ def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedCl
     finally:
         pages.close()
         batches.flush()  # what was prepared is stored even when a time limit ends the refresh here
+        if taught:
+            furniture_learn(source_id=source.id, pages=taught)

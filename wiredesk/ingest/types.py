@@ -65,6 +65,8 @@ class Extracted:
     images: tuple[Image, ...] = ()
     author: str = ""
     published: dt.datetime | None = None
+    # Keys of the body's lines before the source's furniture was taken out (extract/furniture.py).
+    lines: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

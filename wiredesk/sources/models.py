@@ -166,3 +166,15 @@ class SourceAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+class SourceFurniture(models.Model):
+    """What a source's own pages have taught about its page furniture: how many new articles
+    had each line (as keys, no text). See wiredesk/ingest/extract/furniture.py."""
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, primary_key=True, related_name="furniture")
+    profile = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"furniture of source {self.source_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.golden import cases, check, load, to_json
@@ -14,7 +16,10 @@ PAGES = cases("pages")
 def test_page_matches_golden(case):
     stored = load(case, {"url": f"https://pages.example/news/{case.name}"})
     try:
-        result = {"extracted": to_json(extract_article(case.read_bytes(), **stored["input"]))}
+        # The line keys (what the page teaches its source's furniture profile) are hashes,
+        # tested in test_furniture.py; the golden record is what a reader gets.
+        extracted = dataclasses.replace(extract_article(case.read_bytes(), **stored["input"]), lines=frozenset())
+        result = {"extracted": {k: v for k, v in to_json(extracted).items() if k != "lines"}}
     except ExtractError as exc:
         result = {"error": exc.code}
     check(case, stored, result)

@@ -9,6 +9,7 @@ from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.extract.errors import ExtractError
 from wiredesk.ingest.extract.fastpath import load_tree, own_text_first
 from wiredesk.ingest.extract.figures import place_images
+from wiredesk.ingest.extract.furniture import line_keys, strip_furniture
 from wiredesk.ingest.extract.hidden import drop_hidden
 from wiredesk.ingest.extract.guards import check_depth, check_size, decode_html
 from wiredesk.ingest.extract.pagemeta import page_metadata
@@ -54,8 +55,12 @@ def _drop_title_heading(body: _Element, title: str) -> None:
             body.remove(first)
 
 
-def extract_article(html: bytes | str, *, url: str) -> Extracted:
-    """Extract title, body (simple HTML and text), images and byline from an article page."""
+def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = frozenset()) -> Extracted:
+    """Extract title, body (simple HTML and text), images and byline from an article page.
+
+    ``furniture``: keys of the lines the page's source repeats on its pages (learned by
+    extract/furniture.py), taken out of the text.
+    """
     check_size(html)
     check_depth(html)
     text = decode_html(html) if isinstance(html, bytes) else html
@@ -82,6 +87,8 @@ def extract_article(html: bytes | str, *, url: str) -> Extracted:
     if body is None:
         raise ExtractError("no_main_text", "no main text found")
     _drop_title_heading(body, meta.title)
+    lines = line_keys(body)
+    strip_furniture(body, furniture)
     plain = to_text(body)
     if not plain:
         raise ExtractError("no_main_text", "no main text found")
@@ -95,4 +102,5 @@ def extract_article(html: bytes | str, *, url: str) -> Extracted:
         images=images,
         author=meta.author,
         published=meta.published,
+        lines=lines,
     )
