@@ -97,3 +97,34 @@ def test_the_extract_command_uses_a_sources_profile(site, client, tmp_path):
     assert by_id.getvalue() == learned.getvalue()
     with pytest.raises(CommandError, match="no source named"):
         call_command("extract", str(page), "--source", "Nobody's Gazette")
+
+
+def test_one_page_listed_under_many_identities_teaches_once(site, client):
+    source = Source.objects.create(name="Lakeside Telegraph", credit="Lakeside Telegraph", feed_url=site.srv.url("/feed.xml"))
+    link = site.srv.url("/news/3")
+    items = "".join(f"<item><guid>copy-{n}</guid><title>Story</title><link>{link}</link>"
+                    f"<description>Summary.</description></item>" for n in range(12))
+    site.srv.static("/feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>L</title>'
+                    f"<link>{site.srv.url('/')}</link><description>d</description>{items}</channel></rss>",
+                    "application/rss+xml")
+    source_refresh(source_id=source.id, client=client, now=NOW)
+    assert furniture_profile(source_id=source.id).pages == 1
+    assert furniture_profile(source_id=source.id).furniture() == frozenset()
+
+
+def test_a_failure_to_teach_costs_only_the_lesson(site, client, monkeypatch):
+    from django.db import OperationalError
+
+    import wiredesk.ingest.store as store
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(store, "furniture_learn", locked)
+    source = Source.objects.create(name="Lakeside Telegraph", credit="Lakeside Telegraph", feed_url=site.srv.url("/feed.xml"))
+    site.publish(12)
+    report = source_refresh(source_id=source.id, client=client, now=NOW)
+    assert (report.status, report.new) == ("ok", 12)
+    source.refresh_from_db()
+    assert source.last_success_at is not None and source.consecutive_errors == 0
+    assert not SourceFurniture.objects.filter(source=source).exists()

@@ -76,8 +76,8 @@ def test_forgetting_a_sources_learned_furniture(staff, stored):
     from wiredesk.sources.models import SourceFurniture
 
     ok, broken, _ = stored
-    furniture_learn(source_id=ok.id, pages=[frozenset({"k1", "k2"})] * 8)
-    furniture_learn(source_id=broken.id, pages=[frozenset({"k3"})] * 8)
+    furniture_learn(source_id=ok.id, pages=[frozenset({"k1", "k2"})] * 12)
+    furniture_learn(source_id=broken.id, pages=[frozenset({"k3"})] * 12)
     assert furniture_profile(source_id=ok.id).furniture() == {"k1", "k2"}
     page = staff.post("/admin/sources/source/", {"action": "forget_furniture", "_selected_action": [ok.id]}, follow=True)
     assert "furniture forgotten for 1 source(s)" in page.content.decode()

@@ -135,6 +135,9 @@ def _prepare(raw: RawItem, page: _Page | None, *, policy: SourcePolicy, now: dt.
             extracted = extract_article(page.content, url=page.url, furniture=furniture)
         except ExtractError as exc:
             note = f"extraction failed: {exc.code}: {exc}; kept the feed's content"
+        else:
+            if extracted.furniture_removed:
+                note = f"{extracted.furniture_removed} line(s) of the source's page furniture taken out"
     item = normalize(raw, policy=policy, now=now, extracted=extracted, notes=(note,) if note else ())
     return item, extracted.lines if extracted is not None else frozenset()
 
@@ -341,14 +344,14 @@ def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedCl
     )
     batches = _Batches(source_id=source.id, report=report)
     furniture = furniture_profile(source_id=source.id).furniture()
-    taught: list[frozenset[str]] = []
+    teaching: dict[frozenset[str], str] = {}  # a new article's lines -> its GUID (one page once)
     try:
         for raw, page in zip(todo, pages):
             try:
                 item, lines = _prepare(raw, page, policy=policy, now=now, furniture=furniture)
                 decision = stored.decide(item, source_id=source.id)
                 if lines and decision.action == "new":
-                    taught.append(lines)
+                    teaching.setdefault(lines, item.guid)
             except TIME_LIMITS:
                 raise
             except Exception as exc:  # one bad item never stops the others
@@ -359,5 +362,22 @@ def store_items(source: Source, items: tuple[RawItem, ...], *, client: GuardedCl
     finally:
         pages.close()
         batches.flush()  # what was prepared is stored even when a time limit ends the refresh here
-        if taught:
-            furniture_learn(source_id=source.id, pages=taught)
+    if teaching:
+        _teach(source.id, teaching)
+
+
+def _teach(source_id: int, teaching: dict[frozenset[str], str]) -> None:
+    """Teach the source's furniture profile the lines of the new articles that were stored.
+
+    After the refresh's work and outside it: a failure here is logged and costs only this
+    lesson, never the refresh's outcome (its validators, its status)."""
+    try:
+        stored = story_selectors.candidates_by_guid(
+            source_id=source_id, guid_keys=[sha256_hex(guid) for guid in teaching.values()])
+        pages = [lines for lines, guid in teaching.items() if sha256_hex(guid) in stored]
+        if pages:
+            furniture_learn(source_id=source_id, pages=pages)
+    except TIME_LIMITS:
+        raise
+    except Exception as exc:
+        log.warning("furniture profile not taught source_id=%s error=%s", source_id, exc)

@@ -67,6 +67,7 @@ class Extracted:
     published: dt.datetime | None = None
     # Keys of the body's lines before the source's furniture was taken out (extract/furniture.py).
     lines: frozenset[str] = frozenset()
+    furniture_removed: int = 0  # lines taken out as the source's furniture
 
 
 @dataclass(frozen=True)

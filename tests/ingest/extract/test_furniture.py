@@ -114,6 +114,21 @@ def test_a_line_repeated_in_a_few_follow_ups_is_not_furniture():
     assert profile.furniture() == frozenset({"template"})
 
 
+def test_follow_ups_sharing_background_on_a_young_source_are_not_furniture():
+    # Ten pages, four of them follow-ups of one story repeating two background lines.
+    profile = Profile()
+    profile.learn([frozenset({"template", f"story-{n}"}) | ({"background-1", "background-2"} if n < 4 else set())
+                   for n in range(MIN_PAGES)])
+    assert profile.furniture() == frozenset({"template"})
+
+
+def test_credit_tags_notes_and_long_lines_are_never_furniture():
+    lines = ["(Northlight)", "[Harbour Wire]", "(Repeats to additional subscribers)", "REPEAT",
+             "x " * 200, "Order a reprint of this article"]
+    body = _body(*lines)
+    assert line_keys(body) == {line_key("Order a reprint of this article")}
+
+
 def test_old_furniture_fades_after_a_redesign():
     profile = Profile()
     profile.learn([frozenset({"old footer", f"s{n}"}) for n in range(WINDOW)])

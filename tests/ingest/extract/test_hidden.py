@@ -36,6 +36,7 @@ HIDING = [
     "<div style='--x: 1; display:none'><p>{}</p></div>",
     "<dialog><p>{}</p></dialog>",
     "<p><span style='display:none'>{}</span></p>",
+    "<div hidden style='display:none' aria-hidden='true'><div hidden><p>{}</p></div></div>",
 ]
 SECRET = "Quillon marmoset tangerine"
 

@@ -88,7 +88,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         raise ExtractError("no_main_text", "no main text found")
     _drop_title_heading(body, meta.title)
     lines = line_keys(body)
-    strip_furniture(body, furniture)
+    removed = strip_furniture(body, furniture)
     plain = to_text(body)
     if not plain:
         raise ExtractError("no_main_text", "no main text found")
@@ -103,4 +103,5 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         author=meta.author,
         published=meta.published,
         lines=lines,
+        furniture_removed=removed,
     )

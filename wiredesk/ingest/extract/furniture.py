@@ -13,8 +13,13 @@ Decisions, and why:
   own lines twice) and from the text before any line is taken out (else a learned line
   would vanish from the counts and be forgotten, then learned again).
 - A line is furniture once seen on at least ``SHARE`` of the pages, and on ``MIN_COUNT``
-  of them, after ``MIN_PAGES`` pages: a background paragraph a reporter repeats in a run of
-  follow-ups reaches neither on a source of any size. A source with fewer pages goes without.
+  of them, after ``MIN_PAGES`` pages; and only a short one (``MAX_LINE_CHARS``): furniture is
+  on most of a template's pages, while a background paragraph a reporter repeats in a run of
+  follow-ups is long and on a few. A source with fewer pages goes without.
+- Lines the normalize stage reads are never furniture, however often they recur: a credit
+  tag in brackets, an editor's note ("(Repeats ...)"); they are lifted there, not lost here.
+- A page taught once per refresh even if the feed lists it under several identities, and
+  only once it is stored.
 - The counts forget: past ``WINDOW`` pages every count is halved, so a redesign's new
   furniture is learned and the old lines fade; at most ``MAX_LINES`` lines are kept.
 - Never more than ``MAX_SHARE`` of a page's text is taken out: a page made mostly of what
@@ -31,12 +36,16 @@ from typing import Iterable
 
 from lxml.etree import _Element
 
-MIN_PAGES = 6
-MIN_COUNT = 3
-SHARE = 0.3
+from wiredesk.text.notes import is_note
+
+MIN_PAGES = 10
+MIN_COUNT = 5
+SHARE = 0.5
 WINDOW = 60
-MAX_LINES = 4000
+MAX_LINES = 1500
 MAX_SHARE = 0.5
+# Longer lines are reporting, whatever their count: furniture is a short line.
+MAX_LINE_CHARS = 250
 # The elements of trafilatura's output that hold one line each (paragraphs, headings, items).
 _LINE_TAGS = frozenset({"p", "head", "item"})
 
@@ -56,10 +65,17 @@ def _lines(body: _Element) -> list[tuple[_Element, str, int]]:
         if any(a.tag in _LINE_TAGS for a in element.iterancestors()):
             continue  # a paragraph inside an item: the item is the line
         text = "".join(element.itertext())
-        key = line_key(text)
+        key = line_key(text) if not _left_to_normalize(text) else ""
         if key:
             found.append((element, key, len(text.strip())))
     return found
+
+
+def _left_to_normalize(text: str) -> bool:
+    """Lines the normalize stage reads, however often they recur: a credit tag in brackets
+    ("(Northlight)"), an editor's note ("(Repeats to more subscribers)"), and anything long."""
+    stripped = text.strip()
+    return len(stripped) > MAX_LINE_CHARS or stripped.startswith(("(", "[")) or is_note(stripped)
 
 
 def line_keys(body: _Element) -> frozenset[str]:
@@ -94,9 +110,10 @@ def strip_furniture(body: _Element, furniture: frozenset[str]) -> int:
         return 0
     for element, _ in hits:
         _remove(element)
-    # A list whose every item went goes too.
-    for container in [e for e in body.iter("list") if not len(e) and not (e.text or "").strip()]:
-        _remove(container)
+    # A list or quotation whose every line went goes too (innermost first).
+    for container in reversed([e for e in body.iter("list", "quote")]):
+        if not len(container) and not (container.text or "").strip():
+            _remove(container)
     return len(hits)
 
 

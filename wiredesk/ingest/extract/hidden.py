@@ -25,19 +25,12 @@ from __future__ import annotations
 
 from lxml.etree import XPath
 
-_STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n\r', 'abcdefghijklmnopqrstuvwxyz')"  # spaces go
-_IS_HIDDEN = (
-    "(@hidden and translate(@hidden, 'UNTILFOD', 'untilfod') != 'until-found')"
-    # the display property itself, not a custom property such as --mobile-display
-    f" or starts-with({_STYLE}, 'display:none') or contains({_STYLE}, ';display:none')"
-    " or self::dialog[not(@open)]"
-    " or (translate(@aria-hidden, 'TRUE', 'true') = 'true' and (self::div or self::section or self::aside"
-    " or self::nav or self::ul or self::ol or self::dl or self::table or self::form or self::header or self::footer"
-    " or self::figure))"
-)
-# Every hidden element, in document order. Not "outermost only" in XPath: an ancestor test per
-# match is quadratic on a hostile page, and libxml2's time is beyond a task's time limit.
-_HIDDEN = XPath(f"//body//*[{_IS_HIDDEN}]")
+# The attributes that can hide an element, and dialogs, under the body: cheap XPaths (a
+# predicate testing every element's style in libxml2 cost four times as much), then the values
+# are read here. Four expressions, not one union: libxml2 merges a union's node sets in
+# quadratic time (19 s for 200,000 attributes).
+_CANDIDATES = tuple(XPath(x) for x in (".//@style", ".//@hidden", ".//@aria-hidden", ".//dialog"))
+_BLOCKS = frozenset({"div", "section", "aside", "nav", "ul", "ol", "dl", "table", "form", "header", "footer", "figure"})
 # A hidden block holding more than this share of the page's text is what the page is about:
 # shown by a script once loaded (or a wrapper hidden while a modal is open), so it stays.
 _MOST = 0.5
@@ -45,20 +38,43 @@ _MOST = 0.5
 _MAX_BLOCKS = 5000
 
 
+def _hidden_by(found) -> object | None:
+    """The element a found attribute (or dialog) hides, if it hides one."""
+    if not isinstance(found, str):  # a <dialog>: hidden unless open
+        return found if found.get("open") is None else None
+    element, name = found.getparent(), found.attrname
+    if name == "style":
+        declarations = "".join(found.lower().split())
+        # the display property itself, not a custom property such as --mobile-display
+        hides = declarations.startswith("display:none") or ";display:none" in declarations
+    elif name == "hidden":
+        hides = found.strip().lower() != "until-found"
+    else:  # aria-hidden: blocks only, never a drop cap's letter
+        hides = found.strip().lower() == "true" and element.tag in _BLOCKS
+    return element if hides else None
+
+
 def drop_hidden(tree) -> int:
     """Remove hidden blocks from a parsed page; return how many went."""
-    found = _HIDDEN(tree)
-    if not found:
-        return 0
-    root = tree.getroottree().getroot()
     body = tree.find(".//body")
-    page_text = len(body.text_content()) if body is not None else 0
-    dropped = 0
-    for element in found[:_MAX_BLOCKS]:
-        if element.getroottree().getroot() is not root:
+    if body is None:
+        return 0
+    found = [e for candidates in _CANDIDATES for e in map(_hidden_by, candidates(body)) if e is not None]
+    hidden = found[:_MAX_BLOCKS]
+    if not hidden:
+        return 0
+    page_text = len(body.text_content())
+    dropped: set = set()
+    # At most _MAX_BLOCKS blocks, each with a walk up its ancestors (libxml2 nests no deeper
+    # than 256): bounded however hostile the page. In any order: a block dropped before the
+    # block around it goes with it all the same.
+    for element in hidden:
+        if element.getparent() is None or element in dropped:
+            continue  # dropped already (an element hidden two ways is found twice)
+        if dropped and any(a in dropped for a in element.iterancestors()):
             continue  # inside a block already dropped
         if len(element.text_content()) > _MOST * page_text:
             continue
         element.drop_tree()  # keeps the text after the element, which is shown
-        dropped += 1
-    return dropped
+        dropped.add(element)
+    return len(dropped)
