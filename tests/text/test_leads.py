@@ -196,3 +196,29 @@ def test_split_story_is_the_three_calls_in_a_row(html):
     assert story[:4] == (rest, related, credit, html_to_text(rest))
     # ... and the text without figures is what html_to_text finds with them cut out.
     assert story.story_text == html_to_text(re.sub(r"<figure\b.*?</figure>", " ", rest, flags=re.S | re.I))
+
+
+RELATED_FORMULAS = [
+    "Read also:", "See also:", "Related:", "Related stories:", "Lea más:", "LE PUEDE INTERESAR:", "Notas relacionadas:",
+    "À lire aussi :", "Lire aussi:", "Lesen Sie auch:", "Mehr zum Thema:", "Auch interessant:", "Leia também:",
+    "Czytaj też:", "Zobacz także:", "Leggi anche:", "Lees ook:", "Läs också:", "Les også:",
+]
+
+
+@pytest.mark.parametrize("formula", RELATED_FORMULAS)
+def test_teaser_lines_in_many_languages_become_related_links(formula):
+    html = (f"<p>The ferry council met on Tuesday.</p><p>{formula} <a href='/news/ferry-fares'>Ferry fares frozen</a></p>"
+            "<p>It will meet again in spring.</p>")
+    body, links = split_related(html, base_url=BASE)
+    assert [(link.title, link.url) for link in links] == [("Ferry fares frozen", "https://wire.example.org/news/ferry-fares")]
+    assert "Ferry fares frozen" not in body and "It will meet again in spring." in body
+    assert split_story(html, base_url=BASE).related == links
+
+
+@pytest.mark.parametrize("text", [
+    "<p>Related: the council said the fares would stay frozen until spring.</p>",  # no link: the story's sentence
+    "<p>Mehr zum Thema: der Rat tagt im Frühjahr wieder.</p>",
+    "<p>She said <a href='/x'>the plan</a> would be read also by the mayor: fine.</p>",  # not at the start
+])
+def test_a_formula_without_a_link_or_inside_a_sentence_stays(text):
+    assert split_related(text, base_url=BASE) == (text, ())

@@ -65,6 +65,25 @@ _KICKERS = frozenset(
 _MIN_PLACE_LETTERS = 3  # "I:" and "US -" are not datelines
 
 _READ_MORE = re.compile(r"^\s*read\s+more\s*:\s*", re.IGNORECASE)
+# The same teaser line in the other languages wires and sites write in ("Read also:", "Lea
+# más:", "Lesen Sie auch:", "À lire aussi :", "Czytaj też:"...): the formula, a colon, a link.
+# Only with a link, unlike English "READ MORE:": a paragraph opening "Related:" or "Mehr zum
+# Thema:" without one may be the story's own sentence.
+_RELATED_LABEL = re.compile(
+    r"^\W*(?:read\s+also|see\s+also|related(?:\s+(?:stories|articles|coverage|news))?|more\s+on\s+this(?:\s+story)?"
+    r"|lea\s+(?:más|también|tambien)|lee\s+(?:más|también|tambien)|leer\s+más|le\s+puede\s+interesar|te\s+puede\s+interesar"
+    r"|notas?\s+relacionadas?|noticias?\s+relacionadas?|(?:à\s+)?lire\s+(?:aussi|également|egalement)|voir\s+aussi"
+    r"|lesen\s+sie\s+(?:auch|mehr)|mehr\s+zum\s+thema|auch\s+interessant|das\s+könnte\s+sie\s+auch\s+interessieren"
+    r"|leia\s+(?:mais|também|tambem)|veja\s+(?:também|tambem)|czytaj\s+(?:też|także|więcej)|zobacz\s+(?:też|także)"
+    r"|leggi\s+anche|lees\s+ook|läs\s+(?:också|mer)|les\s+også|læs\s+også|lue\s+myös)\s*[:：]",
+    re.IGNORECASE,
+)
+# Cheap test before parsing a body: one of the formulas' words, then a colon soon after.
+_RELATED_HINT = re.compile(
+    r"(?:more|also|related|lea|lee|leer|interesar|relacionad|lire|voir|lesen|thema|interessa?n|leia|veja|czytaj"
+    r"|zobacz|leggi|lees|läs|les|læs|lue)[^<:：]{0,40}[:：]",
+    re.IGNORECASE,
+)
 _SPACE = re.compile(r"\s+")
 _BLOCKS = frozenset({"p", "div", "li", "dd", "blockquote", "h2", "h3", "h4", "h5", "h6", "section"})
 _TRAILING_PARENS = re.compile(r"\((?P<tag>[^()]{1,40})\)\s*$")
@@ -138,7 +157,7 @@ def _code_date(code: str) -> dt.date | None:
 
 def split_related(html: str, *, base_url: str | None = None) -> tuple[str, tuple[RelatedLink, ...]]:
     """Remove the READ MORE blocks from html and return them as links."""
-    if "more" not in html.lower():  # cheap exit: most bodies have none
+    if not _RELATED_HINT.search(html):  # cheap exit: most bodies have none
         return html, ()
     root = parse_fragment(html)
     if root is None:
@@ -156,7 +175,7 @@ def remove_related(root, *, base_url: str | None = None) -> tuple[RelatedLink, .
         if next(element.iterdescendants(*_BLOCKS), None) is not None:
             continue
         text = _collapse(element.text_content())
-        if not _READ_MORE.match(text):
+        if not _READ_MORE.match(text) and not (_RELATED_LABEL.match(text) and _linked(element)):
             continue
         link = _related_link(element, text, base_url=base_url)
         if link is not None:
@@ -188,7 +207,7 @@ def split_story(html: str, *, base_url: str | None = None) -> Story:
     root = parse_fragment(html)
     if root is None:  # as the three calls would find it
         return Story(html, (), "", *html_texts(html))
-    related = remove_related(root, base_url=base_url) if "more" in html.lower() else ()
+    related = remove_related(root, base_url=base_url) if _RELATED_HINT.search(html) else ()
     if related:  # rare: take the three-call path on the re-serialized html
         html = _serialize(root)
         html, credit_tag = split_credit_tag(html)
@@ -200,14 +219,22 @@ def split_story(html: str, *, base_url: str | None = None) -> Story:
     return Story(html, (), "", *tree_texts(root))
 
 
+def _linked(element) -> bool:
+    return any((anchor.get("href") or "").strip() for anchor in element.iter("a"))
+
+
+def _label_removed(text: str) -> str:
+    return _RELATED_LABEL.sub("", _READ_MORE.sub("", text)).strip()
+
+
 def _related_link(element, text: str, *, base_url: str | None) -> RelatedLink | None:
     for anchor in element.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href:
             continue
-        title = _collapse(anchor.text_content()) or _READ_MORE.sub("", text)
+        title = _collapse(anchor.text_content()) or _label_removed(text)
         return RelatedLink(title=title, url=_safe_url(href, base_url=base_url)) if title else None
-    title = _READ_MORE.sub("", text).strip()
+    title = _label_removed(text)
     return RelatedLink(title=title, url="") if title else None
 
 
