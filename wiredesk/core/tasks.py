@@ -14,6 +14,7 @@ from celery import shared_task
 from celery.concurrency.solo import TaskPool as SoloPool
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init
+from django.db import close_old_connections
 
 from wiredesk.core.heartbeat import progress
 
@@ -102,10 +103,19 @@ def _hard_limit(done: threading.Event, seconds: float, task, task_id, args, kwar
         os._exit(EXIT_HARD_LIMIT)
 
 
+def _connections_as_after_a_request(task) -> None:
+    """Close the database connections Django would close at the end of a request (past
+    CONN_MAX_AGE, or unusable); the others serve the next task (settings.CELERY_DB_REUSE_MAX).
+    Not for a task run eagerly inside a request or a test: its connection is theirs."""
+    if task is not None and not task.request.is_eager:
+        close_old_connections()
+
+
 @task_prerun.connect
 def _task_started(task_id=None, task=None, args=None, kwargs=None, **_kwargs) -> None:
     global _watch
     progress(every=0)  # every task a worker starts is progress
+    _connections_as_after_a_request(task)
     if not _solo or task is None or task.request.is_eager:
         return
     hard, soft = _limits(task)
@@ -131,6 +141,7 @@ def _task_started(task_id=None, task=None, args=None, kwargs=None, **_kwargs) ->
 def _task_finished(task=None, **_kwargs) -> None:
     global _watch
     progress(every=0)
+    _connections_as_after_a_request(task)
     if not _solo or (task is not None and task.request.is_eager):
         return
     current, _watch = _watch, None  # first: a timer signal arriving now finds nothing to stop

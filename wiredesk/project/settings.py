@@ -222,6 +222,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django integration closes every database connection before and after each task: a
+# new PostgreSQL session per task (266 in a minute for 266 refreshes), whatever CONN_MAX_AGE
+# says. With this it forces that only every 1,000 tasks, and wiredesk.core.tasks closes, around
+# each task, what Django closes around each request: a connection past CONN_MAX_AGE (every one
+# on SQLite, where it is 0) or one that failed.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits out a broker outage of any length
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "scheduler-state")
