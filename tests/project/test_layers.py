@@ -5,15 +5,29 @@ included (a function-level import only hides a cycle; it does not remove it)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import grimp
+import pytest
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_import_contracts_hold(monkeypatch, capsys):
+@pytest.fixture
+def loggers_kept():
+    """lint_imports configures logging with dictConfig, which disables every logger that exists
+    already (django.request among them) for the rest of the process: later tests of the logs
+    then read nothing. Put them back as they were."""
+    existing = {name: logger.disabled for name, logger in logging.Logger.manager.loggerDict.items()
+                if isinstance(logger, logging.Logger)}
+    yield
+    for name, disabled in existing.items():
+        logging.getLogger(name).disabled = disabled
+
+
+def test_the_import_contracts_hold(monkeypatch, capsys, loggers_kept):
     monkeypatch.chdir(ROOT)  # the package analysed is this checkout's
     code = lint_imports(config_filename=str(ROOT / ".importlinter"), no_cache=True, no_logo=True)
     assert code == 0, capsys.readouterr().out[-4000:]
