@@ -4,7 +4,6 @@ Real PostgreSQL, a real Redis broker, a real worker process."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -12,22 +11,10 @@ import time
 import pytest
 from django.db import connection
 
-from tests.core.test_scaleout import database_url, redis_up
+from tests.core.test_scaleout import scaleout_env  # noqa: F401  (PostgreSQL, a Redis broker)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 TASKS = 40
-
-
-@pytest.fixture
-def worker_env(tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass of `make test`")
-    if not redis_up():
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    env = dict(os.environ)
-    env.update(WIREDESK_DATA_DIR=str(tmp_path), DATABASE_URL=database_url(),
-               CELERY_BROKER_URL="redis://127.0.0.1:6379/13")
-    return env
 
 
 def _sessions() -> int:
@@ -57,7 +44,8 @@ def _wait_for(log_path, succeeded: int) -> str:
     raise AssertionError(f"{succeeded} tasks not done in time:\n{text[-3000:]}")
 
 
-def test_a_worker_reuses_its_connection_and_replaces_a_dead_one(worker_env, tmp_path):
+def test_a_worker_reuses_its_connection_and_replaces_a_dead_one(scaleout_env, tmp_path):
+    worker_env = scaleout_env
     log_path = tmp_path / "worker.log"
     worker = subprocess.Popen([sys.executable, "-m", "wiredesk", "worker", "--concurrency", "1"], env=worker_env,
                               stdout=log_path.open("w"), stderr=subprocess.STDOUT)

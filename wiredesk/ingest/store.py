@@ -372,9 +372,9 @@ def _teach(source_id: int, teaching: dict[frozenset[str], str]) -> None:
     After the refresh's work and outside it: a failure here is logged and costs only this
     lesson, never the refresh's outcome (its validators, its status)."""
     try:
-        stored = story_selectors.candidates_by_guid(
-            source_id=source_id, guid_keys=[sha256_hex(guid) for guid in teaching.values()])
-        pages = [lines for lines, guid in teaching.items() if sha256_hex(guid) in stored]
+        keys = {lines: sha256_hex(guid) for lines, guid in teaching.items()}
+        stored = story_selectors.candidates_by_guid(source_id=source_id, guid_keys=keys.values())
+        pages = [lines for lines, key in keys.items() if key in stored]
         if pages:
             furniture_learn(source_id=source_id, pages=pages)
     except TIME_LIMITS:
