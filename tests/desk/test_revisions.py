@@ -20,7 +20,9 @@ from wiredesk.text.sanitize import html_to_text
 
 
 def refresh_with(wires, items):
-    wires["server"].static("/alder.xml", feed(items), "application/rss+xml")
+    """Serve ``items`` (or a feed document already built) and poll it. ``feed`` dates items
+    from the clock, so the same copy polled again must be served as the same document."""
+    wires["server"].static("/alder.xml", items if isinstance(items, str) else feed(items), "application/rss+xml")
     return wires["refresh"](wires["alder"])
 
 
@@ -149,7 +151,7 @@ def test_a_held_update_is_kept_once_and_metadata_changes_are_no_new_version(clie
         article_correct(article=crane, title="Crane falls on the ferry berth", body_html=CRANE_BODY,
                         note="Headline fixed.", by="e", at=timezone.now())
     before = json_ld(page(client, crane).content.decode())["dateModified"]
-    update = [(KILLED + ", officials say", *ALDER[0][1:3], CRANE_BODY + "<p>More follows.</p>"), ALDER[1]]
+    update = feed([(KILLED + ", officials say", *ALDER[0][1:3], CRANE_BODY + "<p>More follows.</p>"), ALDER[1]])
     reports = [refresh_with(wires, update) for _ in range(3)]
     assert [r.updated for r in reports] == [1, 0, 0]  # the same upstream copy is unchanged on the next polls
     assert Revision.objects.filter(article=crane, held=True).count() == 1
