@@ -2,10 +2,14 @@ import dataclasses
 import datetime as dt
 import re
 
+import html as html_lib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.golden import cases, check_json, expected_path
-from wiredesk.text.leads import parse_lead, split_credit_tag, split_related, split_story, teaser
+from wiredesk.text.leads import _RELATED_LABEL, parse_lead, split_credit_tag, split_related, split_story, teaser
 from wiredesk.text.sanitize import html_to_text
 from wiredesk.text.records import Lead, RelatedLink
 
@@ -213,6 +217,25 @@ def test_teaser_lines_in_many_languages_become_related_links(formula):
     assert [(link.title, link.url) for link in links] == [("Ferry fares frozen", "https://wire.example.org/news/ferry-fares")]
     assert "Ferry fares frozen" not in body and "It will meet again in spring." in body
     assert split_story(html, base_url=BASE).related == links
+
+
+def _printable(text: str) -> str:
+    # Control characters have no place in markup; a space is still \s and \W where they stood.
+    return "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(formula=st.from_regex(_RELATED_LABEL, fullmatch=True).map(_printable), split=st.booleans())
+def test_every_formula_the_label_reads_passes_the_cheap_hint(formula, split):
+    """The hint that spares most bodies the block walk never turns away a formula the label
+    accepts, whatever its case, spacing or leading punctuation, and however a tag splits it."""
+    assert _RELATED_LABEL.match(formula)
+    words = html_lib.escape(formula).split(" ", 1)
+    label = f"<b>{words[0]}</b> {words[1]}" if split and len(words) == 2 else html_lib.escape(formula)
+    html = f"<p>The ferry council met.</p><p>{label} <a href='/news/fares'>Ferry fares frozen</a></p><p>More in spring.</p>"
+    story = split_story(html, base_url=BASE)
+    assert [(link.title, link.url) for link in story.related] == [("Ferry fares frozen", "https://wire.example.org/news/fares")]
+    assert "Ferry fares frozen" not in story.text
 
 
 @pytest.mark.parametrize("text", [

@@ -78,10 +78,16 @@ _RELATED_LABEL = re.compile(
     r"|leggi\s+anche|lees\s+ook|läs\s+(?:också|mer)|les\s+også|læs\s+også|lue\s+myös)\s*[:：]",
     re.IGNORECASE,
 )
-# Cheap test before parsing a body: one of the formulas' words, then a colon soon after.
+# Cheap test before the blocks are read: a word that starts one of the formulas, at the start of
+# a word, then a colon soon after. Its first letters, looked ahead for, let the regex engine skip
+# to the next candidate position instead of trying every word at every position (the unanchored
+# test cost about 0.9 ms on an average article, four times this one).
+_HINT_WORDS = (
+    "more", "also", "related", "lea", "lee", "leer", "interesar", "relacionad", "lire", "voir", "lesen", "thema",
+    "interess", "leia", "veja", "czytaj", "zobacz", "leggi", "lees", "läs", "les", "læs", "lue",
+)
 _RELATED_HINT = re.compile(
-    r"(?:more|also|related|lea|lee|leer|interesar|relacionad|lire|voir|lesen|thema|interessa?n|leia|veja|czytaj"
-    r"|zobacz|leggi|lees|läs|les|læs|lue)[^<:：]{0,40}[:：]",
+    "(?=[" + "".join(sorted({w[0] for w in _HINT_WORDS})) + r"])\b(?:" + "|".join(_HINT_WORDS) + r")[^<:：]{0,40}[:：]",
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
@@ -207,7 +213,10 @@ def split_story(html: str, *, base_url: str | None = None) -> Story:
     root = parse_fragment(html)
     if root is None:  # as the three calls would find it
         return Story(html, (), "", *html_texts(html))
-    related = remove_related(root, base_url=base_url) if _RELATED_HINT.search(html) else ()
+    # The hint read on the text: shorter than the markup, and a formula split by a tag
+    # ("<b>Read</b> also:") reads as it does in the block's text.
+    texts = tree_texts(root)
+    related = remove_related(root, base_url=base_url) if _RELATED_HINT.search(texts[0]) else ()
     if related:  # rare: take the three-call path on the re-serialized html
         html = _serialize(root)
         html, credit_tag = split_credit_tag(html)
@@ -216,7 +225,7 @@ def split_story(html: str, *, base_url: str | None = None) -> Story:
     if credit_tag:
         html = _serialize(root).rstrip()
         return Story(html, (), credit_tag, *html_texts(html))
-    return Story(html, (), "", *tree_texts(root))
+    return Story(html, (), "", *texts)
 
 
 def _linked(element) -> bool:
