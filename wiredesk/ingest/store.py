@@ -36,7 +36,7 @@ from wiredesk.search.services import search_index_write
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.dedup import classify, url_match
-from wiredesk.stories.services import article_upsert
+from wiredesk.stories.services import article_upsert, kill_lookup_for
 from wiredesk.stories.services.placing import story_place
 from wiredesk.stories.services.takedowns import article_withdraw_under, stories_killed
 from wiredesk.text.fingerprint import sha256_hex
@@ -191,10 +191,13 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
     try:
         with transaction.atomic():
             docs, stored = [], []
+            # The kills that remember any of the batch's copies: one read for the batch.
+            kills = kill_lookup_for(r.item for r in batch if r.decision.action != "unchanged")
             for ready in batch:
                 try:
                     with transaction.atomic():
-                        article, action = article_upsert(item=ready.item, source_id=source_id, decision=ready.decision)
+                        article, action = article_upsert(item=ready.item, source_id=source_id, decision=ready.decision,
+                                                         kills=kills)
                 except TIME_LIMITS:
                     raise
                 except Exception as exc:  # one bad item never stops the others...

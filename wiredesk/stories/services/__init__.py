@@ -4,6 +4,6 @@
 what a story shows. ``placing``: the clustering stage that files each new article in a story.
 """
 
-from wiredesk.stories.services.articles import article_slug, article_upsert
+from wiredesk.stories.services.articles import article_slug, article_upsert, kill_lookup_for
 
-__all__ = ["article_slug", "article_upsert"]
+__all__ = ["article_slug", "article_upsert", "kill_lookup_for"]

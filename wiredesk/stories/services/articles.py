@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Iterable
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -14,7 +15,7 @@ from wiredesk.stories.models import Article, CopyBand, Takedown
 from wiredesk.stories.places import place_slug
 from wiredesk.stories.selectors import copy_original
 from wiredesk.stories.services.revisions import HELD, REVISED, VISIBLE_FIELDS, upstream_update
-from wiredesk.stories.services.takedowns import article_withdraw_under, takedown_matching
+from wiredesk.stories.services.takedowns import KillLookup, article_withdraw_under, takedown_matching
 from wiredesk.text.copies import band_keys, day_number
 from wiredesk.text.fingerprint import sha256_hex
 
@@ -71,11 +72,12 @@ def _write_copy_bands(article: Article, *, replace: bool) -> None:
             )
 
 
-def _killed(fields: dict, *, source_id: int, duplicate_of_id: int | None) -> Takedown | None:
+def _killed(fields: dict, *, source_id: int, duplicate_of_id: int | None,
+            kills: KillLookup | None = None) -> Takedown | None:
     """The kill a new article falls under: one that remembers it (same source and GUID, same
     canonical URL, same text), or its original's (the same copy through another wire)."""
     killed = takedown_matching(source_id=source_id, guid_key=fields["guid_key"], url_key=fields["url_key"],
-                               fingerprint=fields["fingerprint"])
+                               fingerprint=fields["fingerprint"], lookup=kills)
     if killed is None and duplicate_of_id is not None:
         takedown_id = Article.objects.filter(id=duplicate_of_id).values_list("takedown_id", flat=True).first()
         killed = Takedown.objects.filter(id=takedown_id, undone_at__isnull=True).first() if takedown_id else None
@@ -87,12 +89,21 @@ def article_slug(*, title: str) -> str:
     return (slugify(title)[:100].strip("-")) or "story"
 
 
+def kill_lookup_for(items: Iterable[NormalizedItem]) -> KillLookup:
+    """The live kill keys that name any of these items (one read for a write batch)."""
+    keys: list[str] = []
+    for item in items:
+        keys += [sha256_hex(item.guid), sha256_hex(item.canonical_url) if item.canonical_url else "", item.fingerprint]
+    return KillLookup(keys)
+
+
 def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
-                   find_copies: bool = True) -> tuple[Article | None, str]:
+                   find_copies: bool = True, kills: KillLookup | None = None) -> tuple[Article | None, str]:
     """Store one item in its own transaction; return the article and what was done.
 
     ``find_copies``: link a new article to the stored copy it resends (wire copy); a news
-    release is never anyone's copy, nor hidden behind one.
+    release is never anyone's copy, nor hidden behind one. ``kills``: the live kill keys of
+    the item's batch, read once for it (see ``kill_lookup_for``); else read for this item.
 
     The unique (source, guid) constraint makes a concurrent second insert of the same item
     fail; that is read as "already stored" and turned into an update, never a duplicate.
@@ -103,7 +114,7 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
     if decision.action == "new":
         try:
             return _insert(item, fields, source_id=source_id, duplicate_of_id=decision.duplicate_of_id,
-                           find_copies=find_copies), "new"
+                           find_copies=find_copies, kills=kills), "new"
         except IntegrityError:
             # Another worker stored the same item a moment ago: ours becomes an update of it.
             existing = Article.objects.filter(source_id=source_id, guid_key=fields["guid_key"]).first()
@@ -111,11 +122,11 @@ def article_upsert(*, item: NormalizedItem, source_id: int, decision: Decision,
                 raise
             log.info("article raced source_id=%s article_id=%s", source_id, existing.id)
             decision = Decision(action="update", article_id=existing.id)
-    return _update(fields, source_id=source_id, article_id=decision.article_id), "updated"
+    return _update(fields, source_id=source_id, article_id=decision.article_id, kills=kills), "updated"
 
 
 def _insert(item: NormalizedItem, fields: dict, *, source_id: int, duplicate_of_id: int | None,
-            find_copies: bool) -> Article:
+            find_copies: bool, kills: KillLookup | None = None) -> Article:
     """A new article, in its own transaction (IntegrityError when the same item won a race)."""
     with transaction.atomic():
         transaction.on_commit(content_changed)
@@ -127,7 +138,7 @@ def _insert(item: NormalizedItem, fields: dict, *, source_id: int, duplicate_of_
             copy_original(signature=item.copy_signature, day=day_number(item.published))
             if item.copy_signature and find_copies else None
         )
-        killed = _killed(fields, source_id=source_id, duplicate_of_id=duplicate_of_id)
+        killed = _killed(fields, source_id=source_id, duplicate_of_id=duplicate_of_id, kills=kills)
         article = Article.objects.create(
             source_id=source_id, slug=article_slug(title=item.title), duplicate_of_id=duplicate_of_id,
             withdrawn_at=timezone.now() if killed else None, takedown=killed, **fields
@@ -139,7 +150,7 @@ def _insert(item: NormalizedItem, fields: dict, *, source_id: int, duplicate_of_
     return article
 
 
-def _update(fields: dict, *, source_id: int, article_id: int) -> Article:
+def _update(fields: dict, *, source_id: int, article_id: int, kills: KillLookup | None = None) -> Article:
     """The source's new version of a stored article, weighed against what readers see."""
     with transaction.atomic():
         transaction.on_commit(content_changed)
@@ -148,7 +159,7 @@ def _update(fields: dict, *, source_id: int, article_id: int) -> Article:
         if article.withdrawn_at is None:
             # An update that turns a live item into a killed copy (a placeholder filled in,
             # a new GUID matched by address) withdraws it under that kill.
-            killed = _killed(fields, source_id=source_id, duplicate_of_id=article.duplicate_of_id)
+            killed = _killed(fields, source_id=source_id, duplicate_of_id=article.duplicate_of_id, kills=kills)
             if killed is not None:
                 article_withdraw_under(article=article, takedown=killed, at=now)
         outcome = upstream_update(article=article, fields=fields, at=now)

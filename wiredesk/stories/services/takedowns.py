@@ -122,19 +122,35 @@ def takedown_undo(*, takedown: Takedown, by: str, at: dt.datetime, named: Articl
     return restored
 
 
+class KillLookup:
+    """The live kill keys among a set of copies' keys, read once (a write batch's, or one
+    article's): which takedown, if any, remembers a copy by one of its routes."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        wanted = sorted({k for k in keys if k})
+        self._rows = list(KillKey.objects.filter(key__in=wanted, takedown__undone_at__isnull=True)
+                          .values_list("kind", "key", "source_id", "takedown_id")) if wanted else []
+
+    def matching(self, *, source_id: int, guid_key: str, url_key: str, fingerprint: str,
+                 excluding: int | None = None) -> Takedown | None:
+        for kind, key, key_source, takedown_id in self._rows:
+            if takedown_id == excluding:
+                continue
+            if ((kind == KillKey.Kind.GUID and key == guid_key and key_source == source_id)
+                    or (kind == KillKey.Kind.URL and key == url_key)
+                    or (kind == KillKey.Kind.FINGERPRINT and key == fingerprint)):
+                return Takedown.objects.get(id=takedown_id)
+        return None
+
+
 def takedown_matching(*, source_id: int, guid_key: str, url_key: str, fingerprint: str,
-                      excluding: int | None = None) -> Takedown | None:
+                      excluding: int | None = None, lookup: KillLookup | None = None) -> Takedown | None:
     """The live takedown that remembers this copy by any route, if one does (one indexed
-    read per new article)."""
-    wanted = [k for k in (guid_key, url_key, fingerprint) if k]
-    rows = (KillKey.objects.filter(key__in=wanted, takedown__undone_at__isnull=True)
-            .exclude(takedown_id=excluding).values_list("kind", "key", "source_id", "takedown_id"))
-    for kind, key, key_source, takedown_id in rows:
-        if ((kind == KillKey.Kind.GUID and key == guid_key and key_source == source_id)
-                or (kind == KillKey.Kind.URL and key == url_key)
-                or (kind == KillKey.Kind.FINGERPRINT and key == fingerprint)):
-            return Takedown.objects.get(id=takedown_id)
-    return None
+    read per new article, or none with a ``lookup`` already read for its batch)."""
+    if lookup is None:
+        lookup = KillLookup((guid_key, url_key, fingerprint))
+    return lookup.matching(source_id=source_id, guid_key=guid_key, url_key=url_key, fingerprint=fingerprint,
+                           excluding=excluding)
 
 
 def story_takedown(*, story_id: int, excluding: int | None = None) -> Takedown | None:
