@@ -125,8 +125,20 @@ def test_follow_ups_sharing_background_on_a_young_source_are_not_furniture():
 def test_credit_tags_notes_and_long_lines_are_never_furniture():
     lines = ["(Northlight)", "[Harbour Wire]", "(Repeats to additional subscribers)", "REPEAT",
              "x " * 200, "Order a reprint of this article"]
-    body = _body(*lines)
-    assert line_keys(body) == {line_key("Order a reprint of this article")}
+    # Bracketed and long lines are not even counted; a bare note may be, but never goes.
+    assert line_keys(_body(*lines)) == {line_key("Order a reprint of this article"), line_key("REPEAT")}
+    body = _body(*lines, "y " * 200)
+    assert strip_furniture(body, frozenset(line_key(line) for line in lines)) == 1
+    assert ["".join(p.itertext()) for p in body] == [line for line in lines if line != "Order a reprint of this article"] + ["y " * 200]
+
+
+def test_long_paragraphs_count_in_the_share_furniture_may_take():
+    """Reporting runs in long paragraphs: they weigh in the page's text that furniture is
+    measured against, so four short furniture lines go from a page of three long paragraphs."""
+    story = [f"Paragraph {n} of the report on the harbour works, " + "with a long account of the day " * 10 for n in range(3)]
+    body = _body(*FURNITURE, *story)
+    assert strip_furniture(body, frozenset(line_key(line) for line in FURNITURE)) == len(FURNITURE)
+    assert ["".join(p.itertext()) for p in body] == story
 
 
 def test_old_furniture_fades_after_a_redesign():

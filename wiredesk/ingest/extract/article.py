@@ -9,7 +9,7 @@ from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.extract.errors import ExtractError
 from wiredesk.ingest.extract.fastpath import load_tree, own_text_first
 from wiredesk.ingest.extract.figures import place_images
-from wiredesk.ingest.extract.furniture import line_keys, strip_furniture
+from wiredesk.ingest.extract.furniture import body_lines, line_keys, strip_furniture
 from wiredesk.ingest.extract.hidden import drop_hidden
 from wiredesk.ingest.extract.guards import check_depth, check_size, decode_html
 from wiredesk.ingest.extract.pagemeta import page_metadata
@@ -87,8 +87,9 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     if body is None:
         raise ExtractError("no_main_text", "no main text found")
     _drop_title_heading(body, meta.title)
-    lines = line_keys(body)
-    removed = strip_furniture(body, furniture)
+    found = body_lines(body)
+    lines = line_keys(body, found)
+    removed = strip_furniture(body, furniture, found)
     plain = to_text(body)
     if not plain:
         raise ExtractError("no_main_text", "no main text found")

@@ -18,6 +18,9 @@ Decisions, and why:
   follow-ups is long and on a few. A source with fewer pages goes without.
 - Lines the normalize stage reads are never furniture, however often they recur: a credit
   tag in brackets, an editor's note ("(Repeats ...)"); they are lifted there, not lost here.
+  Bracketed and long lines are not even counted; an unbracketed note ("REPEAT") may be
+  counted, but is never taken out (whether a line is a note is asked of the few lines a
+  profile would take out, not of every line of every page).
 - A page taught once per refresh even if the feed lists it under several identities, and
   only once it is stored.
 - The counts forget: past ``WINDOW`` pages every count is halved, so a redesign's new
@@ -32,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from lxml.etree import _Element
 
@@ -58,29 +61,31 @@ def line_key(text: str) -> str:
     return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).hexdigest()
 
 
-def _lines(body: _Element) -> list[tuple[_Element, str, int]]:
-    """Each line element of an extracted body with its key and length (outermost lines only)."""
+class Line(NamedTuple):
+    element: _Element
+    key: str
+    text: str
+
+
+def body_lines(body: _Element) -> list[Line]:
+    """Each line element of an extracted body with its key and text (outermost lines only;
+    credit tags in brackets and long lines left out)."""
     found = []
     for element in body.iter(*_LINE_TAGS):
         if any(a.tag in _LINE_TAGS for a in element.iterancestors()):
             continue  # a paragraph inside an item: the item is the line
-        text = "".join(element.itertext())
-        key = line_key(text) if not _left_to_normalize(text) else ""
+        text = "".join(element.itertext()).strip()
+        if len(text) > MAX_LINE_CHARS or text.startswith(("(", "[")):
+            continue
+        key = line_key(text)
         if key:
-            found.append((element, key, len(text.strip())))
+            found.append(Line(element, key, text))
     return found
 
 
-def _left_to_normalize(text: str) -> bool:
-    """Lines the normalize stage reads, however often they recur: a credit tag in brackets
-    ("(Northlight)"), an editor's note ("(Repeats to more subscribers)"), and anything long."""
-    stripped = text.strip()
-    return len(stripped) > MAX_LINE_CHARS or stripped.startswith(("(", "[")) or is_note(stripped)
-
-
-def line_keys(body: _Element) -> frozenset[str]:
+def line_keys(body: _Element, lines: list[Line] | None = None) -> frozenset[str]:
     """The keys of an extracted body's lines: what a new article teaches its source's profile."""
-    return frozenset(key for _, key, _ in _lines(body))
+    return frozenset(line.key for line in (body_lines(body) if lines is None else lines))
 
 
 def _remove(element: _Element) -> None:
@@ -97,15 +102,17 @@ def _remove(element: _Element) -> None:
     parent.remove(element)
 
 
-def strip_furniture(body: _Element, furniture: frozenset[str]) -> int:
-    """Take a source's furniture lines out of an extracted body; return how many went."""
+def strip_furniture(body: _Element, furniture: frozenset[str], lines: list[Line] | None = None) -> int:
+    """Take a source's furniture lines out of an extracted body; return how many went.
+    ``lines``: the body's lines as ``body_lines`` read them, if already read."""
     if not furniture:
         return 0
-    lines = _lines(body)
-    hits = [(element, length) for element, key, length in lines if key in furniture]
+    lines = body_lines(body) if lines is None else lines
+    hits = [(line.element, len(line.text)) for line in lines if line.key in furniture and not is_note(line.text)]
     if not hits:
         return 0
-    total = sum(length for _, _, length in lines)
+    # Measured against all of the body's text, lines too long to be furniture included.
+    total = len("".join(body.itertext()).strip())
     if sum(length for _, length in hits) > MAX_SHARE * total:
         return 0
     for element, _ in hits:
