@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from urllib.parse import urlsplit
 
 _ips = itertools.count(1)
@@ -13,6 +14,18 @@ def next_ip() -> str:
     """A fresh client address per request, so the per-IP limits stay out of the way."""
     n = next(_ips)
     return f"198.51.{n // 250}.{n % 250 + 1}"
+
+
+def clear_of_window_edge(*limits, margin: float = 10.0) -> None:
+    """Wait, if need be, until no limit's counting window ends in the next ``margin`` seconds.
+
+    The rate limits count in fixed windows of the clock (core.ratelimit): a test that uses up
+    a limit and then expects a refusal would see the count start again if a window ended
+    between its requests."""
+    for limit in limits:
+        left = limit.seconds - time.time() % limit.seconds
+        if left < margin:
+            time.sleep(left + 0.05)
 
 
 def body_of(response) -> str:

@@ -8,10 +8,12 @@ from django.test import Client
 from tests.digest.test_signup import (  # noqa: F401 (fixtures)
     HOST, Status, aged_stamp, body_of, brand, links_https, make_subscriber, next_ip, parts, post_signup,
 )
+from tests.forms import clear_of_window_edge
 from tests.web.factories import make_brand
 from tests.web.test_html_valid import _vnu_errors
 from tests.web.test_security import ESCAPED, PAYLOAD, assert_safe_markup, assert_security_headers
 from wiredesk.digest.forms import stamp_make
+from wiredesk.digest.services import subscriptions
 from wiredesk.digest.tokens import make_token
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +35,7 @@ def _every_page(client, brand) -> dict[str, object]:
         "signup-trapped": post({"email": "reader@tidemail.net", "sections": ["world"], "stamp": ""}),
         "signup-done": post({"email": "reader@tidemail.net", "sections": ["world"], "stamp": aged_stamp()}),
     }
+    clear_of_window_edge(*subscriptions.SIGNUP_LIMITS)
     for _ in range(5):
         post({"email": "x"}, ip="203.0.113.200")
     pages["signup-429"] = post({"email": "x"}, ip="203.0.113.200")

@@ -226,7 +226,7 @@ def test_approve_before_the_embargo_schedules_and_the_tick_publishes_after(admin
 def test_the_celery_tick_task_publishes_due_releases(site, moderator, eager):
     from wiredesk.releases.tasks import releases_tick
 
-    submission = make_submission(site, embargo_until=timezone.now() + dt.timedelta(seconds=1))
+    submission = make_submission(site, embargo_until=timezone.now() + dt.timedelta(hours=1))
     assert moderation.submission_approve(submission=submission, actor=moderator) == "scheduled"
     Submission.objects.filter(pk=submission.pk).update(embargo_until=timezone.now() - dt.timedelta(seconds=1))
     releases_tick.delay()

@@ -191,7 +191,10 @@ def test_a_100_megapixel_png_is_refused_from_its_header_without_decoding():
     assert time.perf_counter() - started < 1.0
     assert message == images.pixels_message(40_000_000, (10_000, 10_000))
     assert message.startswith("This image has too many pixels (10,000 x 10,000 pixels): the limit is 40 megapixels.")
-    # Pillow's own limit is set to ours too (it warns above it and refuses above twice it).
+    # Pillow's own limit is set to ours too when it decodes (it warns above it and refuses
+    # above twice it), whatever limit an earlier decode set.
+    Image.MAX_IMAGE_PIXELS = 1
+    image_prepare(jpeg_bytes((64, 48)), limits=LIMITS)
     assert Image.MAX_IMAGE_PIXELS == 40_000_000
 
 
