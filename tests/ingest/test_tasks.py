@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from tests.loopback import LoopbackServer, Reply
 from wiredesk.core.http import client_reset
-from wiredesk.ingest.services import lease_length, source_lease
+from wiredesk.ingest.services import lease_length, source_lease, source_refresh, sources_grant
 from wiredesk.ingest.tasks import enqueue_due_sources, refresh_source
-from wiredesk.sources.selectors import sources_due
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
 
@@ -56,15 +55,18 @@ def fed(srv: LoopbackServer) -> set[str]:
     return {r.path.strip("/").removesuffix(".xml") for r in srv.requests if r.path.endswith(".xml")}
 
 
-def test_a_tick_leases_at_most_per_host_and_refreshes_them(eager, fetch_loopback, srv, django_capture_on_commit_callbacks):
+def leased_now() -> int:
+    return Source.objects.filter(lease_until__gt=timezone.now()).count()
+
+
+def test_a_tick_fills_each_hosts_slots_and_each_finished_refresh_fills_its_own(
+        eager, fetch_loopback, srv, django_capture_on_commit_callbacks):
     sources = [make(srv, key) for key in "abcde"]  # five sources on one host, 127.0.0.1
     before = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert enqueue_due_sources() == 2
-    assert len(callbacks) == 2
-    leased = Source.objects.filter(lease_until__gt=before)
-    assert leased.count() == 2
+    assert len(callbacks) == 2 and leased_now() == 2
     assert not srv.requests  # nothing is sent before the transaction commits
 
     # The same moment again (another scheduler, or a tick before the workers ran): the host is full.
@@ -72,25 +74,21 @@ def test_a_tick_leases_at_most_per_host_and_refreshes_them(eager, fetch_loopback
         assert enqueue_due_sources() == 0
     assert more == []
 
-    for callback in callbacks:  # the commit: the eager tasks run now
-        callback()
-    first = {s.name[-1] for s in Source.objects.filter(last_success_at__isnull=False)}
-    assert first == fed(srv) and len(first) == 2
-    assert first == {s.name[-1] for s in sources[:2]}  # oldest due first
-    assert Article.objects.count() == 4
+    # The commit: the two refreshes run, and each one that ends hands its slot to the host's
+    # next due source at once (no tick in between), two at a time, each source once.
+    with django_capture_on_commit_callbacks(execute=True) as chained:
+        for callback in callbacks:
+            callback()
+    asked = [r.path.strip("/").removesuffix(".xml") for r in srv.requests if r.path.endswith(".xml")]
+    assert asked[:2] == ["a", "b"]  # the longest waiting first
+    assert sorted(asked) == list("abcde")
+    assert sum(1 for cb in chained if "refresh_source" in repr(cb)) == 3
+    assert Article.objects.count() == 10
     assert not Source.objects.filter(lease_until__isnull=False).exists()  # leases end with the refresh
-
-    # Later ticks take the rest, two at a time, each source exactly once.
-    with django_capture_on_commit_callbacks(execute=True):
-        assert enqueue_due_sources() == 2
-    with django_capture_on_commit_callbacks(execute=True):
-        assert enqueue_due_sources() == 1
+    assert all(s.next_check_at > before for s in Source.objects.all())
     with django_capture_on_commit_callbacks(execute=True):
         assert enqueue_due_sources() == 0  # all refreshed, next checks are in the future
-    assert fed(srv) == set("abcde")
-    assert len([r for r in srv.requests if r.path.endswith(".xml")]) == 5
-    assert Article.objects.count() == 10
-    assert all(s.next_check_at > before for s in Source.objects.all())
+    assert {s.name[-1] for s in sources} == set("abcde")
 
 
 def test_only_due_enabled_unleased_sources_are_picked(eager, fetch_loopback, srv, settings, django_capture_on_commit_callbacks):
@@ -118,25 +116,26 @@ def test_a_live_lease_counts_against_its_host(eager, fetch_loopback, srv, django
     make(srv, "a", lease_until=now + dt.timedelta(minutes=5))  # being refreshed by another worker
     for key in "bcd":
         make(srv, key)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):
         assert enqueue_due_sources() == 1  # per_host is 2 and one is already in flight
-    assert len(fed(srv)) == 1 and "a" not in fed(srv)
+    assert leased_now() == 2
 
 
-def test_task_arguments_are_json_ids(eager, fetch_loopback, srv, django_capture_on_commit_callbacks):
+def test_task_arguments_are_json_ids_and_a_token(eager, fetch_loopback, srv, django_capture_on_commit_callbacks):
     source = make(srv, "a")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert enqueue_due_sources() == 1
     (callback,) = callbacks
-    # core.outbox.enqueue queues refresh_source with args=(source.id,), expires=...: a plain
-    # int, nothing else, and a number of seconds.
+    # core.outbox.enqueue queues refresh_source with args=(source.id, lease token), expires=...:
+    # a plain int and a string, nothing else, and a number of seconds.
+    token = Source.objects.get(id=source.id).lease_token
     assert callback.args == ("wiredesk.ingest.tasks.refresh_source",)
     assert set(callback.keywords) == {"args", "kwargs", "expires"} and callback.keywords["kwargs"] == {}
-    assert callback.keywords["args"] == (source.id,)
-    assert json.loads(json.dumps(callback.keywords)) == {"args": [source.id], "kwargs": {},
+    assert callback.keywords["args"] == (source.id, token) and len(token) == 32
+    assert json.loads(json.dumps(callback.keywords)) == {"args": [source.id, token], "kwargs": {},
                                                          "expires": callback.keywords["expires"]}
 
-    result = refresh_source.apply(args=[json.loads(json.dumps(source.id))])
+    result = refresh_source.apply(args=json.loads(json.dumps([source.id, token])))
     report = result.get()
     assert json.loads(json.dumps(report)) == report
     assert (report["source_id"], report["status"], report["new"]) == (source.id, "ok", 2)
@@ -150,19 +149,64 @@ def test_refresh_task_of_a_missing_or_paused_source_is_skipped(eager, fetch_loop
     assert srv.requests == []
 
 
+def test_a_task_runs_only_while_its_lease_is_the_sources(eager, fetch_loopback, srv):
+    """A message delivered twice, one whose lease ran out or was granted again, one queued
+    before an editor's refresh: each does nothing, and nothing is fetched for it."""
+    source = make(srv, "a")
+
+    def polls() -> int:
+        return sum(1 for r in srv.requests if r.path.endswith(".xml"))
+
+    now = timezone.now()
+    ((granted, token),) = sources_grant(now=now, per_host=2)
+    assert granted == source.id
+    assert refresh_source.apply(args=[source.id, token]).get()["status"] == "ok"
+    assert refresh_source.apply(args=[source.id, token]).get()["status"] == "skipped"  # delivered again
+    assert refresh_source.apply(args=[source.id, "f" * 32]).get()["status"] == "skipped"  # never granted
+    assert polls() == 1
+
+    Source.objects.filter(id=source.id).update(next_check_at=None)
+    ((_, old),) = sources_grant(now=now, per_host=2)
+    later = now + lease_length() + dt.timedelta(seconds=1)  # the lease ran out with its worker...
+    ((_, new),) = sources_grant(now=later, per_host=2)  # ...and the source was granted again
+    assert old != new
+    assert source_refresh(source_id=source.id, lease=old, now=later).status == "skipped"
+    assert polls() == 1
+    # A refresh asked for directly (the CLI) frees the lease: the queued task then stands down.
+    assert source_refresh(source_id=source.id, now=later).status == "ok"
+    assert source_refresh(source_id=source.id, lease=new, now=later).status == "skipped"
+    assert polls() == 2
+
+
+def test_new_feeds_wait_their_turn_behind_feeds_due_longer(srv):
+    """A never-fetched source waits since it was added: a batch of new feeds does not starve
+    the existing ones, nor do the existing ones starve a feed added long ago."""
+    now = timezone.now()
+    old_due = make(srv, "a", next_check_at=now - dt.timedelta(hours=1))
+    new = make(srv, "b")
+    added_long_ago = make(srv, "c")
+    Source.objects.filter(id=added_long_ago.id).update(created_at=now - dt.timedelta(hours=2))
+    order = []
+    for _ in range(3):
+        ((source_id, _),) = sources_grant(now=now, per_host=1)
+        order.append(source_id)
+        Source.objects.filter(id=source_id).update(lease_until=None, next_check_at=now + dt.timedelta(hours=1))
+    assert order == [added_long_ago.id, old_due.id, new.id]
+
+
 def test_two_schedulers_never_lease_the_same_source(srv):
     LEASE = lease_length()
     now = timezone.now()
     source = make(srv, "a")
-    assert source_lease(source_id=source.id, now=now) is True
-    assert source_lease(source_id=source.id, now=now) is False
-    assert source_lease(source_id=source.id, now=now + LEASE - dt.timedelta(seconds=1)) is False
+    assert source_lease(source_id=source.id, now=now)
+    assert source_lease(source_id=source.id, now=now) == ""
+    assert source_lease(source_id=source.id, now=now + LEASE - dt.timedelta(seconds=1)) == ""
     source.refresh_from_db()
     assert source.lease_until == now + LEASE
     # A lease lost with a dead worker runs out, and the source can be claimed again.
-    assert source_lease(source_id=source.id, now=now + LEASE + dt.timedelta(seconds=1)) is True
+    assert source_lease(source_id=source.id, now=now + LEASE + dt.timedelta(seconds=1))
     paused = make(srv, "b", enabled=False)
-    assert source_lease(source_id=paused.id, now=now) is False
+    assert source_lease(source_id=paused.id, now=now) == ""
 
 
 def test_two_ticks_at_the_same_time_enqueue_each_source_once(eager, fetch_loopback, settings, django_capture_on_commit_callbacks):
@@ -192,32 +236,47 @@ def test_a_lease_outlives_the_longest_refresh_it_stands_for(srv, settings, djang
     source.refresh_from_db()
     assert source.lease_until > now + queued_for + runs_for
 
-    # Inside that window no scheduler sees the source as due or can lease it again.
+    # Inside that window no scheduler can grant or lease the source again.
     for later in (now, now + queued_for, now + queued_for + runs_for):
-        assert source.id not in {s.id for s in sources_due(now=later, per_host=10)}
-        assert source_lease(source_id=source.id, now=later) is False
+        assert sources_grant(now=later, per_host=10) == []
+        assert source_lease(source_id=source.id, now=later) == ""
     after = source.lease_until + dt.timedelta(seconds=1)
-    assert source.id in {s.id for s in sources_due(now=after, per_host=10)}
-    assert source_lease(source_id=source.id, now=after) is True
+    assert [i for i, _ in sources_grant(now=after, per_host=10)] == [source.id]
 
 
-def test_a_refresh_killed_by_its_hard_limit_is_recorded_on_the_source(srv, settings):
-    """Celery calls the task's failure hook in the supervising worker after the hard limit kills
-    the refresh: the source says so and its lease is free, instead of waiting it out."""
-    from celery.exceptions import TimeLimitExceeded
+def test_a_source_paused_while_its_refresh_waits_hands_its_slot_back(eager, fetch_loopback, srv, settings,
+                                                                     django_capture_on_commit_callbacks):
+    settings.FETCH = {**settings.FETCH, "per_host": 1}
+    paused, other = make(srv, "a"), make(srv, "b")
+    ((granted, token),) = sources_grant(now=timezone.now(), per_host=1)
+    assert granted == paused.id
+    Source.objects.filter(id=paused.id).update(enabled=False)  # an editor pauses it meanwhile
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refresh_source.apply(args=[paused.id, token]).get()["status"] == "skipped"
+    assert Source.objects.get(id=paused.id).lease_until is None
+    assert fed(srv) == {"b"}  # the host's slot went to its next source at once
+    assert Source.objects.get(id=other.id).last_success_at is not None
 
-    from wiredesk.ingest.services import source_lease
-    from wiredesk.ingest.tasks import refresh_source
 
-    source = Source.objects.create(name="Stalled Wire", credit="Stalled", feed_url=srv.url("/stalled.xml"))
-    now = timezone.now()
-    assert source_lease(source_id=source.id, now=now)
-    refresh_source.on_failure(TimeLimitExceeded(settings.REFRESH["hard_seconds"]), "task-1", (source.id,), {}, None)
-    source.refresh_from_db()
-    assert source.last_error.startswith("time_limit: killed after") and source.last_error.count("time_limit") == 1
-    assert source.lease_until is None and source.consecutive_errors == 1
-    assert source.next_check_at > source.last_error_at
-    # Any other failure is not a time limit and changes nothing here.
-    refresh_source.on_failure(RuntimeError("boom"), "task-2", (source.id,), {}, None)
-    source.refresh_from_db()
-    assert source.consecutive_errors == 1
+def test_a_refresh_that_expired_in_the_queue_frees_its_lease(eager, fetch_loopback, srv, settings,
+                                                             django_capture_on_commit_callbacks):
+    """Celery drops a task that waited past its expiry and says so (task_revoked, expired):
+    the lease it stood for is freed and the host's slot granted again."""
+    from celery.app.task import Context
+    from celery.signals import task_revoked
+
+    settings.FETCH = {**settings.FETCH, "per_host": 1}
+    first, second = make(srv, "a"), make(srv, "b")
+    ((granted, token),) = sources_grant(now=timezone.now(), per_host=1)
+    assert granted == first.id
+    with django_capture_on_commit_callbacks(execute=True):
+        task_revoked.send(sender=refresh_source, request=Context(args=[first.id, token]), terminated=False,
+                          signum=None, expired=True)
+    # Still due, it was granted again at once (the longest waiting), then the next source.
+    assert fed(srv) == {"a", "b"} and not Source.objects.filter(lease_until__isnull=False).exists()
+    # A task revoked by hand (not expired) leaves the lease to run out as it is.
+    Source.objects.filter(id=first.id).update(next_check_at=None)
+    ((_, again),) = sources_grant(now=timezone.now(), per_host=1)
+    task_revoked.send(sender=refresh_source, request=Context(args=[first.id, again]), terminated=False,
+                      signum=None, expired=False)
+    assert Source.objects.get(id=first.id).lease_token == again

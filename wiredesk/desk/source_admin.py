@@ -117,8 +117,9 @@ class DeskSourceAdmin(SourceAdmin):
         now = timezone.now()
         queued = busy = 0
         for source in queryset:
-            if source_lease(source_id=source.id, now=now):
-                enqueue(refresh_source, args=(source.id,), expires=settings.REFRESH["queue_seconds"])
+            lease = source_lease(source_id=source.id, now=now)
+            if lease:
+                enqueue(refresh_source, args=(source.id, lease), expires=settings.REFRESH["queue_seconds"])
                 queued += 1
             else:
                 busy += 1

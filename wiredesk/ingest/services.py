@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from wiredesk.core.errors import StorageUnavailable, database_unavailable
 from wiredesk.core.generation import changes_batched
 from wiredesk.core.http import FetchError, GuardedClient, client_from_settings
+from wiredesk.core.locks import name_lock
 from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest import schedule
 from wiredesk.ingest.formats import ParseError, parse_feed
 from wiredesk.ingest.store import store_items
 from wiredesk.ingest.types import RefreshReport
 from wiredesk.ingest.withdrawals import articles_gone_upstream
-from wiredesk.sources.models import Source
+from wiredesk.sources.models import Source, feed_host
 from wiredesk.sources.services import source_day_count
 from wiredesk.stories import selectors as story_selectors
 
@@ -88,10 +91,7 @@ def _hold_host(source: Source, *, until: dt.datetime) -> int:
     host = source.host
     if not host:
         return 0
-    same_host = Q()
-    for scheme in ("http", "https"):
-        same_host |= Q(feed_url__istartswith=f"{scheme}://{host}/") | Q(feed_url__istartswith=f"{scheme}://{host}:")
-    held = (Source.objects.filter(same_host, enabled=True).exclude(id=source.id)
+    held = (Source.objects.filter(host=host, enabled=True).exclude(id=source.id)
             .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lt=until)).update(next_check_at=until))
     if held:
         log.warning("host asked to slow down host=%s sources_held=%s until=%s", host, held, until.isoformat())
@@ -133,20 +133,32 @@ def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | Non
         changes["last_new_at"] = now
     moved = fetched.permanent_url
     if moved and moved != source.feed_url and not Source.objects.filter(feed_url=moved).exists():
-        changes["feed_url"] = moved
+        changes["feed_url"], changes["host"] = moved, feed_host(moved)  # the host's slots count it from now on
     Source.objects.filter(id=source.id).update(**changes)
     source_day_count(source_id=source.id, at=now, not_modified=not_modified, new_items=new, seconds=fetched.elapsed)
 
 
-def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: dt.datetime | None = None) -> RefreshReport:
-    """Poll one source and store what is new or changed; never raises for a bad feed."""
+def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: dt.datetime | None = None,
+                   lease: str | None = None) -> RefreshReport:
+    """Poll one source and store what is new or changed; never raises for a bad feed.
+
+    ``lease``: the token of the grant a scheduled task stands for; the refresh runs only if
+    the source still holds it (see source_lease_start). None: a refresh asked for directly
+    (the CLI, a test), which runs whatever the schedule says."""
     report = RefreshReport(source_id=source_id)
     source = Source.objects.filter(id=source_id).first()
     if source is None or not source.enabled:
+        if lease:  # paused while its refresh was queued: the slot goes back to its host now
+            Source.objects.filter(id=source_id, lease_token=lease).update(lease_until=None, lease_token="")
+        report.status = "skipped"
+        return report
+    now = now or timezone.now()
+    if lease is not None and not source_lease_start(source_id=source_id, lease=lease, now=now):
+        # Delivered twice, or its lease ran out or was freed: another refresh has it in hand.
+        log.info("refresh skipped: its lease is no longer held source_id=%s", source_id)
         report.status = "skipped"
         return report
     client = client or client_from_settings()
-    now = now or timezone.now()
     try:
         with changes_batched():  # one new page generation per few seconds, not per item
             return _refresh(source, client=client, now=now, report=report)
@@ -246,11 +258,86 @@ def lease_length() -> dt.timedelta:
     return dt.timedelta(seconds=settings.REFRESH["lease_seconds"])
 
 
-def source_lease(*, source_id: int, now: dt.datetime) -> bool:
-    """Claim a due source for one refresh; False when another scheduler already did."""
+def source_lease(*, source_id: int, now: dt.datetime) -> str:
+    """Claim one source for a refresh now (an editor's "Refresh now"), due or not: the token
+    its task carries, or "" when it is paused or its refresh is already queued or running."""
+    token = uuid.uuid4().hex
     claimed = (
         Source.objects.filter(id=source_id, enabled=True)
         .exclude(lease_until__gt=now)
-        .update(lease_until=now + lease_length())
+        .update(lease_until=now + lease_length(), lease_token=token)
     )
-    return claimed == 1
+    return token if claimed == 1 else ""
+
+
+GRANT_LIMIT = 500  # leases one grant gives at most (a tick's share of a large backlog)
+
+
+def sources_grant(*, now: dt.datetime, per_host: int, host: str | None = None,
+                  limit: int = GRANT_LIMIT) -> list[tuple[int, str]]:
+    """Lease the sources that are due, never more than ``per_host`` leases per host counting
+    those already out; return (source id, lease token) of each, the longest waiting first.
+
+    One UPDATE picks and leases them, so two schedulers (or a scheduler and a worker filling
+    a slot its refresh just freed) never lease past the limit: on PostgreSQL the grants take
+    one advisory lock and skip rows other transactions hold (SKIP LOCKED); SQLite runs its
+    writers one at a time. Each source waits since it was due: a never-fetched one since it
+    was added, so a batch of new feeds does not starve the existing ones. ``host``: only
+    that host's sources (a slot there was just freed).
+    """
+    token = uuid.uuid4().hex
+    table = Source._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    only_host = "AND host = %(host)s" if host is not None else ""
+    sql = f"""
+        WITH busy AS (
+            SELECT host, COUNT(*) AS n FROM {table} WHERE lease_until > %(now)s GROUP BY host
+        ), due AS (
+            SELECT id, host, COALESCE(next_check_at, created_at) AS due_at FROM {table}
+            WHERE enabled = %(yes)s AND kind = %(wire)s {only_host}
+              AND (next_check_at IS NULL OR next_check_at <= %(now)s)
+              AND (lease_until IS NULL OR lease_until <= %(now)s)
+            {"FOR UPDATE SKIP LOCKED" if postgres else ""}
+        ), ranked AS (
+            SELECT due.id, due.due_at,
+                   ROW_NUMBER() OVER (PARTITION BY due.host ORDER BY due.due_at, due.id) + COALESCE(busy.n, 0) AS slot
+            FROM due LEFT JOIN busy ON busy.host = due.host
+        )
+        UPDATE {table} SET lease_until = %(until)s, lease_token = %(token)s
+        WHERE id IN (SELECT id FROM ranked WHERE slot <= %(per_host)s ORDER BY due_at, id LIMIT %(limit)s)
+    """
+    stamp = connection.ops.adapt_datetimefield_value  # as the ORM writes the field on this database
+    params = {"now": stamp(now), "yes": True, "wire": Source.Kind.WIRE, "host": host, "until": stamp(now + lease_length()),
+              "token": token, "per_host": per_host, "limit": limit}
+    with transaction.atomic():
+        if postgres:  # a stuck lock holder fails this tick instead of stalling the scheduler
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '10s'")
+        name_lock(scope="sources", name="grant")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if not cursor.rowcount:
+                return []
+        granted = (Source.objects.filter(lease_token=token)
+                   .order_by(Coalesce("next_check_at", "created_at"), "id").values_list("id", flat=True))
+        return [(source_id, token) for source_id in granted]
+
+
+def source_lease_free(*, source_id: int, lease: str) -> bool:
+    """Free a lease whose refresh will never run (its task expired in the queue)."""
+    return bool(lease) and Source.objects.filter(id=source_id, lease_token=lease).update(
+        lease_until=None, lease_token="") == 1
+
+
+def source_lease_start(*, source_id: int, lease: str, now: dt.datetime) -> bool:
+    """The refresh a lease stands for begins: True if the lease is still this task's.
+
+    The token is taken off the source as it starts, so the same task delivered twice (a
+    broker's redelivery, a message found again after a crash) runs once; a task whose lease
+    ran out, was freed (an editor's refresh came first) or granted again does nothing. A
+    refresh whose worker died keeps the source leased until its lease runs out, then the
+    source is granted again."""
+    if not lease:
+        return False
+    return Source.objects.filter(id=source_id, lease_token=lease, lease_until__gt=now).update(
+        lease_token="", lease_until=now + lease_length()) == 1

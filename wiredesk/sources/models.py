@@ -1,5 +1,7 @@
 """A partner source: where its feed lives, how it may be republished and how polling goes."""
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -77,7 +79,12 @@ class Source(models.Model):
         null=True, blank=True, help_text="Poll no more often than this (default from settings)"
     )
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
+    # The feed's host name, kept with the row: the scheduler counts leases per host in SQL.
+    host = models.CharField(max_length=255, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The grant a queued refresh stands for: its task carries it, and runs only while the
+    # source still holds it (cleared when the refresh starts; see ingest.services).
+    lease_token = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
     consecutive_errors = models.PositiveIntegerField(default=0)
     consecutive_crashes = models.PositiveIntegerField(
         default=0, help_text="Refreshes in a row that crashed (a bug or input no parser survives)")
@@ -95,16 +102,25 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["enabled", "next_check_at"])]
+        indexes = [models.Index(fields=["enabled", "next_check_at"]), models.Index(fields=["host", "lease_until"])]
 
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def host(self) -> str:
-        from urllib.parse import urlsplit
+    def save(self, *args, **kwargs) -> None:
+        self.host = feed_host(self.feed_url)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "feed_url" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "host"}
+        super().save(*args, **kwargs)
 
-        return (urlsplit(self.feed_url).hostname or "").lower()
+
+def feed_host(url: str) -> str:
+    """The host name a feed is fetched from, lower-cased ("" for an address without one)."""
+    try:
+        return (urlsplit(url or "").hostname or "").lower()[:255]
+    except ValueError:
+        return ""
 
 
 class SourceDay(models.Model):

@@ -3,38 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from wiredesk.sources.models import Source, SourceAlert, SourceDay
-
-
-def sources_due(*, now: dt.datetime, per_host: int, limit: int = 200) -> list[Source]:
-    """Enabled sources whose next check has come, at most ``per_host`` in flight per host.
-
-    Sources already leased (enqueued or being refreshed) count against their host's limit,
-    so the limit holds across every worker process and machine, not just within one.
-    """
-    leased = Q(lease_until__gt=now)
-    in_flight = Counter(s.host for s in Source.objects.filter(leased).only("feed_url"))
-    due = (
-        Source.objects.filter(enabled=True, kind=Source.Kind.WIRE)
-        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
-        .exclude(leased)
-        # Never-checked sources first on every database (PostgreSQL sorts NULLs last).
-        .order_by(F("next_check_at").asc(nulls_first=True), "id")[: limit * 4]
-    )
-    picked: list[Source] = []
-    for source in due:
-        if in_flight[source.host] >= per_host:
-            continue
-        in_flight[source.host] += 1
-        picked.append(source)
-        if len(picked) >= limit:
-            break
-    return picked
 
 
 def source_find(*, ref: str) -> Source | None:
