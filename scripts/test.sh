@@ -2,7 +2,7 @@
 # The whole suite on SQLite, then again on PostgreSQL when DATABASE_URL points at one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.venv/bin
+BIN="${VENV:-.venv}/bin"
 export WIREDESK_DATA_DIR="${WIREDESK_TEST_DATA_DIR:-$(mktemp -d)}"
 pg_url="${DATABASE_URL:-}"
 
