@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.golden import FIXTURES
 from wiredesk.ingest.extract import ExtractError, extract_article
-from wiredesk.ingest.extract.guards import MAX_DEPTH, MAX_HTML_BYTES, nesting_depth
+from wiredesk.ingest.extract.guards import MAX_DEPTH, MAX_HTML_BYTES, decode_html, nesting_depth
 from wiredesk.ingest.types import Extracted, Image
 
 PAGES = FIXTURES / "pages"
@@ -165,3 +167,32 @@ def test_inert_elements_are_dropped_before_trafilatura_keeping_json_ld_and_the_t
     assert [e.tag for e in tree.iter("script", "style", "svg", "template")] == ["script"]
     assert tree.find(".//script").get("type") == "application/ld+json"
     assert tree.find("body").text_content() == "One twothreefour"  # the tails " two" and "three" stay
+
+
+_POLISH = "Zażółć gęślą jaźń: organizacje sprzeciwiają się atakom na fundację, mówi rzecznik. "
+_GERMAN = "Die Bürger über Größe und Straße: Änderungen für Öffentlichkeit, sagt die Behörde. "
+
+
+@settings(max_examples=60, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=10_000), repeat=st.integers(min_value=3, max_value=40))
+def test_utf8_with_a_broken_character_is_still_read_as_utf8(cut, repeat):
+    """A page in UTF-8 with one character cut in half (a CMS truncating bytes) keeps all its
+    other characters; read in a single-byte charset, every one of them was mojibake."""
+    text = _POLISH * repeat
+    data = text.encode("utf-8")
+    at = cut % len(data)
+    while at < len(data) and data[at] < 0x80:  # the lead byte of a multi-byte character
+        at += 1
+    if at < len(data):
+        data = data[:at] + data[at + 1:]  # its first byte gone: its other bytes are broken
+    decoded = decode_html(b"<html><head><meta charset='utf-8'></head><body><p>" + data + b"</p></body></html>")
+    assert "Ä" not in decoded and "Å¼" not in decoded
+    assert decoded.count("sprzeciwiają") >= repeat - 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(repeat=st.integers(min_value=1, max_value=40), declared=st.sampled_from(["", "windows-1252", "iso-8859-1"]))
+def test_single_byte_pages_are_not_taken_for_broken_utf8(repeat, declared):
+    meta = f"<meta charset='{declared}'>".encode() if declared else b""
+    data = b"<html><head>" + meta + b"</head><body><p>" + (_GERMAN * repeat).encode("cp1252") + b"</p></body></html>"
+    assert (_GERMAN * repeat).strip() in decode_html(data)

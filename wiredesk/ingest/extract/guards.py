@@ -78,8 +78,28 @@ def _codec(label: bytes) -> str | None:
     return None if name in _UNSAFE_CODECS else name
 
 
+# UTF-8 with a few broken sequences (a truncated character where a CMS cut a string, one
+# pasted byte of another charset) is still UTF-8: read in a single-byte charset instead, every
+# other non-ASCII character of the page turns to mojibake. Text in a single-byte charset
+# almost never forms valid multi-byte sequences, so it fails this test by a wide margin.
+NEARLY_UTF8_SHARE = 0.9  # of the non-ASCII characters that decode as UTF-8 sequences
+NEARLY_UTF8_MIN = 20  # valid multi-byte characters needed before the share is believed
+
+
+def _nearly_utf8(data: bytes) -> str | None:
+    """The bytes read as UTF-8 (broken sequences replaced) when nearly all of them are."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - data.count("\ufffd".encode())
+    non_ascii = len(text) - len(text.encode("ascii", "ignore").decode("ascii"))
+    good = non_ascii - broken
+    if good >= NEARLY_UTF8_MIN and good >= NEARLY_UTF8_SHARE * non_ascii:
+        return text
+    return None
+
+
 def decode_html(data: bytes) -> str:
-    """Decode page bytes: BOM, then valid UTF-8, then the meta charset, then a guess.
+    """Decode page bytes: BOM, then valid (or nearly valid) UTF-8, then the meta charset,
+    then a guess.
 
     Valid UTF-8 beats a ``<meta charset>`` that says otherwise: pages converted to UTF-8
     keep stale declarations far more often than latin-1 text happens to be valid UTF-8.
@@ -91,6 +111,9 @@ def decode_html(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    nearly = _nearly_utf8(data)
+    if nearly is not None:
+        return nearly
     match = _META_CHARSET_RE.search(data, 0, 4096)
     name = _codec(match.group(1)) if match else None
     if name in ("iso8859-1", "ascii"):
