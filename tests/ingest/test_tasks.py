@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.loopback import LoopbackServer, Reply
 from wiredesk.core.http import client_reset
-from wiredesk.ingest.services import lease_length, source_lease, source_refresh, sources_grant
+from wiredesk.ingest.services import lease_length, source_lease, source_lease_start, source_refresh, sources_grant
 from wiredesk.ingest.tasks import enqueue_due_sources, refresh_source
 from wiredesk.sources.models import Source
 from wiredesk.stories.models import Article
@@ -165,17 +165,26 @@ def test_a_task_runs_only_while_its_lease_is_the_sources(eager, fetch_loopback, 
     assert refresh_source.apply(args=[source.id, "f" * 32]).get()["status"] == "skipped"  # never granted
     assert polls() == 1
 
+    # A worker killed during the refresh hands its task back: the source still holds the
+    # lease (a refresh frees it as it ends), so the redelivery runs at once.
+    Source.objects.filter(id=source.id).update(next_check_at=None)
+    ((_, crashed),) = sources_grant(now=now, per_host=2)
+    assert source_lease_start(source_id=source.id, lease=crashed, now=now)  # it started, then died
+    assert refresh_source.apply(args=[source.id, crashed]).get()["status"] == "ok"
+    assert polls() == 2
+    assert refresh_source.apply(args=[source.id, crashed]).get()["status"] == "skipped"
+
     Source.objects.filter(id=source.id).update(next_check_at=None)
     ((_, old),) = sources_grant(now=now, per_host=2)
     later = now + lease_length() + dt.timedelta(seconds=1)  # the lease ran out with its worker...
     ((_, new),) = sources_grant(now=later, per_host=2)  # ...and the source was granted again
     assert old != new
     assert source_refresh(source_id=source.id, lease=old, now=later).status == "skipped"
-    assert polls() == 1
+    assert polls() == 2
     # A refresh asked for directly (the CLI) frees the lease: the queued task then stands down.
     assert source_refresh(source_id=source.id, now=later).status == "ok"
     assert source_refresh(source_id=source.id, lease=new, now=later).status == "skipped"
-    assert polls() == 2
+    assert polls() == 3
 
 
 def test_new_feeds_wait_their_turn_behind_feeds_due_longer(srv):

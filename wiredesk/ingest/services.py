@@ -53,6 +53,7 @@ def _record_failure(source: Source, exc: BaseException, *, code: str, now: dt.da
         "last_checked_at": now,
         "last_status": getattr(exc, "status", None),
         "lease_until": None,
+        "lease_token": "",  # the refresh is over: a later delivery of its task does nothing
     }
     if source.consecutive_errors == 0 or source.failing_since is None:
         changes["failing_since"] = now
@@ -124,6 +125,7 @@ def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | Non
         "last_status": fetched.status,
         "next_check_at": now + dt.timedelta(seconds=wait),
         "lease_until": None,
+        "lease_token": "",  # the refresh is over: a later delivery of its task does nothing
     }
     if not not_modified:
         # Stored verbatim and sent back verbatim (RFC 9110 13.1): only replaced when present.
@@ -330,14 +332,14 @@ def source_lease_free(*, source_id: int, lease: str) -> bool:
 
 
 def source_lease_start(*, source_id: int, lease: str, now: dt.datetime) -> bool:
-    """The refresh a lease stands for begins: True if the lease is still this task's.
+    """The refresh a lease stands for begins: True if the source still holds that lease.
 
-    The token is taken off the source as it starts, so the same task delivered twice (a
-    broker's redelivery, a message found again after a crash) runs once; a task whose lease
-    ran out, was freed (an editor's refresh came first) or granted again does nothing. A
-    refresh whose worker died keeps the source leased until its lease runs out, then the
-    source is granted again."""
+    The token stays on the source until the refresh ends (its success or failure is recorded
+    with the lease freed), so the same task delivered again after it ended does nothing,
+    while a task handed back by a worker that died during it runs again at once; one whose
+    lease ran out, was granted again or was freed by a refresh asked for directly does
+    nothing. The lease is renewed for the refresh's length as it starts."""
     if not lease:
         return False
     return Source.objects.filter(id=source_id, lease_token=lease, lease_until__gt=now).update(
-        lease_token="", lease_until=now + lease_length()) == 1
+        lease_until=now + lease_length()) == 1

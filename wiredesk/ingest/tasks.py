@@ -22,9 +22,9 @@ from wiredesk.sources.models import Source
 # not delivered again (the source's backed-off next check retries it). A worker killed by the
 # hard limit is acknowledged too (acks_on_timeout): a refresh that outran both limits would
 # outrun them again. A worker lost otherwise (killed, out of memory) hands the task back
-# (acks_late); if it had started, its lease token is gone and the redelivery does nothing, and
-# the source is granted again once its lease runs out. A task not started within queue_seconds
-# of being queued expires unrun (its lease is then freed), so the lease always outlives it
+# (acks_late): its lease token is still on the source (a refresh frees it when it ends), so the
+# redelivery runs the refresh again at once. A task not started within queue_seconds of being
+# queued expires unrun (its lease is then freed), so the lease always outlives it
 # (settings.REFRESH).
 class _RefreshTask(DjangoTask):  # the app's task class (project/celery.py), plus a hook
     def on_failure(self, exc, task_id, args, kwargs, einfo):
