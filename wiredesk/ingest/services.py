@@ -151,7 +151,7 @@ def source_refresh(*, source_id: int, client: GuardedClient | None = None, now: 
     source = Source.objects.filter(id=source_id).first()
     if source is None or not source.enabled:
         if lease:  # paused while its refresh was queued: the slot goes back to its host now
-            Source.objects.filter(id=source_id, lease_token=lease).update(lease_until=None, lease_token="")
+            source_lease_free(source_id=source_id, lease=lease)
         report.status = "skipped"
         return report
     now = now or timezone.now()

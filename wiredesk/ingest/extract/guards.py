@@ -90,7 +90,7 @@ def _nearly_utf8(data: bytes) -> str | None:
     """The bytes read as UTF-8 (broken sequences replaced) when nearly all of them are."""
     text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd") - data.count("\ufffd".encode())
-    non_ascii = len(text) - len(text.encode("ascii", "ignore").decode("ascii"))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     good = non_ascii - broken
     if good >= NEARLY_UTF8_MIN and good >= NEARLY_UTF8_SHARE * non_ascii:
         return text
