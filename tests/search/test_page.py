@@ -130,3 +130,16 @@ def test_sources_listed_are_the_brands(client, source):
     make_brand(carried)
     text = client.get("/search/").content.decode()
     assert f'value="{carried.id}"' in text and f'value="{other.id}"' not in text
+
+
+def test_a_search_with_more_matches_than_it_lists_says_so(client, brand, source, monkeypatch):
+    from wiredesk.search import selectors
+
+    monkeypatch.setattr(selectors, "MAX_HITS", 3)
+    for i in range(4):
+        make_article(source, f"Ferry note {i}", "Timetable.", published=BASE + dt.timedelta(hours=i))
+    text = " ".join(client.get("/search/", {"q": "ferry"}).content.decode().split())
+    assert "More than 3 stories found" in text and "Only the newest 3 are listed" in text
+    monkeypatch.setattr(selectors, "MAX_HITS", 4)  # another query: the first page is cached
+    text = " ".join(client.get("/search/", {"q": "ferry note"}).content.decode().split())
+    assert "4 stories found" in text and "More than" not in text

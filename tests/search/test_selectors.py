@@ -175,3 +175,39 @@ def test_empty_query_touches_no_table(brand, django_assert_num_queries):
     with django_assert_num_queries(0):
         page = search_articles(brand=brand, query='  " - * ')
     assert page.total == 0 and page.hits == []
+
+
+def test_a_search_counts_and_lists_at_most_max_hits_and_says_there_were_more(brand, source, monkeypatch):
+    from wiredesk.search import selectors
+
+    monkeypatch.setattr(selectors, "MAX_HITS", 5)
+    made = [make_article(source, f"Ferry note {i}", "Timetable.", published=BASE + i * HOUR) for i in range(8)]
+    newest_first = [a.id for a in reversed(made)]
+    listed = []
+    for number in range(1, 5):
+        page = search_articles(brand=brand, query="ferry", order="newest", per_page=2, page=number)
+        assert (page.total, page.more, page.num_pages) == (5, True, 3)
+        listed += ids(page) if page.page == number else []
+    assert listed == newest_first[:5]  # the newest five, each once; page 4 is clamped to page 3
+    exact = search_articles(brand=brand, query="ferry note 3")
+    assert (exact.total, exact.more) == (1, False)
+    monkeypatch.setattr(selectors, "MAX_HITS", 8)  # exactly the cap: nothing more
+    assert (search_articles(brand=brand, query="ferry").total, search_articles(brand=brand, query="ferry").more) == (8, False)
+
+
+def test_relevance_ranks_the_newest_window_and_lists_older_matches_newest_first(brand, source, monkeypatch):
+    from wiredesk.search import selectors
+
+    monkeypatch.setattr(selectors, "RANKED", 3)
+    mention = "Among much else the ferry was mentioned once in a long report on the harbour board's meeting."
+    # Oldest first: the best match (the word in its title) is the oldest, outside the window.
+    best_old = make_article(source, "Ferry ferry berth", "The ferry berth.", published=BASE)
+    older = make_article(source, "Harbour report", mention, published=BASE + HOUR)
+    in_window = [make_article(source, "Harbour report", mention, published=BASE + 2 * HOUR),
+                 make_article(source, "Harbour report", mention, published=BASE + 3 * HOUR)]
+    best_new = make_article(source, "Ferry timetable", "The ferry timetable.", published=BASE + 4 * HOUR)
+    expected = [best_new.id, in_window[1].id, in_window[0].id, older.id, best_old.id]
+    pages = [search_articles(brand=brand, query="ferry", order="relevance", per_page=2, page=n) for n in (1, 2, 3)]
+    assert [i for p in pages for i in ids(p)] == expected
+    monkeypatch.setattr(selectors, "RANKED", 10)  # every match in the window: the best old one leads
+    assert ids(search_articles(brand=brand, query="ferry", order="relevance"))[:2] == [best_old.id, best_new.id]

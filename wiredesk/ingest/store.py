@@ -221,7 +221,7 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
                     continue
                 # Indexed from the text normalize worked out, not read back and converted again.
                 docs.append(document_for(id=article.id, title=article.title, lead_text=article.lead_text,
-                                         body_text=ready.item.text))
+                                         body_text=ready.item.text, published_at=article.published_at))
             search_index_write(documents=docs)
     except TIME_LIMITS:
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -24,6 +25,9 @@ class Document:
     id: int
     title: str
     body: str
+    # The article's publication time: PostgreSQL keeps it in the index row, so that the newest
+    # matches come from one index walk over that table alone (backends/postgres.py).
+    published_at: dt.datetime | None = None
 
 
 def _clean(text: str, limit: int) -> str:
@@ -36,7 +40,8 @@ def indexed_title(title: str | None) -> str:
     return _clean(title or "", TITLE_MAX_CHARS)
 
 
-def document_for(*, id: int, title: str, body_html: str = "", lead_text: str, body_text: str | None = None) -> Document:
+def document_for(*, id: int, title: str, body_html: str = "", lead_text: str, body_text: str | None = None,
+                 published_at: dt.datetime | None = None) -> Document:
     """The indexed text of an article: its title, and the plain text of its body with the lead.
 
     ``body_text``, when the caller has it already (ingest does), is the plain text of
@@ -45,7 +50,7 @@ def document_for(*, id: int, title: str, body_html: str = "", lead_text: str, bo
     lead = (lead_text or "").strip()
     if lead and " ".join(lead.split())[:80] not in " ".join(body.split()):
         body = f"{lead}\n{body}" if body else lead  # lead_text is usually the body's opening
-    return Document(id=id, title=indexed_title(title), body=_clean(body, BODY_MAX_CHARS))
+    return Document(id=id, title=indexed_title(title), body=_clean(body, BODY_MAX_CHARS), published_at=published_at)
 
 
 def marked_html(text: str | None) -> SafeString:

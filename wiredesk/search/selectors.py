@@ -20,6 +20,12 @@ from wiredesk.stories.selectors import articles_carried, carried_sources, prefer
 
 ORDERS = ("relevance", "newest")
 MAX_PER_PAGE = 100
+# A search lists at most MAX_HITS results (and says when there are more): counting or paging
+# every match of a word in every article would cost time in proportion to the archive.
+MAX_HITS = 500
+# "relevance" ranks the newest RANKED matches; older ones follow, newest first. Ranking reads
+# each candidate's whole index row, so the window bounds what a search costs (bench/scale.py).
+RANKED = 100
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,8 @@ class SearchPage:
     query: str
     parsed: ParsedQuery
     every_report: bool = False
-    total: int = 0
+    total: int = 0  # at most MAX_HITS
+    more: bool = False  # more than MAX_HITS matched
     page: int = 1
     per_page: int = 20
     hits: list[SearchHit] = field(default_factory=list)
@@ -109,6 +116,11 @@ def search_articles(
     One result per story: of a story's members that match (and pass the filters), the one the
     brand prefers (stories.selectors.preferred_members). ``every_report`` lists every matching
     member instead.
+
+    At most MAX_HITS results are counted and listed (``more`` says when there were more: the
+    reader narrows the search). "relevance" orders the newest RANKED matches best first, then
+    lists the older ones newest first: on a large archive a word in every story would otherwise
+    be ranked in every story, and news readers want the recent match first anyway.
     """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
@@ -121,22 +133,35 @@ def search_articles(
     backend = backend_for(connection)
     candidates = articles_carried(brand=brand).filter(wanted)
     if not every_report:
-        among = wanted & Q(id__in=backend.matching_ids(parsed))
-        candidates = preferred_members(qs=candidates, brand=brand, among=among)
-    total = backend.count(candidates=candidates, query=parsed)
-    result = SearchPage(query=query, parsed=parsed, total=total, per_page=per_page, every_report=every_report)
+        candidates = preferred_members(qs=candidates, brand=brand, among=wanted & backend.matches_q(parsed))
+    counted = backend.count(candidates=candidates, query=parsed, cap=MAX_HITS + 1)
+    total = min(counted, MAX_HITS)
+    result = SearchPage(query=query, parsed=parsed, total=total, more=counted > MAX_HITS, per_page=per_page,
+                        every_report=every_report)
     page = max(1, min(int(page), result.num_pages))
     if not total:
         return result
-    raw = backend.page(candidates=candidates, query=parsed, order=order, offset=(page - 1) * per_page, limit=per_page)
-    articles = Article.objects.select_related("source").in_bulk([h.article_id for h in raw])
+    offset = (page - 1) * per_page
+    stop = min(total, offset + per_page)
+    kw = {"candidates": candidates, "query": parsed, "few": not result.more}
+    if order == "relevance" and offset < RANKED:
+        # The newest RANKED matches in order of relevance (the sort is stable: newest first
+        # among equals), then the older ones newest first.
+        window = backend.newest(**kw, offset=0, limit=min(RANKED, total), scored=True)
+        ids = [i for i, _ in sorted(window, key=lambda hit: -hit[1])][offset:stop]
+        if stop > RANKED:
+            ids += [i for i, _ in backend.newest(**kw, offset=RANKED, limit=stop - RANKED)]
+    else:
+        ids = [i for i, _ in backend.newest(**kw, offset=offset, limit=stop - offset)]
+    marks = backend.marks(article_ids=ids, query=parsed)
+    articles = Article.objects.select_related("source").in_bulk(ids)
     hits = [
-        SearchHit(article=articles[h.article_id], title_html=marked_html(h.title), snippet_html=marked_html(h.snippet))
-        for h in raw
-        if h.article_id in articles
+        SearchHit(article=articles[i], title_html=marked_html(marks[i].title), snippet_html=marked_html(marks[i].snippet))
+        for i in ids
+        if i in articles and i in marks
     ]
-    return SearchPage(query=query, parsed=parsed, total=total, page=page, per_page=per_page, hits=hits,
-                      every_report=every_report)
+    return SearchPage(query=query, parsed=parsed, total=total, more=result.more, page=page, per_page=per_page,
+                      hits=hits, every_report=every_report)
 
 
 def search_sources(*, brand) -> list[Source]:

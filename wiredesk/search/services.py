@@ -16,11 +16,11 @@ from wiredesk.stories.models import Article
 log = logging.getLogger("wiredesk.search")
 
 BATCH = 500  # ids per statement (SQLite's variable limit) and articles per read
-_FIELDS = ("id", "title", "body_html", "lead_text")
+_FIELDS = ("id", "title", "body_html", "lead_text", "published_at")
 
 
 def _documents(rows) -> list[Document]:
-    return [document_for(id=r[0], title=r[1], body_html=r[2], lead_text=r[3]) for r in rows]
+    return [document_for(id=r[0], title=r[1], body_html=r[2], lead_text=r[3], published_at=r[4]) for r in rows]
 
 
 def search_index_update(*, article_ids: Iterable[int]) -> None:

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from wiredesk.search.documents import Document
 from wiredesk.search.query import ParsedQuery
@@ -64,13 +64,22 @@ class SearchBackend(ABC):
 
     # --- reads: one query each, whatever the page size ---
     @abstractmethod
-    def matching_ids(self, query: ParsedQuery):
-        """The ids of the articles matching ``query``, as a subquery for ``id__in`` (an
-        uncorrelated one: the engine answers it once per statement)."""
+    def matches_q(self, query: ParsedQuery) -> Q:
+        """A condition on articles: the article matches ``query`` (for filtering a story's
+        other members, see stories.selectors.preferred_members)."""
 
     @abstractmethod
-    def count(self, *, candidates: QuerySet, query: ParsedQuery) -> int: ...
+    def count(self, *, candidates: QuerySet, query: ParsedQuery, cap: int) -> int:
+        """How many candidates match, counting no further than ``cap``."""
 
     @abstractmethod
-    def page(self, *, candidates: QuerySet, query: ParsedQuery, order: str, offset: int, limit: int) -> list[RawHit]:
-        """Matches in order ("relevance": best first, then newest; "newest": by publication time)."""
+    def newest(self, *, candidates: QuerySet, query: ParsedQuery, offset: int, limit: int,
+               scored: bool = False, few: bool = False) -> list[tuple[int, float]]:
+        """Matching candidates newest first (publication time, then id), as (article id,
+        relevance) pairs; the relevance (higher is better) only when ``scored``, else 0.
+        ``few``: the caller counted every match (no more than a search lists), which lets an
+        engine read them all and sort rather than walk its newest-first order."""
+
+    @abstractmethod
+    def marks(self, *, article_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawHit]:
+        """The marked title and snippet of each of these articles (a page's worth)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from wiredesk.search.backends.base import RawHit, SearchBackend, last_per_article
@@ -22,10 +22,6 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
 SNIPPET_TOKENS = 32  # FTS5 allows at most 64
 
-_ORDER = {
-    "relevance": "m.score, a.published_at DESC, a.id DESC",
-    "newest": "a.published_at DESC, a.id DESC",
-}
 # FTS5 answers `MATCH ... AND rowid IN (subquery)` by running the match once per candidate
 # row (seconds on 20,000 articles). So the matches are computed once, in a materialized CTE,
 # and only then filtered by the brand's candidates.
@@ -84,40 +80,44 @@ class SqliteBackend(SearchBackend):
         table = self.connection.ops.quote_name(Article._meta.db_table)
         return f'EXISTS ({cand_sql} AND {table}."id" = m.id)', cand_params
 
-    def matching_ids(self, query: ParsedQuery):
-        return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (query.fts5(),))
+    def matches_q(self, query: ParsedQuery) -> Q:
+        # Uncorrelated: SQLite answers the match once per statement (a correlated MATCH would
+        # run once per row).
+        return Q(id__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (query.fts5(),)))
 
-    def count(self, *, candidates: QuerySet, query: ParsedQuery) -> int:
+    def count(self, *, candidates: QuerySet, query: ParsedQuery, cap: int) -> int:
         visible, cand_params = self._visible(candidates)
         with self.connection.cursor() as cursor:
-            cursor.execute(f"{_MATCHES} SELECT COUNT(*) FROM m WHERE {visible}", (query.fts5(), *cand_params))
+            cursor.execute(f"{_MATCHES} SELECT COUNT(*) FROM (SELECT 1 FROM m WHERE {visible} LIMIT %s)",
+                           (query.fts5(), *cand_params, int(cap)))
             return int(cursor.fetchone()[0])
 
-    def page(self, *, candidates: QuerySet, query: ParsedQuery, order: str, offset: int, limit: int) -> list[RawHit]:
+    def newest(self, *, candidates: QuerySet, query: ParsedQuery, offset: int, limit: int,
+               scored: bool = False, few: bool = False) -> list[tuple[int, float]]:
         visible, cand_params = self._visible(candidates)
-        order_sql = _ORDER[order]
         article = self.connection.ops.quote_name(Article._meta.db_table)
-        match = query.fts5()
         sql = f"""
             {_MATCHES}
-            SELECT m.id FROM m JOIN {article} a ON a.id = m.id
+            SELECT m.id, m.score FROM m JOIN {article} a ON a.id = m.id
             WHERE {visible}
-            ORDER BY {order_sql}
+            ORDER BY a.published_at DESC, a.id DESC
             LIMIT %s OFFSET %s
         """
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, (match, *cand_params, int(limit), int(offset)))
-            ids = [row[0] for row in cursor.fetchall()]
+            cursor.execute(sql, (query.fts5(), *cand_params, int(limit), int(offset)))
+            # bm25() is lower for better matches; the interface wants higher for better.
+            return [(row[0], -float(row[1]) if scored else 0.0) for row in cursor.fetchall()]
+
+    def marks(self, *, article_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawHit]:
+        ids = [int(i) for i in article_ids]
         if not ids:
-            return []
-        # Highlights and snippets for the page's rows only.
+            return {}
         marks = ", ".join(["%s"] * len(ids))
         sql = f"""
             SELECT rowid, highlight({TABLE}, 0, %s, %s), snippet({TABLE}, 1, %s, %s, %s, {SNIPPET_TOKENS})
             FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN ({marks})
         """
-        params = (MARK_START, MARK_STOP, MARK_START, MARK_STOP, ELLIPSIS, match, *ids)
+        params = (MARK_START, MARK_STOP, MARK_START, MARK_STOP, ELLIPSIS, query.fts5(), *ids)
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
-            found = {row[0]: RawHit(article_id=row[0], title=row[1] or "", snippet=row[2] or "") for row in cursor.fetchall()}
-        return [found[i] for i in ids if i in found]
+            return {row[0]: RawHit(article_id=row[0], title=row[1] or "", snippet=row[2] or "") for row in cursor.fetchall()}
