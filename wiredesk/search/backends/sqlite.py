@@ -64,21 +64,17 @@ class SqliteBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
 
-    def _candidates_sql(self, candidates: QuerySet) -> tuple[str, tuple]:
-        ids = candidates.order_by().values("id")
-        sql, params = ids.query.get_compiler(connection=self.connection).as_sql()
-        return sql, tuple(params)
-
     def _visible(self, candidates: QuerySet) -> tuple[str, tuple]:
         """`m.id` is one of the candidates, checked row by row for the (few) matches.
 
-        An uncorrelated `IN (subquery)` would first list every visible article of the brand.
+        An uncorrelated `IN (subquery)` would first list every visible article of the brand
+        (0.15 s a statement at 100,000 articles). The correlation is written by the ORM, so it
+        holds whatever the candidates' conditions are (an earlier test of the SQL text for
+        " LIMIT " mistook the LIMIT 1 of the candidates' own EXISTS for one of theirs).
         """
-        cand_sql, cand_params = self._candidates_sql(candidates)
-        if " WHERE " not in cand_sql or " ORDER BY " in cand_sql or " LIMIT " in cand_sql:
-            return f"m.id IN ({cand_sql})", cand_params
-        table = self.connection.ops.quote_name(Article._meta.db_table)
-        return f'EXISTS ({cand_sql} AND {table}."id" = m.id)', cand_params
+        correlated = candidates.prefetch_related(None).order_by().filter(id=RawSQL("m.id", ())).values("id")
+        sql, params = correlated.query.get_compiler(connection=self.connection).as_sql()
+        return f"EXISTS ({sql})", tuple(params)
 
     def matches_q(self, query: ParsedQuery) -> Q:
         # Uncorrelated: SQLite answers the match once per statement (a correlated MATCH would
