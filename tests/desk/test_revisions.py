@@ -201,3 +201,20 @@ def test_only_web_addresses_and_site_paths_pass(url):
         parts = urlsplit(url)
         assert (parts.scheme in ("http", "https") and parts.netloc) or (url.startswith("/") and not parts.netloc)
         assert "\\" not in url and not any(c.isspace() for c in url)
+
+
+@pytest.mark.django_db
+def test_a_held_update_does_not_make_the_article_searchable_by_the_sources_text(wires):
+    from wiredesk.brands.models import Brand
+    from wiredesk.search.selectors import search_articles
+
+    wires["refresh"](wires["alder"])
+    crane = Article.objects.get(title=KILLED)
+    article_correct(article=crane, title="Crane falls on the ferry berth", body_html=CRANE_BODY,
+                    note="Headline fixed.", by="e", at=timezone.now())
+    # The source's update names someone the editor's version does not: it is held, not shown.
+    report = refresh_with(wires, [(KILLED, *ALDER[0][1:3], CRANE_BODY + "<p>Witness Zandorquist spoke.</p>"), ALDER[1]])
+    assert report.updated == 1 and Revision.objects.filter(article=crane, held=True).count() == 1
+    brand = Brand.objects.first()
+    assert search_articles(brand=brand, query="Zandorquist").total == 0
+    assert [h.article.id for h in search_articles(brand=brand, query="crane ferry berth").hits] == [crane.id]

@@ -68,3 +68,22 @@ def test_a_plain_shell_builds_the_links_make_run_builds(port, scheme):
 def test_production_links_carry_only_a_port_that_was_asked_for(port, public):
     values = env.load({"WIREDESK_ENV": "production", "WIREDESK_PORT": str(port), "WIREDESK_PUBLIC_PORT": public})
     assert env.public_address(values) == ("https", public)
+
+
+@pytest.mark.parametrize(
+    ("url", "jit_off", "expected"),
+    [
+        ("postgres://u@db:5432/wd", "true", "-c jit=off"),
+        ("postgres://u@db:5432/wd?options=-c%20statement_timeout%3D5000", "true", "-c statement_timeout=5000 -c jit=off"),
+        ("postgres://u@db:5432/wd?options=-c%20jit%3Don", "true", "-c jit=on"),  # the URL's own choice wins
+        ("postgres://u@db:5432/wd", "false", None),  # behind a pooler that refuses startup options
+    ],
+)
+def test_postgresql_connections_turn_jit_off_unless_told_not_to(tmp_path, url, jit_off, expected):
+    environ = {**os.environ, "DATABASE_URL": url, "WIREDESK_POSTGRES_JIT_OFF": jit_off,
+               "WIREDESK_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    code = "from wiredesk.project import settings; print(settings.DATABASES['default']['OPTIONS'].get('options'))"
+    done = subprocess.run([os.sys.executable, "-c", code], capture_output=True, text=True, env=environ, timeout=60,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(expected)

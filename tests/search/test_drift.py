@@ -81,7 +81,7 @@ def test_the_command_line_exits_1_on_drift_and_0_without(tmp_path):
 
         def add_orphan_row() -> None:
             with connection.cursor() as cursor:
-                cursor.execute("INSERT INTO search_document (article_id, title, body) VALUES (987654, 'Gone', 'Gone')")
+                cursor.execute("INSERT INTO search_document (article_id, title, body, published_at) VALUES (987654, 'Gone', 'Gone', now())")
     else:  # the suite's SQLite database lives in memory: a database file of its own
         env = clean_env(data)
         wiredesk(env, "migrate", "--noinput", "-v", "0", timeout=120)

@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tests.search.conftest import BASE, make_article, make_brand, make_source
@@ -211,3 +211,21 @@ def test_relevance_ranks_the_newest_window_and_lists_older_matches_newest_first(
     assert [i for p in pages for i in ids(p)] == expected
     monkeypatch.setattr(selectors, "RANKED", 10)  # every match in the window: the best old one leads
     assert ids(search_articles(brand=brand, query="ferry", order="relevance"))[:2] == [best_old.id, best_new.id]
+
+
+def test_postgresql_index_rows_keep_their_articles_publication_time(brand, source):
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQLite index does not keep the time")
+    from wiredesk.search.models import SearchDocument
+
+    made = [make_article(source, f"Ferry note {i}", "Timetable.", published=BASE + i * HOUR) for i in range(3)]
+    Article.objects.filter(id=made[0].id).update(published_at=BASE + 9 * HOUR)  # as an editor's re-dating would
+    search_index_update(article_ids=[made[0].id])
+    held = dict(SearchDocument.objects.values_list("article_id", "published_at"))
+    assert held == dict(Article.objects.values_list("id", "published_at"))
+    assert ids(search_articles(brand=brand, query="ferry", order="newest"))[0] == made[0].id
+    search_index_rebuild()
+    assert dict(SearchDocument.objects.values_list("article_id", "published_at")) == held
+    with pytest.raises(Exception), transaction.atomic():  # a writer that leaves the time out fails loudly
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO search_document (article_id, title, body) VALUES (%s, 'x', 'y')", [10**9])

@@ -117,6 +117,11 @@ TABLE: tuple[Var, ...] = (
     _v("DATABASE_URL", "str", "",
        "Database URL, e.g. `postgres://user@db:5432/wiredesk`. Empty means SQLite in the data "
        "folder (WAL mode, busy timeout, IMMEDIATE transactions)."),
+    _v("WIREDESK_POSTGRES_JIT_OFF", "bool", "true",
+       "Connect to PostgreSQL with `-c jit=off`: JIT compiling pays off for long reports, not a "
+       "site's short queries (a search spent 0.58 of its 0.72 s compiling). Set `false` behind a "
+       "pooler that refuses startup options (PgBouncer before 1.20, or without `jit` in its "
+       "`track_extra_parameters`), and run `ALTER DATABASE ... SET jit = off` there instead."),
     _v("WIREDESK_SQLITE_TIMEOUT", "float", "30",
        "Seconds a SQLite writer waits for the lock before giving up."),
     _v("CELERY_BROKER_URL", "str", "",

@@ -219,9 +219,13 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
                 if article.story_id in killed:
                     article_withdraw_under(article=article, takedown=killed[article.story_id], at=timezone.now())
                     continue
-                # Indexed from the text normalize worked out, not read back and converted again.
-                docs.append(document_for(id=article.id, title=article.title, lead_text=article.lead_text,
-                                         body_text=ready.item.text, published_at=article.published_at))
+                # Indexed from the text normalize worked out, not read back and converted again;
+                # but where an editor's version stands, the source's (held) text is not what
+                # readers see, and words the editor took out must not find the article.
+                text = None if article.editor_version else ready.item.text
+                docs.append(document_for(id=article.id, title=article.title, body_html=article.body_html,
+                                         lead_text=article.lead_text, body_text=text,
+                                         published_at=article.published_at))
             search_index_write(documents=docs)
     except TIME_LIMITS:
         raise

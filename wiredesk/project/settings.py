@@ -98,10 +98,11 @@ TEMPLATES = [
 def _databases() -> dict:
     if E["DATABASE_URL"]:
         db = dj_database_url.parse(E["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
-        if db["ENGINE"] == "django.db.backends.postgresql":
+        options = db.setdefault("OPTIONS", {})
+        if "postg" in db["ENGINE"] and E["WIREDESK_POSTGRES_JIT_OFF"] and "jit" not in options.get("options", ""):
             # JIT compilation pays off for long analytic scans, not for a site's short queries:
             # a search over a large archive spent 0.58 of its 0.72 s compiling (bench/scale.py).
-            options = db.setdefault("OPTIONS", {})
+            # An explicit jit setting in the URL's options wins.
             options["options"] = f"{options.get('options', '')} -c jit=off".strip()
         return {"default": db}
     return {

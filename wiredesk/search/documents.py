@@ -27,7 +27,7 @@ class Document:
     body: str
     # The article's publication time: PostgreSQL keeps it in the index row, so that the newest
     # matches come from one index walk over that table alone (backends/postgres.py).
-    published_at: dt.datetime | None = None
+    published_at: dt.datetime
 
 
 def _clean(text: str, limit: int) -> str:
@@ -41,7 +41,7 @@ def indexed_title(title: str | None) -> str:
 
 
 def document_for(*, id: int, title: str, body_html: str = "", lead_text: str, body_text: str | None = None,
-                 published_at: dt.datetime | None = None) -> Document:
+                 published_at: dt.datetime) -> Document:
     """The indexed text of an article: its title, and the plain text of its body with the lead.
 
     ``body_text``, when the caller has it already (ingest does), is the plain text of

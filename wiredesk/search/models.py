@@ -16,7 +16,7 @@ class SearchDocument(models.Model):
     )
     title = models.TextField()
     body = models.TextField()
-    published_at = models.DateTimeField(null=True)  # the article's, kept with the row (migration 0002)
+    published_at = models.DateTimeField()  # the article's, kept with the row (migration 0002)
     document = SearchVectorField()  # generated: setweight(title, 'A') || setweight(body, 'B')
 
     class Meta:

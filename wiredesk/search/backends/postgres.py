@@ -32,7 +32,7 @@ CREATE_SQL = (
         article_id bigint PRIMARY KEY,
         title text NOT NULL,
         body text NOT NULL,
-        published_at timestamp with time zone,
+        published_at timestamp with time zone NOT NULL,
         document tsvector GENERATED ALWAYS AS (
             setweight(to_tsvector('{CONFIG}'::regconfig, title), 'A')
             || setweight(to_tsvector('{CONFIG}'::regconfig, body), 'B')
@@ -107,8 +107,8 @@ class PostgresBackend(SearchBackend):
         compiling the candidates' conditions cost more than running the query."""
         key = (id(candidates), query)
         if self._compiled[0] != key:
-            sql, params = (self._matching(candidates, query).order_by()
-                           .values_list("article_id", "published_at").query.sql_with_params())
+            sql, params = (self._matching(candidates, query).order_by().values_list("article_id", "published_at")
+                           .query.get_compiler(connection=self.connection).as_sql())
             self._compiled = (key, (sql, tuple(params)), candidates)  # the queryset kept: its id stays its own
         return self._compiled[1]
 

@@ -20,11 +20,12 @@ def create_index(apps, schema_editor):
     while True:
         rows = list(
             Article.objects.using(schema_editor.connection.alias)
-            .filter(id__gt=last_id).order_by("id").values_list("id", "title", "body_html", "lead_text")[:500]
+            .filter(id__gt=last_id).order_by("id").values_list("id", "title", "body_html", "lead_text", "published_at")[:500]
         )
         if not rows:
             break
-        backend.write([document_for(id=r[0], title=r[1], body_html=r[2], lead_text=r[3]) for r in rows])
+        backend.write([document_for(id=r[0], title=r[1], body_html=r[2], lead_text=r[3], published_at=r[4])
+                       for r in rows])
         last_id = rows[-1][0]
 
 

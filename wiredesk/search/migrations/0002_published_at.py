@@ -17,6 +17,11 @@ def add_column(apps, schema_editor):
             "UPDATE search_document d SET published_at = a.published_at FROM stories_article a "
             "WHERE a.id = d.article_id AND d.published_at IS DISTINCT FROM a.published_at"
         )
+        # A row whose article is gone is never listed (search checks each row's article); it
+        # has no time to take. Then a writer that leaves the time out fails loudly instead of
+        # listing its row first in every search (NULL sorts first in a descending order).
+        cursor.execute("DELETE FROM search_document WHERE published_at IS NULL")
+        cursor.execute("ALTER TABLE search_document ALTER COLUMN published_at SET NOT NULL")
         cursor.execute(
             "CREATE INDEX IF NOT EXISTS search_document_newest ON search_document (published_at DESC, article_id DESC)"
         )
@@ -40,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="searchdocument",
             name="published_at",
-            field=models.DateTimeField(null=True),
+            field=models.DateTimeField(),
         ),
         migrations.RunPython(add_column, drop_column),
     ]
