@@ -1,7 +1,7 @@
 """Scale benchmark on PostgreSQL: search and the cost of storing an article, at 10,000 and at
 1,000,000 stored articles.
 
-    .venv/bin/python bench/scale.py [--articles 1000000] [--baseline 10000] [--reuse]
+    .venv/bin/python bench/scale.py [--part search|store|farm] [--articles 1000000] [--baseline 10000] [--reuse]
                                     [--rounds 20] [--items 100] [--runs 5]
                                     [--postgres postgres://postgres@127.0.0.1:5432]
 
@@ -21,6 +21,11 @@ databases that already hold the right number of articles.
     between the two databases ``--runs`` times; what a run stored is deleted before the next.
     Prints ms per article at each size and the ratio big/small (target at most 1.2), then the
     SQL statements whose time grew most between the sizes.
+(c) Farm (``--part farm`` only): a deployment of real processes against a loopback wire farm
+    (tests/wirefarm.py) on a fresh database ``wd_scale_farm`` and Redis: refreshes a minute with
+    every source due (1, 2, 3 workers), then on-time share, peak in flight and leased per
+    host, feeds fetched twice at once and duplicates, with one scheduler and with two.
+    ``--feeds --hosts --interval --seconds --burst --workers --concurrency --broker``.
 """
 
 from __future__ import annotations
@@ -152,10 +157,11 @@ def populate(n: int) -> None:
             Article.objects.bulk_create([a for a, _, _ in rows])
             buf = io.StringIO()
             for article, _, text in rows:
-                doc = document_for(id=article.id, title=article.title, lead_text=article.lead_text, body_text=text)
-                buf.write(f"{doc.id}\t{_copy_escape(doc.title)}\t{_copy_escape(doc.body)}\n")
+                doc = document_for(id=article.id, title=article.title, lead_text=article.lead_text, body_text=text,
+                                   published_at=article.published_at)
+                buf.write(f"{doc.id}\t{_copy_escape(doc.title)}\t{_copy_escape(doc.body)}\t{doc.published_at.isoformat()}\n")
             with connection.cursor() as cursor:
-                with cursor.cursor.copy(f"COPY {TABLE} (article_id, title, body) FROM STDIN") as copy:
+                with cursor.cursor.copy(f"COPY {TABLE} (article_id, title, body, published_at) FROM STDIN") as copy:
                     copy.write(buf.getvalue())
         done = min(n, first + batch)
         if done % 100_000 == 0 or done == n:
@@ -223,6 +229,20 @@ def serve_commands(url: str, data_dir: str) -> None:
                     answer = cursor.fetchone()[0]
                 except Exception:
                     answer = -1
+        elif cmd["op"] == "farm_sources":
+            answer = _farm_sources(cmd["urls"], cmd["interval"])
+        elif cmd["op"] == "farm_due":
+            answer = _farm_due(cmd.get("spread", 0.0))
+        elif cmd["op"] == "farm_free":
+            from django.db import connection
+
+            with connection.cursor() as cursor:  # the leases of tasks a purged broker lost
+                cursor.execute("UPDATE sources_source SET lease_until = NULL, lease_token = ''")
+            answer = True
+        elif cmd["op"] == "farm_leases":
+            answer = _farm_leases()
+        elif cmd["op"] == "farm_state":
+            answer = _farm_state()
         elif cmd["op"] == "fill":
             fill_lookup_tables()
             answer = True
@@ -359,6 +379,161 @@ class _FeedServer:
         return f"http://127.0.0.1:{self.server.server_port}{path}"
 
 
+# --- (c) the wire farm ----------------------------------------------------------------------
+
+
+def _farm_sources(urls: list[str], interval: int) -> int:
+    from wiredesk.sources.models import Source, feed_host
+
+    Source.objects.bulk_create(
+        [Source(name=f"Farm wire {k}", credit=f"Farm Wire {k}", feed_url=url, host=feed_host(url),
+                min_interval_seconds=interval) for k, url in enumerate(urls)],
+        batch_size=1000,
+    )
+    return Source.objects.count()
+
+
+def _farm_due(spread: float) -> int:
+    """Every source due now (spread 0), or at a random moment of the next ``spread`` seconds."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE sources_source SET next_check_at = now() + random() * %s * interval '1 second', "
+                       "lease_until = NULL, lease_token = ''", [spread])
+        return cursor.rowcount
+
+
+def _farm_leases() -> int:
+    """The most live leases any one host holds now."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM sources_source "
+                       "WHERE lease_until > now() GROUP BY host) h")
+        return int(cursor.fetchone()[0])
+
+
+def _farm_state() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*), COUNT(DISTINCT (source_id, guid_key)) FROM stories_article")
+        articles, distinct = cursor.fetchone()
+        cursor.execute("SELECT COUNT(*) FROM sources_source WHERE last_success_at IS NULL")
+        never = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM sources_source WHERE consecutive_errors > 0")
+        failing = cursor.fetchone()[0]
+    return {"articles": articles, "duplicates": articles - distinct, "never_fetched": never, "failing": failing}
+
+
+def farm(args, admin_url: str, data_dir: str) -> bool:
+    import redis
+
+    sys.path.insert(0, str(ROOT))
+    from tests.wirefarm import Deployment, Farm, overlaps
+
+    name = "wd_scale_farm"
+    url = f"{admin_url}/{name}"
+    subprocess.run(["psql", f"{admin_url}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+    subprocess.run(["psql", f"{admin_url}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    broker = args.broker
+    env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": broker, "WIREDESK_DATA_DIR": data_dir,
+           "WIREDESK_FETCH_ALLOW_NETWORKS": "127.0.0.0/8", "WIREDESK_TICK_SECONDS": "5",
+           "WIREDESK_POLL_MIN_SECONDS": str(args.interval), "WIREDESK_POLL_MAX_SECONDS": str(args.interval),
+           "WIREDESK_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    env.pop("CACHE_URL", None)
+    subprocess.run([str(Path(sys.executable).with_name("wiredesk")), "migrate", "-v0"], env=env, check=True)
+    farm_ = Farm(feeds=args.feeds, hosts=args.hosts, new_every=args.new_every).start()
+    db = Worker(url, data_dir)
+    db.ask(op="farm_sources", urls=[farm_.url(k) for k in range(args.feeds)], interval=args.interval)
+    per_host = int(os.environ.get("WIREDESK_FETCH_PER_HOST", "2"))
+
+    def purge() -> None:
+        if broker.startswith("redis"):
+            redis.Redis.from_url(broker).flushdb()
+
+    def phase(workers: int, schedulers: int, seconds: float, *, sample=True, until=None) -> tuple[float, float, int]:
+        purge()
+        db.ask(op="farm_free")
+        deploy = Deployment(env)
+        for i in range(schedulers):
+            deploy.start("scheduler")
+        for i in range(workers):
+            deploy.start("worker", "--name", f"farm{i}", "--concurrency", str(args.concurrency))
+        started = time.time()
+        peak_leases = 0
+        try:
+            while time.time() - started < seconds:
+                time.sleep(1.0)
+                if sample:
+                    peak_leases = max(peak_leases, db.ask(op="farm_leases"))
+                if until is not None and int(time.time() - started) % 10 == 0 and until():
+                    break
+        finally:
+            deploy.stop()
+        return started, time.time(), peak_leases
+
+    ok = True
+    print(f"(c) wire farm: {args.feeds:,} feeds on {args.hosts} hosts, a new item every {args.new_every:.0f} s, "
+          f"latency 0.1-0.4 s, ETag/304, poll interval {args.interval} s (+-10 % jitter), "
+          f"{args.concurrency} processes per worker, broker {broker.split(':')[0]}, per-host limit {per_host}")
+    # Load: every feed fetched once (its 20 items stored), as a deployment that has been running.
+    db.ask(op="farm_due", spread=0)
+    t0 = time.time()
+    phase(3, 1, args.load_limit, sample=False, until=lambda: not db.ask(op="farm_state")["never_fetched"])
+    state = db.ask(op="farm_state")
+    print(f"  load: {state['articles']:,} articles in {time.time() - t0:.0f} s; never fetched {state['never_fetched']}")
+    # Throughput: every source due at once; the rate from the first refresh to the one that
+    # completes the round (each source refreshed once), with 1, 2 and 3 workers.
+    rates = {}
+    for workers in (1, 2, 3):
+        db.ask(op="farm_due", spread=0)
+        mark = len(farm_.hits)
+
+        def round_done() -> bool:
+            return len({h.feed for h in farm_.hits[mark:]}) >= args.feeds
+
+        phase(workers, 1, args.burst, sample=False, until=round_done)
+        first: dict[int, float] = {}
+        for h in farm_.hits[mark:]:
+            first.setdefault(h.feed, h.start)
+        times = sorted(first.values())
+        rates[workers] = (len(times) - 1) / max(1e-9, (times[-1] - times[0]) / 60) if len(times) > 1 else 0.0
+        print(f"  every source due, {workers} worker(s): {len(times):,} sources in {times[-1] - times[0]:.0f} s, "
+              f"{rates[workers]:7.0f} refreshes a minute (ratio to 1 worker {rates[workers] / max(rates[1], 1e-9):.2f})",
+              flush=True)
+    ok &= rates[3] >= 2.5 * rates[1]
+    # On time: each source due at a random moment of its first interval, then steady state.
+    for schedulers in (1, 2):
+        db.ask(op="farm_due", spread=args.interval)
+        farm_.peak.clear()
+        start, end, leases = phase(args.workers, schedulers, args.seconds)
+        hits = [h for h in farm_.hits if start <= h.start < end]
+        gaps = []
+        by_feed: dict[int, list[float]] = {}
+        for h in hits:
+            by_feed.setdefault(h.feed, []).append(h.start)
+        for times in by_feed.values():
+            times.sort()
+            gaps += [b - a for a, b in zip(times, times[1:])]
+        # Within the interval plus 10 % of the interval the source drew (jitter up to +10 %).
+        limit = args.interval * 1.1 * 1.1
+        on_time = sum(g <= limit for g in gaps) / max(1, len(gaps))
+        never = args.feeds - len(by_feed)
+        peak = max(farm_.peak.values() or [0])
+        state = db.ask(op="farm_state")
+        print(f"  {schedulers} scheduler(s), {args.workers} workers, {args.seconds:.0f} s: {len(hits):,} refreshes, "
+              f"on time {on_time:.1%} of {len(gaps):,} refetches (median gap {statistics.median(gaps) if gaps else 0:.0f} s, "
+              f"limit {limit:.0f} s); feeds never fetched {never}; peak in flight per host {peak} (limit {per_host}); "
+              f"peak leases per host {leases}; same feed fetched twice at once {overlaps(hits)}; "
+              f"articles {state['articles']:,}, duplicates {state['duplicates']}, failing sources {state['failing']}",
+              flush=True)
+        ok &= on_time >= 0.95 and peak <= per_host and leases <= per_host and state["duplicates"] == 0
+    db.close()
+    farm_.stop()
+    return ok
+
+
 class Worker:
     def __init__(self, url: str, data_dir: str) -> None:
         self.proc = subprocess.Popen(
@@ -412,7 +587,17 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--part", choices=("all", "search", "store"), default="all")
+    parser.add_argument("--part", choices=("all", "search", "store", "farm"), default="all")
+    parser.add_argument("--feeds", type=int, default=10_000)
+    parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--interval", type=int, default=900, help="poll interval of every feed, seconds")
+    parser.add_argument("--new-every", type=float, default=600.0, help="seconds between a feed's new items")
+    parser.add_argument("--seconds", type=float, default=2400, help="length of each on-time run")
+    parser.add_argument("--burst", type=float, default=90, help="length of each every-source-due run")
+    parser.add_argument("--load-limit", type=float, default=3600)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -424,6 +609,8 @@ def main() -> int:
     import tempfile
 
     data_dir = tempfile.mkdtemp(prefix="wd-scale-")
+    if args.part == "farm":
+        return 0 if farm(args, args.postgres, data_dir) else 1
     small = _database(args.postgres, "wd_scale_small", args.baseline, args.reuse, data_dir)
     big = _database(args.postgres, "wd_scale_big", args.articles, args.reuse, data_dir)
     failed = False
