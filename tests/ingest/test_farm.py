@@ -78,9 +78,9 @@ def test_a_deployment_keeps_every_feed_on_time_within_each_hosts_limit(tmp_path)
         starts.setdefault(hit.feed, []).append(hit.start)
     assert len(starts) == FEEDS and min(len(s) for s in starts.values()) >= 3, sorted(len(s) for s in starts.values())
     gaps = [b - a for s in starts.values() for a, b in zip(sorted(s), sorted(s)[1:])]
-    # Never sooner than the interval's jitter allows (a source granted twice would be), and
-    # the catch-up after the first round aside, on time.
-    assert min(gaps) >= INTERVAL * 0.9 - 0.5, sorted(gaps)[:5]
+    # Never sooner than the interval's jitter allows, less the moments between a refresh's
+    # start and its request (a source granted twice would be fetched again at once).
+    assert min(gaps) >= INTERVAL * 0.9 - 2.5, sorted(gaps)[:5]
     assert overlaps(hits) == 0
     assert max(farm.peak.values()) <= PER_HOST and peak_leases <= PER_HOST
     assert all(h.status in (200, 304) for h in hits)
