@@ -404,13 +404,11 @@ def _farm_due(spread: float) -> int:
 
 
 def _farm_leases() -> int:
-    """The most live leases any one host holds now."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM sources_source "
-                       "WHERE lease_until > now() GROUP BY host) h")
-        return int(cursor.fetchone()[0])
+    from tests.wirefarm import most_leases_per_host
+
+    return most_leases_per_host(connection)
 
 
 def _farm_state() -> dict:
@@ -427,7 +425,13 @@ def _farm_state() -> dict:
 
 
 def farm(args, admin_url: str, data_dir: str) -> bool:
+    import signal
+
     import redis
+
+    # The processes run in sessions of their own: a SIGTERM to the bench must still reach
+    # Deployment.stop() (the finally of each phase), or they would keep polling the farm's DB.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     sys.path.insert(0, str(ROOT))
     from tests.wirefarm import Deployment, Farm, overlaps

@@ -87,7 +87,6 @@ class Farm:
         return int((now - self.t0) // self.new_every)
 
     def document(self, feed: int, newest: int) -> bytes:
-        rng = random.Random(feed)
         name = f"Farm wire {feed}"
         items = []
         for n in range(newest, newest - self.items, -1):
@@ -99,7 +98,6 @@ class Farm:
                 f"<pubDate>{formatdate(self.t0 + n * self.new_every, usegmt=True)}</pubDate>"
                 f"<description>{escape(paragraphs)}</description></item>"
             )
-        rng.random()
         return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
                 f"<link>http://{self.address(feed % self.hosts)}/</link><description>{name}</description>"
                 f"{''.join(items)}</channel></rss>").encode()
@@ -145,6 +143,14 @@ class Farm:
             self.in_flight[host] -= 1
             if feed >= 0:
                 self.hits.append(Hit(feed=feed, host=host, start=start, end=time.time(), status=status))
+
+
+def most_leases_per_host(connection) -> int:
+    """The most live leases any one host holds now (the per-host limit must bound it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM sources_source "
+                       "WHERE lease_until > now() GROUP BY host) h")
+        return int(cursor.fetchone()[0])
 
 
 class Deployment:

@@ -13,7 +13,7 @@ import time
 import pytest
 from django.db import connection
 
-from tests.wirefarm import Deployment, Farm, overlaps
+from tests.wirefarm import Deployment, Farm, most_leases_per_host, overlaps
 from wiredesk.sources.models import Source, feed_host
 
 FEEDS, HOSTS, INTERVAL, PER_HOST = 40, 4, 12, 2
@@ -59,10 +59,7 @@ def test_a_deployment_keeps_every_feed_on_time_within_each_hosts_limit(tmp_path)
         try:
             while time.time() < deadline:
                 time.sleep(0.5)
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM sources_source "
-                                   "WHERE lease_until > now() GROUP BY host) h")
-                    peak_leases = max(peak_leases, cursor.fetchone()[0])
+                peak_leases = max(peak_leases, most_leases_per_host(connection))
                 fetched = {}
                 for hit in list(farm.hits):
                     fetched[hit.feed] = fetched.get(hit.feed, 0) + 1

@@ -192,7 +192,8 @@ def test_a_search_counts_and_lists_at_most_max_hits_and_says_there_were_more(bra
     exact = search_articles(brand=brand, query="ferry note 3")
     assert (exact.total, exact.more) == (1, False)
     monkeypatch.setattr(selectors, "MAX_HITS", 8)  # exactly the cap: nothing more
-    assert (search_articles(brand=brand, query="ferry").total, search_articles(brand=brand, query="ferry").more) == (8, False)
+    at_cap = search_articles(brand=brand, query="ferry")
+    assert (at_cap.total, at_cap.more) == (8, False)
 
 
 def test_relevance_ranks_the_newest_window_and_lists_older_matches_newest_first(brand, source, monkeypatch):
@@ -229,3 +230,15 @@ def test_postgresql_index_rows_keep_their_articles_publication_time(brand, sourc
     with pytest.raises(Exception), transaction.atomic():  # a writer that leaves the time out fails loudly
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO search_document (article_id, title, body) VALUES (%s, 'x', 'y')", [10**9])
+
+
+def test_the_engines_count_stops_at_the_cap(brand, source):
+    from wiredesk.search.backends import backend_for
+    from wiredesk.search.query import parse_query
+    from wiredesk.stories.selectors import articles_carried
+
+    for i in range(8):
+        make_article(source, f"Ferry note {i}", "Timetable.", published=BASE + i * HOUR)
+    backend, query = backend_for(connection), parse_query("ferry")
+    counts = [backend.count(candidates=articles_carried(brand=brand), query=query, cap=cap) for cap in (3, 8, 50)]
+    assert counts == [3, 8, 8]
