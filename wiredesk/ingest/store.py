@@ -32,7 +32,7 @@ from wiredesk.ingest.profiles import furniture_learn, furniture_profile
 from wiredesk.ingest.normalize import item_guid, item_link, needs_page, normalize
 from wiredesk.ingest.types import Decision, NormalizedItem, RawItem, RefreshReport, SourcePolicy
 from wiredesk.search.documents import document_for
-from wiredesk.search.services import search_index_write
+from wiredesk.search.services import search_index_update, search_index_write
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
 from wiredesk.stories.dedup import classify, url_match
@@ -184,63 +184,96 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
     Each item has a savepoint of its own, so one bad item never stops the others; the index
     rows are written together (FTS5 writes a segment per transaction: one per item cost ~2.5x
     the indexing time). Should the index write fail (a full disk), none of the batch is kept
-    and the next fetch stores it again.
+    and the next fetch stores it again. A batch that two workers' transactions deadlocked on
+    (PostgreSQL chose it to roll back) is written again from the start, a few times at most.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            done, failed = _write_once(batch, source_id=source_id)
+        except TIME_LIMITS:
+            raise
+        except Exception as exc:
+            if _retryable(exc) and attempt < WRITE_ATTEMPTS:
+                log.warning("write batch rolled back, writing it again source_id=%s attempt=%s error=%s",
+                            source_id, attempt, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                continue
+            if database_unavailable(exc):
+                # Nothing of the batch was kept (one transaction); the refresh stops here rather than
+                # fetch pages it cannot store, and the next poll fetches them again.
+                raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+            report.failed_items += len(batch)
+            log.exception("items not stored source_id=%s count=%s error=%s", source_id, len(batch), exc)
+            return
+        report.failed_items += failed
+        report.new += done.count("new")
+        report.updated += done.count("updated")
+        report.unchanged += done.count("unchanged")
+        return
+
+
+WRITE_ATTEMPTS = 3
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+def _retryable(exc: BaseException) -> bool:
+    """A transaction the server rolled back to break a deadlock (or a serialization failure):
+    running it again is the documented remedy."""
+    cause = exc.__cause__ or exc
+    return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def _write_once(batch: list[_Ready], *, source_id: int) -> tuple[list[str], int]:
+    """One attempt at a batch: what each item came to, and how many items failed.
+
+    The order keeps the clustering lock short. Placement takes it (stories/clusterdb) and a
+    transaction holds it until it commits, so every worker's placements wait for it: the
+    upserts and the index rows come first, without it, and placement last.
     """
     done: list[str] = []
     failed = 0
-    try:
-        with transaction.atomic():
-            docs, stored = [], []
-            # The kills that remember any of the batch's copies: one read for the batch.
-            kills = kill_lookup_for(r.item for r in batch if r.decision.action != "unchanged")
-            for ready in batch:
-                try:
-                    with transaction.atomic():
-                        article, action = article_upsert(item=ready.item, source_id=source_id, decision=ready.decision,
-                                                         kills=kills)
-                except TIME_LIMITS:
+    with transaction.atomic():
+        stored = []
+        # The kills that remember any of the batch's copies: one read for the batch.
+        kills = kill_lookup_for(r.item for r in batch if r.decision.action != "unchanged")
+        for ready in batch:
+            try:
+                with transaction.atomic():
+                    article, action = article_upsert(item=ready.item, source_id=source_id, decision=ready.decision,
+                                                     kills=kills)
+            except TIME_LIMITS:
+                raise
+            except Exception as exc:  # one bad item never stops the others...
+                if database_unavailable(exc) or _retryable(exc):  # ...but a full disk stops them all
                     raise
-                except Exception as exc:  # one bad item never stops the others...
-                    if database_unavailable(exc):  # ...but a full disk stops them all
-                        raise
-                    failed += 1
-                    log.exception("item failed source_id=%s guid=%r error=%s", source_id, ready.raw.guid, exc)
-                    continue
-                done.append(action)
-                if article is not None and article.withdrawn_at is not None:
-                    continue  # a killed copy come back: stored withdrawn, in no story and not searchable
-                if article is not None and article.story_id is None:
-                    _place(article, ready.item)
-                if article is not None:
-                    stored.append((article, ready))
-            # A new report of a story an editor killed whole goes with it (one read per batch).
-            killed = stories_killed(story_ids={a.story_id for a, _ in stored if a.story_id is not None})
-            for article, ready in stored:
-                if article.story_id in killed:
-                    article_withdraw_under(article=article, takedown=killed[article.story_id], at=timezone.now())
-                    continue
-                # Indexed from the text normalize worked out, not read back and converted again;
-                # but where an editor's version stands, the source's (held) text is not what
-                # readers see, and words the editor took out must not find the article.
-                text = None if article.editor_version else ready.item.text
-                docs.append(document_for(id=article.id, title=article.title, body_html=article.body_html,
-                                         lead_text=article.lead_text, body_text=text,
-                                         published_at=article.published_at))
-            search_index_write(documents=docs)
-    except TIME_LIMITS:
-        raise
-    except Exception as exc:
-        if database_unavailable(exc):
-            # Nothing of the batch was kept (one transaction); the refresh stops here rather than
-            # fetch pages it cannot store, and the next poll fetches them again.
-            raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
-        report.failed_items += len(batch)
-        log.exception("items not stored source_id=%s count=%s error=%s", source_id, len(batch), exc)
-        return
-    report.failed_items += failed
-    report.new += done.count("new")
-    report.updated += done.count("updated")
-    report.unchanged += done.count("unchanged")
+                failed += 1
+                log.exception("item failed source_id=%s guid=%r error=%s", source_id, ready.raw.guid, exc)
+                continue
+            done.append(action)
+            if article is not None and article.withdrawn_at is None:
+                stored.append((article, ready))
+            # (a killed copy come back is stored withdrawn, in no story and not searchable)
+        # Indexed from the text normalize worked out, not read back and converted again; but
+        # where an editor's version stands, the source's (held) text is not what readers see,
+        # and words the editor took out must not find the article.
+        search_index_write(documents=[
+            document_for(id=article.id, title=article.title, body_html=article.body_html, lead_text=article.lead_text,
+                         body_text=None if article.editor_version else ready.item.text,
+                         published_at=article.published_at)
+            for article, ready in stored
+        ])
+        for article, ready in stored:
+            if article.story_id is None:
+                _place(article, ready.item)
+        # A new report of a story an editor killed whole goes with it (one read per batch), and
+        # its index row with it.
+        killed = stories_killed(story_ids={a.story_id for a, _ in stored if a.story_id is not None})
+        gone = []
+        for article, _ in stored:
+            if article.story_id in killed:
+                article_withdraw_under(article=article, takedown=killed[article.story_id], at=timezone.now())
+                gone.append(article.id)
+        search_index_update(article_ids=gone)
+    return done, failed
 
 
 def _place(article, item: NormalizedItem) -> None:
@@ -251,6 +284,8 @@ def _place(article, item: NormalizedItem) -> None:
     except TIME_LIMITS:
         raise
     except Exception as exc:
+        if _retryable(exc):  # a deadlock: the whole batch is written again
+            raise
         log.exception("story placement failed article_id=%s error=%s", article.id, exc)
 
 
