@@ -23,9 +23,12 @@ databases that already hold the right number of articles.
     SQL statements whose time grew most between the sizes.
 (c) Farm (``--part farm`` only): a deployment of real processes against a loopback wire farm
     (tests/wirefarm.py) on a fresh database ``wd_scale_farm`` and Redis: refreshes a minute with
-    every source due (1, 2, 3 workers), then on-time share, peak in flight and leased per
-    host, feeds fetched twice at once and duplicates, with one scheduler and with two.
-    ``--feeds --hosts --interval --seconds --burst --workers --concurrency --broker``.
+    every source due (1, 2, 3 workers of ``--scaling-concurrency`` processes, and how busy the
+    cores were), then on-time share, peak in flight and leased per host, feeds fetched twice
+    at once and duplicates, with one scheduler and with two (``--schedulers``), and with
+    ``--rabbit URL`` once more with one scheduler on RabbitMQ.
+    ``--feeds --hosts --farm-items --interval --new-every --seconds --burst --workers
+    --concurrency --broker --rabbit --rabbit-seconds``.
 """
 
 from __future__ import annotations
@@ -424,6 +427,25 @@ def _farm_state() -> dict:
     return {"articles": articles, "duplicates": articles - distinct, "never_fetched": never, "failing": failing}
 
 
+class _CpuBusy:
+    """How many of the machine's cores were busy between its creation and ``cores()``
+    (/proc/stat: everything but idle and iowait)."""
+
+    def __init__(self) -> None:
+        self.start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields) - idle, sum(fields)
+
+    def cores(self) -> float:
+        busy, total = self._read()
+        return (busy - self.start[0]) / max(1, total - self.start[1]) * (os.cpu_count() or 1)
+
+
 def farm(args, admin_url: str, data_dir: str) -> bool:
     import signal
 
@@ -447,23 +469,32 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
            "WIREDESK_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
     env.pop("CACHE_URL", None)
     subprocess.run([str(Path(sys.executable).with_name("wiredesk")), "migrate", "-v0"], env=env, check=True)
-    farm_ = Farm(feeds=args.feeds, hosts=args.hosts, new_every=args.new_every).start()
+    farm_ = Farm(feeds=args.feeds, hosts=args.hosts, new_every=args.new_every, items=args.farm_items).start()
     db = Worker(url, data_dir)
     db.ask(op="farm_sources", urls=[farm_.url(k) for k in range(args.feeds)], interval=args.interval)
     per_host = int(os.environ.get("WIREDESK_FETCH_PER_HOST", "2"))
 
     def purge() -> None:
-        if broker.startswith("redis"):
-            redis.Redis.from_url(broker).flushdb()
+        if env["CELERY_BROKER_URL"].startswith("redis"):
+            redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
+        else:  # RabbitMQ: what an earlier run left in the queue
+            from kombu import Connection
 
-    def phase(workers: int, schedulers: int, seconds: float, *, sample=True, until=None) -> tuple[float, float, int]:
+            with Connection(env["CELERY_BROKER_URL"], connect_timeout=5) as conn:
+                try:
+                    conn.default_channel.queue_purge("celery")
+                except Exception:  # no queue yet
+                    pass
+
+    def phase(workers: int, schedulers: int, seconds: float, *, sample=True, until=None,
+              concurrency: int | None = None) -> tuple[float, float, int]:
         purge()
         db.ask(op="farm_free")
         deploy = Deployment(env)
         for i in range(schedulers):
             deploy.start("scheduler")
         for i in range(workers):
-            deploy.start("worker", "--name", f"farm{i}", "--concurrency", str(args.concurrency))
+            deploy.start("worker", "--name", f"farm{i}", "--concurrency", str(concurrency or args.concurrency))
         started = time.time()
         peak_leases = 0
         try:
@@ -478,7 +509,8 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
         return started, time.time(), peak_leases
 
     ok = True
-    print(f"(c) wire farm: {args.feeds:,} feeds on {args.hosts} hosts, a new item every {args.new_every:.0f} s, "
+    print(f"(c) wire farm: {args.feeds:,} feeds of {args.farm_items} items on {args.hosts} hosts, "
+          f"a new item every {args.new_every:.0f} s, "
           f"latency 0.1-0.4 s, ETag/304, poll interval {args.interval} s (+-10 % jitter), "
           f"{args.concurrency} processes per worker, broker {broker.split(':')[0]}, per-host limit {per_host}")
     # Load: every feed fetched once (its 20 items stored), as a deployment that has been running.
@@ -488,7 +520,8 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
     state = db.ask(op="farm_state")
     print(f"  load: {state['articles']:,} articles in {time.time() - t0:.0f} s; never fetched {state['never_fetched']}")
     # Throughput: every source due at once; the rate from the first refresh to the one that
-    # completes the round (each source refreshed once), with 1, 2 and 3 workers.
+    # completes the round (each source refreshed once) or to the end of the burst, with 1, 2
+    # and 3 workers of ``--scaling-concurrency`` processes each, and how busy the two cores were.
     rates = {}
     for workers in (1, 2, 3):
         db.ask(op="farm_due", spread=0)
@@ -497,21 +530,28 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
         def round_done() -> bool:
             return len({h.feed for h in farm_.hits[mark:]}) >= args.feeds
 
-        phase(workers, 1, args.burst, sample=False, until=round_done)
+        busy = _CpuBusy()
+        phase(workers, 1, args.burst, sample=False, until=round_done, concurrency=args.scaling_concurrency)
+        cores = busy.cores()
         first: dict[int, float] = {}
         for h in farm_.hits[mark:]:
             first.setdefault(h.feed, h.start)
         times = sorted(first.values())
         rates[workers] = (len(times) - 1) / max(1e-9, (times[-1] - times[0]) / 60) if len(times) > 1 else 0.0
-        print(f"  every source due, {workers} worker(s): {len(times):,} sources in {times[-1] - times[0]:.0f} s, "
-              f"{rates[workers]:7.0f} refreshes a minute (ratio to 1 worker {rates[workers] / max(rates[1], 1e-9):.2f})",
+        print(f"  every source due, {workers} worker(s) x {args.scaling_concurrency} process(es): {len(times):,} sources "
+              f"in {times[-1] - times[0]:.0f} s, {rates[workers]:7.0f} refreshes a minute "
+              f"(ratio to 1 worker {rates[workers] / max(rates[1], 1e-9):.2f}); cores busy {cores:.2f} of {os.cpu_count()}",
               flush=True)
     ok &= rates[3] >= 2.5 * rates[1]
-    # On time: each source due at a random moment of its first interval, then steady state.
-    for schedulers in (1, 2):
+    # On time: each source due at a random moment of its first interval, then steady state;
+    # with one scheduler, with two, and (--rabbit) once more with one on RabbitMQ.
+    runs = [(n, broker, args.seconds) for n in args.schedulers]
+    if args.rabbit:
+        runs.append((1, args.rabbit, args.rabbit_seconds or args.seconds))
+    for schedulers, env["CELERY_BROKER_URL"], seconds in runs:
         db.ask(op="farm_due", spread=args.interval)
         farm_.peak.clear()
-        start, end, leases = phase(args.workers, schedulers, args.seconds)
+        start, end, leases = phase(args.workers, schedulers, seconds)
         hits = [h for h in farm_.hits if start <= h.start < end]
         gaps = []
         by_feed: dict[int, list[float]] = {}
@@ -526,7 +566,8 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
         never = args.feeds - len(by_feed)
         peak = max(farm_.peak.values() or [0])
         state = db.ask(op="farm_state")
-        print(f"  {schedulers} scheduler(s), {args.workers} workers, {args.seconds:.0f} s: {len(hits):,} refreshes, "
+        print(f"  {schedulers} scheduler(s), {args.workers} workers, {env['CELERY_BROKER_URL'].split(':')[0]}, "
+              f"{seconds:.0f} s: {len(hits):,} refreshes, "
               f"on time {on_time:.1%} of {len(gaps):,} refetches (median gap {statistics.median(gaps) if gaps else 0:.0f} s, "
               f"limit {limit:.0f} s); feeds never fetched {never}; peak in flight per host {peak} (limit {per_host}); "
               f"peak leases per host {leases}; same feed fetched twice at once {overlaps(hits)}; "
@@ -600,8 +641,14 @@ def main() -> int:
     parser.add_argument("--burst", type=float, default=90, help="length of each every-source-due run")
     parser.add_argument("--load-limit", type=float, default=3600)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=4, help="processes per worker (load and on-time runs)")
+    parser.add_argument("--scaling-concurrency", type=int, default=1, help="processes per worker (every-source-due runs)")
+    parser.add_argument("--farm-items", type=int, default=20, help="items in each farm feed")
+    parser.add_argument("--schedulers", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2],
+                        help="the on-time runs: how many schedulers in each (comma-separated)")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/11")
+    parser.add_argument("--rabbit", help="a RabbitMQ URL: one more on-time run, one scheduler, on it")
+    parser.add_argument("--rabbit-seconds", type=float, help="length of that run (default --seconds)")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)

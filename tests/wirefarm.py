@@ -2,9 +2,9 @@
 names in 127.0.0.0/8.
 
 One asyncio loop in a thread listens on ``hosts`` addresses (127.1.0.1, 127.1.0.2, ...), one
-port. Feed ``k`` lives on host ``k % hosts`` at ``/f/<k>.xml``: 20 items with their full text,
-a new item every ``new_every`` seconds, an ETag (a matching If-None-Match gets 304), and a
-latency drawn from ``latency``. Every request is recorded: when it started and ended, and how
+port. Feed ``k`` lives on host ``k % hosts`` at ``/f/<k>.xml``: ``items`` items with their full
+text (20 by default), a new item every ``new_every`` seconds (each feed at its own moment), an
+ETag (a matching If-None-Match gets 304), and a latency drawn from ``latency``. Every request is recorded: when it started and ended, and how
 many requests were in flight on its host (the peak is what the per-host limit must hold).
 """
 
@@ -22,8 +22,28 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from xml.sax.saxutils import escape
 
-WORDS = ("quay tide council ferry budget vote harbour market league final storm coast school rail bridge "
-         "festival court orchard mill river tender contract ward clinic depot lantern valley").split()
+def _vocabulary(size: int = 4000) -> tuple[list[str], list[float]]:
+    """Invented words and Zipf weights (rank ** -1), as a wire's vocabulary is distributed: a
+    few words in every story and most in few, so each item is a story of its own and the
+    clustering stage sees what it sees in production (a handful of words would make every
+    item one story, with every placement updating the same rows)."""
+    rng = random.Random(2026)
+    syllables = [a + b for a in "bdfgklmnprstv" for b in ("a", "e", "i", "o", "u", "ar", "en", "ol")]
+    words: list[str] = []
+    seen: set[str] = set()
+    while len(words) < size:
+        word = "".join(rng.choice(syllables) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    cum, total = [], 0.0
+    for rank in range(1, size + 1):
+        total += 1.0 / rank
+        cum.append(total)
+    return words, cum
+
+
+WORDS, CUM_WEIGHTS = _vocabulary()
 
 
 @dataclass
@@ -83,19 +103,26 @@ class Farm:
             await asyncio.start_server(self._handle(host), self.address(host), self.port, backlog=512)
 
     # --- one feed ---
-    def generation(self, now: float) -> int:
-        return int((now - self.t0) // self.new_every)
+    def shift(self, feed: int) -> float:
+        """Where in the cycle a feed's new items fall: spread evenly over ``new_every``, so the
+        feeds do not all change at the same moment."""
+        return (feed * 0.6180339887) % 1.0 * self.new_every
+
+    def generation(self, now: float, feed: int = 0) -> int:
+        return int((now - self.t0 + self.shift(feed)) // self.new_every)
 
     def document(self, feed: int, newest: int) -> bytes:
         name = f"Farm wire {feed}"
         items = []
         for n in range(newest, newest - self.items, -1):
             r = random.Random(feed * 1_000_003 + n)
-            paragraphs = " ".join(f"<p>{' '.join(r.choices(WORDS, k=40)).capitalize()}.</p>" for _ in range(3))
+            paragraphs = " ".join(f"<p>{' '.join(r.choices(WORDS, cum_weights=CUM_WEIGHTS, k=40)).capitalize()}.</p>"
+                                  for _ in range(3))
+            title = " ".join(r.choices(WORDS, cum_weights=CUM_WEIGHTS, k=7)).capitalize()
             items.append(
-                f"<item><title>{escape(' '.join(r.choices(WORDS, k=7)).capitalize())} {feed}-{n}</title>"
+                f"<item><title>{escape(title)} {feed}-{n}</title>"
                 f"<link>http://{self.address(feed % self.hosts)}/story/{feed}/{n}</link><guid>{feed}-{n}</guid>"
-                f"<pubDate>{formatdate(self.t0 + n * self.new_every, usegmt=True)}</pubDate>"
+                f"<pubDate>{formatdate(self.t0 - self.shift(feed) + n * self.new_every, usegmt=True)}</pubDate>"
                 f"<description>{escape(paragraphs)}</description></item>"
             )
         return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
@@ -128,7 +155,7 @@ class Farm:
             await asyncio.sleep(random.uniform(*self.latency))
             if path.startswith("/f/") and path.endswith(".xml"):
                 feed = int(path[3:-4])
-                newest = self.generation(time.time()) + self.items
+                newest = self.generation(time.time(), feed) + self.items
                 etag = f'"{feed}-{newest}"'
                 if asked.get("if-none-match") == etag:
                     status, headers = 304, {"ETag": etag}
