@@ -201,6 +201,7 @@ def test_a_whole_story_can_be_killed_and_later_reports_go_with_it(client, wires,
     wires["refresh"](cedar)
     report = Article.objects.get(source=cedar)
     assert report.story_id == killed.story_id and report.withdrawn_at is not None
+    assert search_index_drift().orphaned == ()  # and no index row of it was left behind
     assert [h.article.id for h in search_articles(brand=wires["brand"], query="ticket office").hits] == []
     # ...and undoing the first kill leaves it dead: the story's kill still covers it.
     with django_capture_on_commit_callbacks(execute=True):
@@ -220,6 +221,7 @@ def test_a_live_copy_updated_into_a_killed_text_is_withdrawn(client, wires):
     wires["server"].static("/birch.xml", feed(BIRCH), "application/rss+xml")  # the same item, now the killed text
     assert wires["refresh"](wires["birch"]).updated == 1
     assert Article.objects.get(id=live.id).withdrawn_at is not None
+    assert search_index_drift().orphaned == ()  # its index row went with it: the killed text is not searchable
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ import collections
 import datetime as dt
 import functools
 import logging
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,9 @@ from wiredesk.search.documents import document_for
 from wiredesk.search.services import search_index_update, search_index_write
 from wiredesk.sources.models import Source
 from wiredesk.stories import selectors as story_selectors
+from wiredesk.stories.clusterdb import cluster_lock
 from wiredesk.stories.dedup import classify, url_match
+from wiredesk.stories.models import Article
 from wiredesk.stories.services import article_upsert, kill_lookup_for
 from wiredesk.stories.services.placing import story_place
 from wiredesk.stories.services.takedowns import article_withdraw_under, stories_killed
@@ -196,6 +199,7 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
             if _retryable(exc) and attempt < WRITE_ATTEMPTS:
                 log.warning("write batch rolled back, writing it again source_id=%s attempt=%s error=%s",
                             source_id, attempt, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                time.sleep(random.uniform(0.05, 0.25) * attempt)  # two victims of one tangle do not meet again at once
                 continue
             if database_unavailable(exc):
                 # Nothing of the batch was kept (one transaction); the refresh stops here rather than
@@ -225,17 +229,28 @@ def _retryable(exc: BaseException) -> bool:
 def _write_once(batch: list[_Ready], *, source_id: int) -> tuple[list[str], int]:
     """One attempt at a batch: what each item came to, and how many items failed.
 
-    The order keeps the clustering lock short. Placement takes it (stories/clusterdb) and a
-    transaction holds it until it commits, so every worker's placements wait for it: the
-    upserts and the index rows come first, without it, and placement last.
+    The order keeps the clustering lock short and taken in one order everywhere. Placement
+    takes it (stories/clusterdb) and a transaction holds it until it commits, so every
+    worker's placements wait for it. New articles come first, without it: rows no other
+    transaction can see, so no one waits for them. Updates of stored articles lock their rows;
+    where the batch will place articles, it takes the clustering lock before them, as editors'
+    merges and splits do (the lock, then article rows), so the two cannot deadlock. Then the
+    index rows, and placement last.
     """
     done: list[str] = []
     failed = 0
     with transaction.atomic():
-        stored = []
+        stored: dict[int, Article] = {}  # batch position -> article, live
+        withdrawn: list[int] = []
         # The kills that remember any of the batch's copies: one read for the batch.
         kills = kill_lookup_for(r.item for r in batch if r.decision.action != "unchanged")
-        for ready in batch:
+        order = sorted(range(len(batch)), key=lambda i: batch[i].decision.action != "new")
+        locked = False
+        for position in order:
+            ready = batch[position]
+            if not locked and ready.decision.action not in ("new", "unchanged") and stored:
+                with cluster_lock():  # held to commit
+                    locked = True
             try:
                 with transaction.atomic():
                     article, action = article_upsert(item=ready.item, source_id=source_id, decision=ready.decision,
@@ -249,9 +264,14 @@ def _write_once(batch: list[_Ready], *, source_id: int) -> tuple[list[str], int]
                 log.exception("item failed source_id=%s guid=%r error=%s", source_id, ready.raw.guid, exc)
                 continue
             done.append(action)
-            if article is not None and article.withdrawn_at is None:
-                stored.append((article, ready))
-            # (a killed copy come back is stored withdrawn, in no story and not searchable)
+            if article is None:
+                continue
+            if article.withdrawn_at is None:
+                stored[position] = article
+            elif action == "updated":  # a live copy updated into a killed text: its index row goes
+                withdrawn.append(article.id)
+            # (a killed copy come back new is stored withdrawn, in no story and not searchable)
+        ready_stored = [(stored[i], batch[i]) for i in sorted(stored)]  # the feed's order: originals before copies
         # Indexed from the text normalize worked out, not read back and converted again; but
         # where an editor's version stands, the source's (held) text is not what readers see,
         # and words the editor took out must not find the article.
@@ -259,20 +279,19 @@ def _write_once(batch: list[_Ready], *, source_id: int) -> tuple[list[str], int]
             document_for(id=article.id, title=article.title, body_html=article.body_html, lead_text=article.lead_text,
                          body_text=None if article.editor_version else ready.item.text,
                          published_at=article.published_at)
-            for article, ready in stored
+            for article, ready in ready_stored
         ])
-        for article, ready in stored:
+        for article, ready in ready_stored:
             if article.story_id is None:
                 _place(article, ready.item)
         # A new report of a story an editor killed whole goes with it (one read per batch), and
         # its index row with it.
-        killed = stories_killed(story_ids={a.story_id for a, _ in stored if a.story_id is not None})
-        gone = []
-        for article, _ in stored:
+        killed = stories_killed(story_ids={a.story_id for a, _ in ready_stored if a.story_id is not None})
+        for article, _ in ready_stored:
             if article.story_id in killed:
                 article_withdraw_under(article=article, takedown=killed[article.story_id], at=timezone.now())
-                gone.append(article.id)
-        search_index_update(article_ids=gone)
+                withdrawn.append(article.id)
+        search_index_update(article_ids=withdrawn)
     return done, failed
 
 
