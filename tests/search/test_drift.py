@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tests.core.test_run import WIREDESK, clean_env, wiredesk
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, Reply
 from tests.search.conftest import assert_indexed_once, make_article, make_source
 from wiredesk.core.http import GuardedClient
 from wiredesk.ingest.services import source_refresh
@@ -150,7 +150,11 @@ def test_a_refresh_whose_index_write_fails_leaves_nothing_stored_unsearchable():
     count = WRITE_BATCH + 5  # the failure comes after a first batch was stored
     http = GuardedClient(allow_networks=("127.0.0.1/32",), deadline=5, connect_timeout=2)
     with LoopbackServer() as srv:
-        srv.static("/feed.xml", feed(count, poisoned=count - 2), "application/rss+xml")
+        body = feed(count, poisoned=count - 2)
+        # The feed answers a matching If-None-Match with 304: a refresh that lost items must not
+        # keep the validators, or the next poll would be told "not modified" and never store them.
+        srv.route("/feed.xml", lambda req: Reply(304, b"", {"ETag": '"v1"'}) if req.headers.get("if-none-match") == '"v1"'
+                  else Reply(200, body, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}))
         source = Source.objects.create(name="Quayside Ledger", credit="Quayside Ledger", feed_url=srv.url("/feed.xml"))
         fail_index_writes()
         first = source_refresh(source_id=source.id, client=http, now=NOW)

@@ -109,7 +109,10 @@ def _previous_interval(source: Source, now: dt.datetime) -> float | None:
 
 
 def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | None, not_modified: bool,
-                    new: int = 0) -> None:
+                    new: int = 0, complete: bool = True) -> None:
+    """``complete``: every item of the document was stored. A refresh that lost some (a batch
+    it could not write) forgets the document's validators, so the next poll gets the whole
+    document again and stores them, rather than a 304 that would leave them out for good."""
     bounds = _bounds(source)
     published = story_selectors.recent_publication_times(source_id=source.id)
     wait = schedule.interval_after_success(
@@ -129,8 +132,8 @@ def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | Non
     }
     if not not_modified:
         # Stored verbatim and sent back verbatim (RFC 9110 13.1): only replaced when present.
-        changes["etag"] = (fetched.etag or "")[:500]
-        changes["last_modified"] = (fetched.last_modified or "")[:100]
+        changes["etag"] = (fetched.etag or "")[:500] if complete else ""
+        changes["last_modified"] = (fetched.last_modified or "")[:100] if complete else ""
     if new:
         changes["last_new_at"] = now
     moved = fetched.permanent_url
@@ -241,7 +244,8 @@ def _refresh(source: Source, *, client: GuardedClient, now: dt.datetime, report:
         report.withdrawn += articles_gone_upstream(source=source, guids=feed.withdrawn, now=now,
                                                    how="its feed marks the item deleted")
     with transaction.atomic():
-        _record_success(source, now=now, fetched=fetched, ttl=feed.ttl_seconds, not_modified=False, new=report.new)
+        _record_success(source, now=now, fetched=fetched, ttl=feed.ttl_seconds, not_modified=False, new=report.new,
+                        complete=not report.failed_items)
     report.notes.extend(feed.warnings)
     log.info(
         "source refreshed source_id=%s new=%s updated=%s unchanged=%s failed=%s",
