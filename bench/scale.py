@@ -438,8 +438,9 @@ class _CpuBusy:
     def _read() -> tuple[int, int]:
         with open("/proc/stat") as f:
             fields = [int(x) for x in f.readline().split()[1:]]
-        idle = fields[3] + fields[4]
-        return sum(fields) - idle, sum(fields)
+        user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]  # guest time is inside user
+        busy = user + nice + system + irq + softirq
+        return busy, busy + idle + iowait + steal
 
     def cores(self) -> float:
         busy, total = self._read()
@@ -480,10 +481,12 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
         else:  # RabbitMQ: what an earlier run left in the queue
             from kombu import Connection
 
+            from amqp.exceptions import NotFound
+
             with Connection(env["CELERY_BROKER_URL"], connect_timeout=5) as conn:
                 try:
                     conn.default_channel.queue_purge("celery")
-                except Exception:  # no queue yet
+                except NotFound:  # no queue yet (a broker that cannot be reached stops the bench)
                     pass
 
     def phase(workers: int, schedulers: int, seconds: float, *, sample=True, until=None,
@@ -513,7 +516,7 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
           f"a new item every {args.new_every:.0f} s, "
           f"latency 0.1-0.4 s, ETag/304, poll interval {args.interval} s (+-10 % jitter), "
           f"{args.concurrency} processes per worker, broker {broker.split(':')[0]}, per-host limit {per_host}")
-    # Load: every feed fetched once (its 20 items stored), as a deployment that has been running.
+    # Load: every feed fetched once (its items stored), as a deployment that has been running.
     db.ask(op="farm_due", spread=0)
     t0 = time.time()
     phase(3, 1, args.load_limit, sample=False, until=lambda: not db.ask(op="farm_state")["never_fetched"])
@@ -521,7 +524,7 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
     print(f"  load: {state['articles']:,} articles in {time.time() - t0:.0f} s; never fetched {state['never_fetched']}")
     # Throughput: every source due at once; the rate from the first refresh to the one that
     # completes the round (each source refreshed once) or to the end of the burst, with 1, 2
-    # and 3 workers of ``--scaling-concurrency`` processes each, and how busy the two cores were.
+    # and 3 workers of ``--scaling-concurrency`` processes each, and how busy the cores were.
     rates = {}
     for workers in (1, 2, 3):
         db.ask(op="farm_due", spread=0)
@@ -536,7 +539,7 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
         first: dict[int, float] = {}
         for h in farm_.hits[mark:]:
             first.setdefault(h.feed, h.start)
-        times = sorted(first.values())
+        times = sorted(first.values()) or [0.0]
         rates[workers] = (len(times) - 1) / max(1e-9, (times[-1] - times[0]) / 60) if len(times) > 1 else 0.0
         print(f"  every source due, {workers} worker(s) x {args.scaling_concurrency} process(es): {len(times):,} sources "
               f"in {times[-1] - times[0]:.0f} s, {rates[workers]:7.0f} refreshes a minute "
@@ -548,7 +551,8 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
     runs = [(n, broker, args.seconds) for n in args.schedulers]
     if args.rabbit:
         runs.append((1, args.rabbit, args.rabbit_seconds or args.seconds))
-    for schedulers, env["CELERY_BROKER_URL"], seconds in runs:
+    for schedulers, run_broker, seconds in runs:
+        env["CELERY_BROKER_URL"] = run_broker  # the deployment's processes are started with env
         db.ask(op="farm_due", spread=args.interval)
         farm_.peak.clear()
         start, end, leases = phase(args.workers, schedulers, seconds)

@@ -122,7 +122,7 @@ class Farm:
             items.append(
                 f"<item><title>{escape(title)} {feed}-{n}</title>"
                 f"<link>http://{self.address(feed % self.hosts)}/story/{feed}/{n}</link><guid>{feed}-{n}</guid>"
-                f"<pubDate>{formatdate(self.t0 - self.shift(feed) + n * self.new_every, usegmt=True)}</pubDate>"
+                f"<pubDate>{formatdate(self.t0 - self.shift(feed) + (n - self.items) * self.new_every, usegmt=True)}</pubDate>"
                 f"<description>{escape(paragraphs)}</description></item>"
             )
         return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
