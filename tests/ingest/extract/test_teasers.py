@@ -1,0 +1,85 @@
+"""Links to other articles inside the main text ("Read also: <headline>") are taken out; the
+article's own paragraphs, links and all, are not."""
+
+from __future__ import annotations
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+from lxml import etree
+
+from wiredesk.ingest.extract import extract_article
+from wiredesk.ingest.extract.teasers import LABEL_CHARS, LABEL_WORDS, drop_teasers
+
+STORY = [
+    "The ferry company of Port Ellis will add a night crossing to Skerry Island from March, its chief said on Tuesday.",
+    "Islanders had asked for a later boat for years; the last crossing now leaves the harbour at half past eight.",
+    "The night ferry will run on Fridays and Saturdays at first, and every night in summer if enough people use it.",
+    "Tickets will cost the same as on the day crossings, the company said, and bicycles will travel free of charge.",
+]
+
+
+def page(middle: str, end: str = "") -> str:
+    paragraphs = [f"<p>{line}</p>" for line in STORY]
+    paragraphs.insert(2, middle)
+    return (
+        "<!DOCTYPE html><html><head><title>Night ferry to Skerry Island</title></head><body><article>"
+        "<h1>Night ferry to Skerry Island</h1>" + "".join(paragraphs) + end + "</article></body></html>"
+    )
+
+
+def test_a_read_also_line_goes_and_every_paragraph_stays():
+    html = page('<p>Read also: <a href="/news/harbour-dredging">Harbour dredging to start after the storm season</a></p>',
+                end='<h3>More from the harbour</h3>')
+    got = extract_article(html, url="https://ellis.example/news/night-ferry")
+    assert "Harbour dredging" not in got.text and "Read also" not in got.text
+    assert "More from the harbour" not in got.text  # a heading with nothing after it
+    for line in STORY:
+        assert line in got.text
+
+
+def test_links_inside_the_articles_own_sentences_stay():
+    own = ('<p>The timetable is on <a href="/timetable">the company\'s timetable page for the winter season</a> '
+           "and at the harbour office, which opens at seven.</p>")
+    got = extract_article(page(own), url="https://ellis.example/news/night-ferry")
+    assert "the company's timetable page for the winter season" in got.text
+    short = '<p>Source: <a href="/">Ellis Wire</a></p>'  # a credit, not a headline
+    assert "Ellis Wire" in extract_article(page(short), url="https://ellis.example/news/night-ferry").text
+
+
+def _body(*blocks: str) -> etree._Element:
+    return etree.fromstring(f"<body>{''.join(blocks)}</body>")
+
+
+WORD = st.text(st.characters(codec="utf-8", categories=["L", "N"]), min_size=1, max_size=12)
+ENDS = st.sampled_from(["", ":", " :", "»", "|", "–", ">", ".", "?", ","])
+
+
+@example(words=["Lea", "también"], end=":", noise="", headline=["Reportero", "retenido", "en", "la", "frontera", "norte"])
+@example(words="Here is what the minister said about it".split(), end=":", noise="",
+         headline="the full statement of the ministry of transport on the night crossing plan for the islands".split())
+@example(words=["Mehr"], end=":", noise="", headline=["hier"])
+@given(words=st.lists(WORD, min_size=1, max_size=10), end=ENDS, noise=st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=20),
+       headline=st.lists(WORD, min_size=0, max_size=12))
+def test_only_a_short_lead_in_and_a_headline_make_a_teaser(words, end, noise, headline):
+    """Whatever the words: a paragraph goes only when its unlinked text is a short label
+    ending like a lead-in and its link carries most of it; anything else stays, untouched."""
+    label = (noise if len(words) > 8 else "") + " ".join(words) + end
+    p = etree.SubElement(etree.Element("body"), "p")
+    p.text = label
+    ref = etree.SubElement(p, "ref", target="/other")
+    ref.text = " ".join(headline)
+    body = p.getparent()
+    before = " ".join("".join(p.itertext()).split())
+    gone = drop_teasers(body)
+    lead, linked = " ".join(label.split()), " ".join(ref.text.split())
+    teaser = (len(lead.split()) <= LABEL_WORDS and len(lead) <= LABEL_CHARS and lead.endswith((":", "»", "|", "–", ">"))
+              and len(linked) >= 15 and len(linked) >= 0.6 * len(before))
+    assert gone == int(teaser), (lead, linked)
+    if not teaser:
+        assert " ".join("".join(body[0].itertext()).split()) == before
+
+
+def test_a_heading_in_the_middle_stays_one_at_the_end_goes():
+    body = _body("<p>One.</p>", "<head>Reaction</head>", "<p>Two.</p>", "<head>Related</head>", "<head>More</head>")
+    assert drop_teasers(body) == 2
+    assert [e.tag for e in body] == ["p", "head", "p"]
