@@ -118,3 +118,30 @@ def test_hidden_text_never_reaches_the_article(words, template, position):
     page = _page("").replace(BODY, "</p>".join(paragraphs))
     text = extract_article(page, url="https://wire.example/ferry").text
     assert "Zyxq" not in text
+
+
+SLIDES = [
+    f"Stop {n} of the coastal walk passes the {place}, where the path climbs above the cliffs and the sea opens up."
+    for n, place in enumerate(["old lighthouse", "seal colony", "smugglers' cave", "chapel ruin", "salt pans",
+                               "watch tower", "fishing hut", "lifeboat station", "quarry pool", "bird hide"], 1)
+]
+
+
+def test_an_article_in_slides_shown_one_at_a_time_stays_whole():
+    """A slideshow hides every slide in the markup (a script shows one at a time): each is a
+    small share of the page, together they are the article."""
+    slides = "".join(f"<div class='slide' style='display: none'><h2>Stop {n}</h2><p>{line}</p></div>"
+                     for n, line in enumerate(SLIDES, 1))
+    html = ("<!DOCTYPE html><html><head><title>Ten stops on the coastal walk</title></head><body>"
+            "<nav><a href='/'>Home</a> <a href='/walks'>Walks</a></nav><article><h1>Ten stops on the coastal walk</h1>"
+            f"<div class='slides'>{slides}</div></article>"
+            "<div class='menu' hidden><p>Sign in to save this walk to your list of favourite routes.</p></div>"
+            "<div class='menu' hidden><p>Share this walk with a friend by email or by text message.</p></div>"
+            "</body></html>")
+    got = extract_article(html, url="https://walks.example/coastal")
+    for line in SLIDES:
+        assert line in got.text
+    # Hidden blocks that are not most of the page go as before.
+    assert "Sign in to save" not in got.text and "Share this walk" not in got.text
+    tree = load_tree(html)
+    assert drop_hidden(tree) == 2

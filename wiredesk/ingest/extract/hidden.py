@@ -15,7 +15,9 @@ tree with ``aria-hidden="true"``. Pictures in them are not placed either. Kept o
 - ``visibility: hidden``: a child can make itself visible again, and scripts reveal whole
   articles that way;
 - a hidden block with most of the page's text: what the page is about, shown by a script
-  once it has loaded, or wrapped while a modal is open.
+  once it has loaded, or wrapped while a modal is open;
+- hidden siblings that together hold most of the page's text: an article in pages shown one
+  at a time (a slideshow, tabs).
 
 The page's metadata (JSON-LD, itemprop metas) is read before this runs: it often sits in a
 hidden block.
@@ -65,12 +67,21 @@ def drop_hidden(tree) -> int:
         return 0
     page_text = len(body.text_content())
     dropped: set = set()
+    # An article split into pages shown one at a time (a slideshow, tabs): hidden siblings,
+    # each a small share of the text and together most of it. They are kept, all of them.
+    by_parent: dict = {}
+    for element in hidden:
+        by_parent.setdefault(element.getparent(), set()).add(element)
+    kept: set = set()
+    for siblings in by_parent.values():
+        if len(siblings) > 1 and sum(len(e.text_content()) for e in siblings) > _MOST * page_text:
+            kept |= siblings
     # At most _MAX_BLOCKS blocks, each with a walk up its ancestors (libxml2 nests no deeper
     # than 256): bounded however hostile the page. In any order: a block dropped before the
     # block around it goes with it all the same.
     for element in hidden:
-        if element.getparent() is None or element in dropped:
-            continue  # dropped already (an element hidden two ways is found twice)
+        if element.getparent() is None or element in dropped or element in kept:
+            continue  # dropped already (an element hidden two ways is found twice), or a page of the article
         if dropped and any(a in dropped for a in element.iterancestors()):
             continue  # inside a block already dropped
         if len(element.text_content()) > _MOST * page_text:
