@@ -110,9 +110,11 @@ def _previous_interval(source: Source, now: dt.datetime) -> float | None:
 
 def _record_success(source: Source, *, now: dt.datetime, fetched, ttl: int | None, not_modified: bool,
                     new: int = 0, complete: bool = True) -> None:
-    """``complete``: every item of the document was stored. A refresh that lost some (a batch
-    it could not write) forgets the document's validators, so the next poll gets the whole
-    document again and stores them, rather than a 304 that would leave them out for good."""
+    """``complete``: no write batch of the document was lost. A refresh that lost one (a
+    transaction that failed) forgets the document's validators, so the next poll gets the
+    whole document again and stores its items, rather than a 304 that would leave them out
+    until the feed changes. An item that fails on its own (bad data: it would fail again)
+    does not: the source keeps its conditional requests."""
     bounds = _bounds(source)
     published = story_selectors.recent_publication_times(source_id=source.id)
     wait = schedule.interval_after_success(
@@ -245,7 +247,7 @@ def _refresh(source: Source, *, client: GuardedClient, now: dt.datetime, report:
                                                    how="its feed marks the item deleted")
     with transaction.atomic():
         _record_success(source, now=now, fetched=fetched, ttl=feed.ttl_seconds, not_modified=False, new=report.new,
-                        complete=not report.failed_items)
+                        complete=not report.batch_lost)
     report.notes.extend(feed.warnings)
     log.info(
         "source refreshed source_id=%s new=%s updated=%s unchanged=%s failed=%s",

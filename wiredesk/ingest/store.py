@@ -206,6 +206,7 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
                 # fetch pages it cannot store, and the next poll fetches them again.
                 raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
             report.failed_items += len(batch)
+            report.batch_lost = True
             log.exception("items not stored source_id=%s count=%s error=%s", source_id, len(batch), exc)
             return
         report.failed_items += failed
@@ -231,26 +232,24 @@ def _write_once(batch: list[_Ready], *, source_id: int) -> tuple[list[str], int]
 
     The order keeps the clustering lock short and taken in one order everywhere. Placement
     takes it (stories/clusterdb) and a transaction holds it until it commits, so every
-    worker's placements wait for it. New articles come first, without it: rows no other
-    transaction can see, so no one waits for them. Updates of stored articles lock their rows;
-    where the batch will place articles, it takes the clustering lock before them, as editors'
-    merges and splits do (the lock, then article rows), so the two cannot deadlock. Then the
-    index rows, and placement last.
+    worker's placements wait for it. First the new articles and their index rows, without it:
+    rows no other transaction can see, so no one waits for them. Then, where the batch will
+    place anything (a new article, or an updated one still without a story), the lock,
+    before any stored article's row is locked by an update: editors' merges and splits take
+    them in that order (the lock, then article rows), so the two cannot deadlock. Then the
+    updates and their index rows, and placement last.
     """
     done: list[str] = []
     failed = 0
     with transaction.atomic():
         stored: dict[int, Article] = {}  # batch position -> article, live
-        withdrawn: list[int] = []
+        gone: dict[int, Article] = {}  # live articles this batch withdrew
         # The kills that remember any of the batch's copies: one read for the batch.
         kills = kill_lookup_for(r.item for r in batch if r.decision.action != "unchanged")
-        order = sorted(range(len(batch)), key=lambda i: batch[i].decision.action != "new")
-        locked = False
-        for position in order:
+
+        def upsert(position: int) -> Article | None:
+            nonlocal failed
             ready = batch[position]
-            if not locked and ready.decision.action not in ("new", "unchanged") and stored:
-                with cluster_lock():  # held to commit
-                    locked = True
             try:
                 with transaction.atomic():
                     article, action = article_upsert(item=ready.item, source_id=source_id, decision=ready.decision,
@@ -262,25 +261,29 @@ def _write_once(batch: list[_Ready], *, source_id: int) -> tuple[list[str], int]
                     raise
                 failed += 1
                 log.exception("item failed source_id=%s guid=%r error=%s", source_id, ready.raw.guid, exc)
-                continue
+                return None
             done.append(action)
             if article is None:
-                continue
+                return None
             if article.withdrawn_at is None:
                 stored[position] = article
-            elif action == "updated":  # a live copy updated into a killed text: its index row goes
-                withdrawn.append(article.id)
+                return article
+            if action == "updated":  # a live copy updated into a killed text: its index row goes
+                gone[article.id] = article
             # (a killed copy come back new is stored withdrawn, in no story and not searchable)
+            return None
+
+        news = [i for i, r in enumerate(batch) if r.decision.action == "new"]
+        updates = [i for i, r in enumerate(batch) if r.decision.action not in ("new", "unchanged")]
+        for position in [i for i, r in enumerate(batch) if r.decision.action == "unchanged"]:
+            upsert(position)
+        _index([(a, batch[i]) for i in news if (a := upsert(i)) is not None])
+        if updates:
+            if stored or _storyless(batch[i].decision.article_id for i in updates):
+                with cluster_lock():  # held to commit
+                    pass
+            _index([(a, batch[i]) for i in updates if (a := upsert(i)) is not None])
         ready_stored = [(stored[i], batch[i]) for i in sorted(stored)]  # the feed's order: originals before copies
-        # Indexed from the text normalize worked out, not read back and converted again; but
-        # where an editor's version stands, the source's (held) text is not what readers see,
-        # and words the editor took out must not find the article.
-        search_index_write(documents=[
-            document_for(id=article.id, title=article.title, body_html=article.body_html, lead_text=article.lead_text,
-                         body_text=None if article.editor_version else ready.item.text,
-                         published_at=article.published_at)
-            for article, ready in ready_stored
-        ])
         for article, ready in ready_stored:
             if article.story_id is None:
                 _place(article, ready.item)
@@ -290,9 +293,28 @@ def _write_once(batch: list[_Ready], *, source_id: int) -> tuple[list[str], int]
         for article, _ in ready_stored:
             if article.story_id in killed:
                 article_withdraw_under(article=article, takedown=killed[article.story_id], at=timezone.now())
-                withdrawn.append(article.id)
-        search_index_update(article_ids=withdrawn)
+                gone[article.id] = article
+        search_index_update(article_ids=gone)
     return done, failed
+
+
+def _index(written: list[tuple[Article, _Ready]]) -> None:
+    """The index rows of live articles just written, from the text normalize worked out (not
+    read back and converted again); but where an editor's version stands, the source's (held)
+    text is not what readers see, and words the editor took out must not find the article."""
+    search_index_write(documents=[
+        document_for(id=article.id, title=article.title, body_html=article.body_html, lead_text=article.lead_text,
+                     body_text=None if article.editor_version else ready.item.text,
+                     published_at=article.published_at)
+        for article, ready in written
+    ])
+
+
+def _storyless(article_ids) -> bool:
+    """Whether any of these stored articles is live without a story (its placement failed
+    earlier): updating it means placing it."""
+    return Article.objects.filter(id__in=list(article_ids), story__isnull=True, story_pinned=False,
+                                  withdrawn_at__isnull=True).exists()
 
 
 def _place(article, item: NormalizedItem) -> None:

@@ -93,6 +93,9 @@ class RefreshReport:
     failed_items: int = 0
     withdrawn: int = 0  # stored articles the feed marked deleted (followed or flagged)
     error: str = ""
+    # A whole write batch was not kept (its transaction failed): its items come back with the
+    # next full fetch of the document, so the feed's validators are not kept either.
+    batch_lost: bool = False
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
