@@ -145,3 +145,21 @@ def test_an_article_in_slides_shown_one_at_a_time_stays_whole():
     assert "Sign in to save" not in got.text and "Share this walk" not in got.text
     tree = load_tree(html)
     assert drop_hidden(tree) == 2
+
+
+def test_a_page_hidden_behind_a_modal_stays_and_the_modal_goes():
+    """The whole page wrapped and hidden while a modal is open: the wrapper is most of the
+    page and stays; the modal, its hidden sibling, does not come back with it."""
+    article = "".join(f"<p>{line}</p>" for line in SLIDES)
+    modal = ("<p>Join the walkers' club: every month a new route along the coast, with the tides, "
+             "the bus times back to town and a map you can print, sent to you on the first Friday.</p>")
+    html = ("<!DOCTYPE html><html><head><title>Ten stops on the coastal walk</title></head><body>"
+            f"<div class='wrap' aria-hidden='true'><div class='text'>{article}</div></div>"
+            f"<div class='box' aria-hidden='true'><div class='text'>{modal}</div></div>"
+            "</body></html>")
+    got = extract_article(html, url="https://walks.example/coastal")
+    assert all(line in got.text for line in SLIDES)
+    assert "walkers' club" not in got.text
+    tree = load_tree(html)  # (the extractor may drop the modal by itself; the hidden pass must)
+    assert drop_hidden(tree) == 1
+    assert "walkers' club" not in tree.text_content() and SLIDES[0] in tree.text_content()

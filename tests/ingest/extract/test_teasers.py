@@ -42,8 +42,19 @@ def test_links_inside_the_articles_own_sentences_stay():
            "and at the harbour office, which opens at seven.</p>")
     got = extract_article(page(own), url="https://ellis.example/news/night-ferry")
     assert "the company's timetable page for the winter season" in got.text
-    short = '<p>Source: <a href="/">Ellis Wire</a></p>'  # a credit, not a headline
-    assert "Ellis Wire" in extract_article(page(short), url="https://ellis.example/news/night-ferry").text
+    for credit in ('<p>Source: <a href="/">Ellis Wire</a></p>',  # short, and the front page
+                   '<p>Source: <a href="https://stats.example/harbour/2026">Harbour Statistics Office, yearly report</a></p>',
+                   '<p>Timetable: <a href="/files/night-ferry-timetable.pdf">Night ferry timetable for the winter</a></p>'):
+        got = extract_article(page(credit), url="https://ellis.example/news/night-ferry")
+        assert etree.fromstring(credit).xpath("string(.//a)") in got.text  # another site's page, a file: kept
+
+
+def test_a_read_also_line_on_the_sites_canonical_host_goes():
+    """The page fetched from one address, its links written for its canonical host."""
+    teaser = '<p>LEE TAMBIÉN: <a href="https://www.ellis.example/news/harbour-dredging">Harbour dredging to start soon</a></p>'
+    html = page(teaser).replace("<head>", '<head><link rel="canonical" href="https://www.ellis.example/news/night-ferry">')
+    got = extract_article(html, url="https://mirror.example/ellis/night-ferry")
+    assert "Harbour dredging" not in got.text and all(line in got.text for line in STORY)
 
 
 def _body(*blocks: str) -> etree._Element:
@@ -79,7 +90,11 @@ def test_only_a_short_lead_in_and_a_headline_make_a_teaser(words, end, noise, he
         assert " ".join("".join(body[0].itertext()).split()) == before
 
 
-def test_a_heading_in_the_middle_stays_one_at_the_end_goes():
+def test_a_heading_in_the_middle_stays_those_at_the_end_go():
     body = _body("<p>One.</p>", "<head>Reaction</head>", "<p>Two.</p>", "<head>Related</head>", "<head>More</head>")
     assert drop_teasers(body) == 2
     assert [e.tag for e in body] == ["p", "head", "p"]
+    only_headings = _body("<head>Timetable</head>", "<head>Fares</head>")
+    assert drop_teasers(only_headings) == 0 and len(only_headings) == 2  # nothing else: they are the text
+    with_text_after = _body("<p>One.</p>", "<head>Fares</head>two crowns a crossing")
+    assert drop_teasers(with_text_after) == 0

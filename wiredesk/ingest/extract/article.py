@@ -14,7 +14,7 @@ from wiredesk.ingest.extract.hidden import drop_hidden
 from wiredesk.ingest.extract.guards import check_depth, check_size, decode_html
 from wiredesk.ingest.extract.pagemeta import page_metadata
 from wiredesk.ingest.extract.render import to_html, to_text
-from wiredesk.ingest.extract.teasers import drop_teasers
+from wiredesk.ingest.extract.teasers import drop_teasers, page_hosts
 from wiredesk.ingest.types import Extracted, Image
 
 # Measured on the extraction-dev pages: links on; images, comments and trafilatura's own
@@ -88,7 +88,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     if body is None:
         raise ExtractError("no_main_text", "no main text found")
     _drop_title_heading(body, meta.title)
-    drop_teasers(body)
+    drop_teasers(body, page_hosts(tree, url))
     found = body_lines(body)
     lines = line_keys(body, found)
     removed = strip_furniture(body, furniture, found)

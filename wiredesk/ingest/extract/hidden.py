@@ -67,14 +67,18 @@ def drop_hidden(tree) -> int:
         return 0
     page_text = len(body.text_content())
     dropped: set = set()
-    # An article split into pages shown one at a time (a slideshow, tabs): hidden siblings,
-    # each a small share of the text and together most of it. They are kept, all of them.
-    by_parent: dict = {}
+    sizes = {element: len(element.text_content()) for element in hidden}
+    # An article split into pages shown one at a time (a slideshow, tabs): hidden siblings
+    # alike (one tag, one class), each a small share of the text and together most of it.
+    # They are kept, all of them. A block that is most of the page on its own is kept by the
+    # rule below, and does not take its hidden neighbours (a modal, a menu) with it.
+    by_kind: dict = {}
     for element in hidden:
-        by_parent.setdefault(element.getparent(), set()).add(element)
+        if sizes[element] <= _MOST * page_text:
+            by_kind.setdefault((element.getparent(), element.tag, element.get("class")), set()).add(element)
     kept: set = set()
-    for siblings in by_parent.values():
-        if len(siblings) > 1 and sum(len(e.text_content()) for e in siblings) > _MOST * page_text:
+    for siblings in by_kind.values():
+        if len(siblings) > 1 and sum(sizes[e] for e in siblings) > _MOST * page_text:
             kept |= siblings
     # At most _MAX_BLOCKS blocks, each with a walk up its ancestors (libxml2 nests no deeper
     # than 256): bounded however hostile the page. In any order: a block dropped before the
@@ -84,7 +88,7 @@ def drop_hidden(tree) -> int:
             continue  # dropped already (an element hidden two ways is found twice), or a page of the article
         if dropped and any(a in dropped for a in element.iterancestors()):
             continue  # inside a block already dropped
-        if len(element.text_content()) > _MOST * page_text:
+        if sizes[element] > _MOST * page_text:
             continue
         element.drop_tree()  # keeps the text after the element, which is shown
         dropped.add(element)

@@ -1,14 +1,15 @@
-"""Links to other articles left inside the main text: "Read also: <headline>" lines, and a
-heading left with nothing of the article after it.
+"""Links to other articles left inside the main text: "Read also: <headline>" lines, and
+headings left with nothing of the article after them.
 
 Applied to trafilatura's output tree (``p``, ``head``, ``list``/``item``, ``ref`` for links).
-The signals are the shape of a block, not its words, so they hold in any language: a
-paragraph or heading that is a link to another article behind a short label ending like a
-lead-in ("Lea también:", "LE PUEDE INTERESAR:", "Read more:", "Auch interessant:"), and a
-heading that closes the text.
+The signals are the shape of a block and where its link goes, not its words, so they hold in
+any language: a paragraph or heading made of a short lead-in label ending like one ("Lea
+también:", "LE PUEDE INTERESAR:", "Read more:", "Auch interessant:") and one link to another
+page of the same site (not its front page, not a file); and headings that close the text. A
+credit or a source ("Source: <link to another site>") stays.
 
 Measured on the extraction-dev pages, one rule at a time (docs/benchmarks.md, "Extraction
-alone"): the teaser line took out 18 of the boilerplate snippets kept before and none of the
+alone"): the teaser line took out 15 of the boilerplate snippets kept before and none of the
 text. Two more rules were tried and left out, each losing as much text as boilerplate it
 removed: lists whose items are all links (the pages' own recommendation and press lists are
 text there), and a short label line ending the text ("The paper is here:", whose link the
@@ -17,13 +18,46 @@ extractor had already dropped).
 
 from __future__ import annotations
 
-from lxml.etree import _Element
+from urllib.parse import urlsplit
+
+from lxml.etree import XPath, _Element
 
 LABEL_WORDS = 5
 LABEL_CHARS = 48
 LINKED_SHARE = 0.6  # of a teaser line's text inside its link
 MIN_LINK_CHARS = 15  # a headline, not "here" or "more"
 LEAD_IN_ENDS = (":", "»", "|", "–", ">")
+# Not an article: a file behind the link.
+_FILES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".jpg", ".jpeg", ".png", ".gif",
+          ".mp3", ".mp4")
+_PAGE_URLS = XPath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content")
+
+
+def page_hosts(tree, url: str) -> frozenset[str]:
+    """The hosts the page calls its own: its address's, and those of its canonical and og:url."""
+    hosts = {urlsplit(url).hostname or ""}
+    for value in _PAGE_URLS(tree)[:4]:
+        try:
+            hosts.add(urlsplit(str(value).strip()).hostname or "")
+        except ValueError:  # a malformed address names no host
+            continue
+    return frozenset(_bare(h) for h in hosts if h)
+
+
+def _bare(host: str) -> str:
+    return host.lower().removeprefix("www.")
+
+
+def _to_an_article_here(target: str, hosts: frozenset[str]) -> bool:
+    """A link to another page of the same site that is not its front page or a file."""
+    try:
+        parts = urlsplit(target.strip())
+    except ValueError:
+        return False
+    if parts.scheme not in ("", "http", "https") or (parts.hostname and _bare(parts.hostname) not in hosts):
+        return False
+    path = parts.path.rstrip("/")
+    return bool(path) and not path.lower().endswith(_FILES)
 
 
 def _text(element: _Element) -> str:
@@ -34,26 +68,34 @@ def _linked(element: _Element) -> str:
     return " ".join(" ".join("".join(ref.itertext()) for ref in element.iter("ref")).split())
 
 
-def _teaser_line(element: _Element) -> bool:
-    """A short lead-in label and a link to another article making up the whole block."""
-    text, linked = _text(element), _linked(element)
-    if len(linked) < MIN_LINK_CHARS or len(linked) < LINKED_SHARE * len(text) or linked not in text:
+def _teaser_line(element: _Element, hosts: frozenset[str]) -> bool:
+    """A short lead-in label, then one link to another article of the same site, making up
+    the whole block."""
+    refs = list(element.iter("ref"))
+    if len(refs) != 1 or not _to_an_article_here(refs[0].get("target") or "", hosts):
         return False
-    label = " ".join(text.replace(linked, " ", 1).split())
+    text, linked = _text(element), _linked(element)
+    if len(linked) < MIN_LINK_CHARS or len(linked) < LINKED_SHARE * len(text):
+        return False
+    # The label is what comes before the link (a full stop after it does not count).
+    label = " ".join(text[: text.find(linked)].split()) if linked in text else ""
+    after = text[text.find(linked) + len(linked):].strip() if linked in text else ""
     return (0 < len(label) <= LABEL_CHARS and len(label.split()) <= LABEL_WORDS
-            and label.endswith(LEAD_IN_ENDS))
+            and label.endswith(LEAD_IN_ENDS) and len(after) <= 3)
 
 
-def drop_teasers(body: _Element) -> int:
+def drop_teasers(body: _Element, hosts: frozenset[str] = frozenset()) -> int:
     """Remove teaser lines, then headings left at the end of the text; returns how many
     blocks went. List items are left alone: a list of links with dates or sources in front
     is often the article's own (press coverage, documents)."""
     gone = 0
     for element in list(body.iter("p", "head")):
-        if element.getparent() is not None and _teaser_line(element):
+        if _teaser_line(element, hosts):
             _remove(element)
             gone += 1
-    while len(body) and body[-1].tag == "head":
+    # Headings closing the text, while text of the article is left before them.
+    while len(body) > 1 and body[-1].tag == "head" and not (body[-1].tail or "").strip() \
+            and any(e.tag != "head" for e in body[:-1]):
         _remove(body[-1])
         gone += 1
     return gone
