@@ -33,10 +33,13 @@ def test_two_workers_on_one_machine_both_come_up_and_answer(tmp_path):
                                 stdout=log.open("w"), stderr=subprocess.STDOUT) for log in logs]
     named = subprocess.Popen([sys.executable, "-m", "wiredesk", "worker", "--concurrency", "1", "--name", "ingest-a"],
                              env=env, stdout=(tmp_path / "named.log").open("w"), stderr=subprocess.STDOUT)
+    host = socket.gethostname()
+    # Ours: other deployments may share this RabbitMQ (its default vhost) and answer the ping too.
+    mine = {f"worker{workers[0].pid}@{host}", f"worker{workers[1].pid}@{host}", f"ingest-a@{host}"}
     try:
         deadline = time.monotonic() + 90
         replies: dict = {}
-        while time.monotonic() < deadline and len(replies) < 3:
+        while time.monotonic() < deadline and not mine <= set(replies):
             time.sleep(2)
             ping = subprocess.run([sys.executable, "-m", "celery", "-A", "wiredesk.project", "inspect", "ping",
                                    "--json", "--timeout", "3"], env=env, capture_output=True, text=True, timeout=60)
@@ -45,11 +48,7 @@ def test_two_workers_on_one_machine_both_come_up_and_answer(tmp_path):
             except (json.JSONDecodeError, IndexError):
                 replies = {}
         assert all(w.poll() is None for w in [*workers, named]), [log.read_text()[-2000:] for log in logs]
-        names = sorted(replies)
-        host = socket.gethostname()
-        assert len(names) == 3, names
-        assert f"worker{workers[0].pid}@{host}" in names and f"worker{workers[1].pid}@{host}" in names
-        assert f"ingest-a@{host}" in names
+        assert mine <= set(replies), sorted(replies)  # three names, all answering
         assert not any("RESOURCE_LOCKED" in log.read_text() for log in logs)
     finally:
         for w in [*workers, named]:
