@@ -198,13 +198,13 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
         except Exception as exc:
             if _retryable(exc) and attempt < WRITE_ATTEMPTS:
                 log.warning("write batch rolled back, writing it again source_id=%s attempt=%s error=%s",
-                            source_id, attempt, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                            source_id, attempt, _first_line(exc))
                 time.sleep(random.uniform(0.05, 0.25) * attempt)  # two victims of one tangle do not meet again at once
                 continue
             if database_unavailable(exc):
                 # Nothing of the batch was kept (one transaction); the refresh stops here rather than
                 # fetch pages it cannot store, and the next poll fetches them again.
-                raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+                raise StorageUnavailable(_first_line(exc)) from exc
             report.failed_items += len(batch)
             report.batch_lost = True
             log.exception("items not stored source_id=%s count=%s error=%s", source_id, len(batch), exc)
@@ -217,6 +217,10 @@ def _write(batch: list[_Ready], *, source_id: int, report: "RefreshReport") -> N
 
 
 WRITE_ATTEMPTS = 3
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 

@@ -78,8 +78,10 @@ def _teaser_line(element: _Element, hosts: frozenset[str]) -> bool:
     if len(linked) < MIN_LINK_CHARS or len(linked) < LINKED_SHARE * len(text):
         return False
     # The label is what comes before the link (a full stop after it does not count).
-    label = " ".join(text[: text.find(linked)].split()) if linked in text else ""
-    after = text[text.find(linked) + len(linked):].strip() if linked in text else ""
+    at = text.find(linked)
+    if at < 0:
+        return False
+    label, after = " ".join(text[:at].split()), text[at + len(linked):].strip()
     return (0 < len(label) <= LABEL_CHARS and len(label.split()) <= LABEL_WORDS
             and label.endswith(LEAD_IN_ENDS) and len(after) <= 3)
 
