@@ -26,7 +26,10 @@ def rabbit_up() -> bool:
 def test_two_workers_on_one_machine_both_come_up_and_answer(tmp_path):
     if not rabbit_up():
         pytest.skip("no RabbitMQ on 127.0.0.1:5672")
-    env = dict(os.environ, WIREDESK_DATA_DIR=str(tmp_path),
+    # A queue of this test's own: the machine's RabbitMQ may serve other deployments on the same
+    # virtual host (a bench's wire farm during a CI run), whose tasks must stay theirs.
+    queue = f"wd-test-names-{os.getpid()}"
+    env = dict(os.environ, WIREDESK_DATA_DIR=str(tmp_path), WIREDESK_QUEUE=queue,
                CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//")
     logs = [tmp_path / f"worker{n}.log" for n in range(2)]
     workers = [subprocess.Popen([sys.executable, "-m", "wiredesk", "worker", "--concurrency", "1"], env=env,
@@ -50,6 +53,13 @@ def test_two_workers_on_one_machine_both_come_up_and_answer(tmp_path):
         assert all(w.poll() is None for w in [*workers, named]), [log.read_text()[-2000:] for log in logs]
         assert mine <= set(replies), sorted(replies)  # three names, all answering
         assert not any("RESOURCE_LOCKED" in log.read_text() for log in logs)
+        # Each consumes the queue WIREDESK_QUEUE names, and no other.
+        active = subprocess.run([sys.executable, "-m", "celery", "-A", "wiredesk.project", "inspect",
+                                 "active_queues", "--json", "--timeout", "5"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        consumed = json.loads(active.stdout.strip().splitlines()[-1])
+        assert {node: sorted(q["name"] for q in queues) for node, queues in consumed.items() if node in mine} \
+            == {node: [queue] for node in mine}
     finally:
         for w in [*workers, named]:
             w.terminate()
@@ -58,6 +68,14 @@ def test_two_workers_on_one_machine_both_come_up_and_answer(tmp_path):
                 w.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 w.kill()
+        _drop_queue(queue)
+
+
+def _drop_queue(name: str) -> None:
+    from kombu import Connection
+
+    with Connection("amqp://guest:guest@127.0.0.1:5672//", connect_timeout=5) as conn:
+        conn.default_channel.queue_delete(name)
 
 
 @pytest.mark.parametrize("broker", ["amqp://guest:guest@127.0.0.1:5672//", ""])

@@ -19,6 +19,7 @@ def test_defaults_are_embedded():
     assert values["DATABASE_URL"] == "" and values["CELERY_BROKER_URL"] == "" and values["CACHE_URL"] == ""
     assert values["WIREDESK_PORT"] == 8000
     assert values["WIREDESK_FETCH_ALLOW_NETWORKS"] == ()
+    assert values["WIREDESK_QUEUE"] == "celery"  # Celery's own default: queued tasks survive an upgrade
 
 
 def test_values_are_typed():
@@ -26,9 +27,12 @@ def test_values_are_typed():
     assert values["WIREDESK_PORT"] == 9000
     assert values["WIREDESK_DEBUG"] is True
     assert values["WIREDESK_FETCH_ALLOW_NETWORKS"] == ("127.0.0.1/32", "::1/128")
+    assert env.load({"WIREDESK_QUEUE": " site-b.tasks "})["WIREDESK_QUEUE"] == "site-b.tasks"
 
 
-@pytest.mark.parametrize("name, raw", [("WIREDESK_PORT", "eighty"), ("WIREDESK_PORT", "-1"), ("WIREDESK_DEBUG", "maybe")])
+@pytest.mark.parametrize("name, raw", [("WIREDESK_PORT", "eighty"), ("WIREDESK_PORT", "-1"), ("WIREDESK_DEBUG", "maybe"),
+                                       ("WIREDESK_QUEUE", ""), ("WIREDESK_QUEUE", "a queue"),
+                                       ("WIREDESK_QUEUE", "q\u00e9"), ("WIREDESK_QUEUE", "a/b")])
 def test_bad_values_name_the_variable(name, raw):
     with pytest.raises(env.ConfigError, match=name):
         env.load({name: raw})

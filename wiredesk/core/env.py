@@ -60,6 +60,13 @@ def _pairs(raw: str) -> dict[str, str]:
     return pairs
 
 
+def _name(raw: str) -> str:
+    value = raw.strip()
+    if not value or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in value):
+        raise ValueError("expected letters, digits, '-', '_' and '.' only, at least one")
+    return value
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if value <= 0:
@@ -86,6 +93,7 @@ def _v(name: str, kind: str, default: str, doc: str) -> Var:
         "count": _count,
         "rate": _rate,
         "pairs": _pairs,
+        "name": _name,
     }
     return Var(name=name, parse=parsers[kind], default=default, doc=doc, kind=kind)
 
@@ -128,6 +136,10 @@ TABLE: tuple[Var, ...] = (
        "Task broker URL, e.g. `redis://host:6379/0` or `amqp://guest:guest@host:5672//`. Empty "
        "means the embedded broker: a SQLite file in the data folder (`sqlite:///path` names "
        "another file)."),
+    _v("WIREDESK_QUEUE", "name", "celery",
+       "Name of the task queue on the broker. Deployments that share one broker must not share "
+       "a queue, or one's workers run the other's tasks against the wrong database: give each "
+       "its own RabbitMQ virtual host or Redis database number, or else its own queue name here."),
     _v("WIREDESK_WORKERS", "int", "2",
        "Task workers `wiredesk run` starts. On the embedded broker each is a one-process worker "
        "of its own; on Redis or RabbitMQ it is one worker with this many pool processes."),

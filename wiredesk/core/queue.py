@@ -17,9 +17,6 @@ from kombu.exceptions import ChannelError
 from wiredesk.core.broker import is_embedded, oldest_waiting
 from wiredesk.core.tasks import SENT_HEADER
 
-DEFAULT_QUEUE = "celery"
-
-
 @dataclass(frozen=True)
 class QueueState:
     name: str
@@ -39,8 +36,10 @@ def _sent_at(payload: str | bytes | dict | None) -> float | None:
         return None
 
 
-def queue_state(app, queue: str = DEFAULT_QUEUE) -> QueueState:
-    """Depth and oldest wait of ``queue`` on ``app``'s broker (read-only, a few milliseconds)."""
+def queue_state(app, queue: str = "") -> QueueState:
+    """Depth and oldest wait of ``queue`` (default: the app's task queue, WIREDESK_QUEUE) on
+    ``app``'s broker (read-only, a few milliseconds)."""
+    queue = queue or app.conf.task_default_queue
     url = app.conf.broker_url or ""
     try:
         with app.connection_for_read() as conn:

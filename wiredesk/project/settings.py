@@ -221,6 +221,8 @@ CELERY_BROKER_URL = E["CELERY_BROKER_URL"] or f"sqlite:///{(DATA_DIR / 'queue.sq
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"timeout": E["WIREDESK_SQLITE_TIMEOUT"]} if CELERY_BROKER_URL.startswith("sqlite://") else {}
 )
+# Workers consume this queue and tasks go to it (Celery's default is "celery").
+CELERY_TASK_DEFAULT_QUEUE = E["WIREDESK_QUEUE"]
 WIREDESK_WORKERS = max(1, E["WIREDESK_WORKERS"])
 CELERY_TASK_ALWAYS_EAGER = E["WIREDESK_TASKS_EAGER"]
 CELERY_TASK_EAGER_PROPAGATES = True
