@@ -15,11 +15,12 @@ from wiredesk.ingest.extract.furniture import (
 )
 
 # Lines the made-up Lakeside Telegraph puts inside every article container: trafilatura keeps
-# them, since nothing in one page says they are not text.
+# them, since nothing in one page says they are not text. (No credit or copyright line: the
+# extractor drops those on any page, before anything is learned; see test_credits.py.)
 FURNITURE = [
     "Order a reprint of this article",
     "Sign up for the Lakeside Telegraph morning briefing",
-    "© 2026 Lakeside Telegraph Media. All rights reserved.",
+    "Lakeside Telegraph Media, 4 Pier Street, open to callers from eight to six",
     "Got a story? Write to the newsdesk at the harbour office.",
 ]
 PLACES = ["north quay", "old mill", "ferry terminal", "market square", "cathedral close", "rowing club", "fish market"]

@@ -6,6 +6,7 @@ import trafilatura
 from lxml.etree import XPath, _Element
 
 from wiredesk.core.timelimits import TIME_LIMITS
+from wiredesk.ingest.extract.credits import drop_credits
 from wiredesk.ingest.extract.errors import ExtractError
 from wiredesk.ingest.extract.fastpath import load_tree, own_text_first
 from wiredesk.ingest.extract.figures import place_images
@@ -89,6 +90,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         raise ExtractError("no_main_text", "no main text found")
     _drop_title_heading(body, meta.title)
     drop_teasers(body, page_hosts(tree, url))
+    drop_credits(body)
     found = body_lines(body)
     lines = line_keys(body, found)
     removed = strip_furniture(body, furniture, found)
