@@ -98,3 +98,47 @@ def test_a_heading_in_the_middle_stays_those_at_the_end_go():
     assert drop_teasers(only_headings) == 0 and len(only_headings) == 2  # nothing else: they are the text
     with_text_after = _body("<p>One.</p>", "<head>Fares</head>two crowns a crossing")
     assert drop_teasers(with_text_after) == 0
+
+
+def test_headlines_linked_at_the_end_go_those_in_the_text_stay():
+    own = '<p><a href="/news/skerry-school">The island school will reopen in May with two new teachers</a></p>'
+    related = ('<p>Updated 4 March</p><h3>More from the islands</h3>'
+               '<p><a href="/news/lighthouse-keeper">Skerry lighthouse gets its first keeper in forty years, '
+               'and the island its light back</a></p>'
+               '<p><a href="https://www.ellis.example/news/harbour-fees">Harbour fees to rise by a tenth next spring '
+               'for every boat that moors at the quay</a></p>')
+    html = page(own, end=related).replace(
+        "<head>", '<head><link rel="canonical" href="https://www.ellis.example/news/night-ferry">')
+    got = extract_article(html, url="https://ellis.example/news/night-ferry")
+    assert "Skerry lighthouse" not in got.text and "Harbour fees" not in got.text
+    assert "More from the islands" not in got.text  # its links gone, a heading closing the text
+    assert "The island school will reopen in May" in got.text  # the article goes on after it
+    for line in STORY:
+        assert line in got.text
+
+
+def test_links_at_the_end_that_are_not_headlines_of_the_site_stay():
+    # Each long enough for trafilatura to keep a paragraph that is all link (it drops short ones).
+    for end in ('<p><a href="https://other.example/report/ferries">National ferry report for the year 2026, with '
+                'the figures of every crossing</a></p>',
+                '<p><a href="/">Ellis Wire front page, with all the news of the harbour and the islands today</a></p>',
+                '<p><a href="/files/timetable.pdf">Night ferry timetable for the winter, with the Friday and '
+                'Saturday boats</a></p>',
+                '<p>The timetable is <a href="/news/timetable">on the page of the winter timetable</a> of the '
+                'company, which the harbour office also prints and hands out.</p>'):
+        got = extract_article(page("", end=end), url="https://ellis.example/news/night-ferry")
+        kept = etree.fromstring(end).xpath("string(.//a)")
+        assert kept in got.text, end
+
+
+def test_tail_links_with_no_article_before_them_are_the_text():
+    body = _body('<p><ref target="/a">Skerry lighthouse gets its first keeper</ref></p>',
+                 '<p><ref target="/b">Harbour fees to rise by a tenth next spring</ref></p>')
+    assert drop_teasers(body) == 0 and len(body) == 2
+    body = _body("<p>" + STORY[0] + "</p>", '<p><ref target="/a">Skerry lighthouse gets its first keeper</ref></p>',
+                 '<p><ref target="/b">Harbour fees to rise by a tenth next spring</ref></p>', "<p>4 March</p>")
+    assert drop_teasers(body) == 2 and [" ".join(e.itertext()) for e in body] == [STORY[0], "4 March"]
+    for link in ('<ref target="/fares">Winter timetables</ref>',  # two words: a link, not a headline
+                 '<ref target="/a">Lighthouse</ref> keeper retires after forty years on the rock'):  # mostly not linked
+        body = _body("<p>" + STORY[0] + "</p>", f"<p>{link}</p>")
+        assert drop_teasers(body) == 0 and len(body) == 2, link

@@ -1,19 +1,22 @@
-"""Links to other articles left inside the main text: "Read also: <headline>" lines, and
-headings left with nothing of the article after them.
+"""Links to other articles left inside the main text: "Read also: <headline>" lines,
+headlines linked at the end of the text, and headings left with nothing of the article after them.
 
 Applied to trafilatura's output tree (``p``, ``head``, ``list``/``item``, ``ref`` for links).
 The signals are the shape of a block and where its link goes, not its words, so they hold in
 any language: a paragraph or heading made of a short lead-in label ending like one ("Lea
 también:", "LE PUEDE INTERESAR:", "Read more:", "Auch interessant:") and one link to another
-page of the same site (not its front page, not a file); and headings that close the text. A
-credit or a source ("Source: <link to another site>") stays.
+page of the same site (not its front page, not a file); headlines linked to other articles of
+the same site at the end of the text, with no paragraph of the article after them; and headings
+that close the text. A credit or a source ("Source: <link to another site>") stays here
+(credits.py judges credit lines).
 
 Measured on the extraction-dev pages, one rule at a time (docs/benchmarks.md, "Extraction
 alone"): the teaser line took out 15 of the boilerplate snippets kept before and none of the
-text. Two more rules were tried and left out, each losing as much text as boilerplate it
-removed: lists whose items are all links (the pages' own recommendation and press lists are
-text there), and a short label line ending the text ("The paper is here:", whose link the
-extractor had already dropped).
+text; the headlines at the end 9 more, again with no text lost (a headline link anywhere in
+the text took one more and lost a paragraph of text). Tried and left out, each losing as much
+text as boilerplate it removed: lists whose items are all links (the pages' own
+recommendation and press lists are text there), and a short label line ending the text ("The
+paper is here:", whose link the extractor had already dropped).
 """
 
 from __future__ import annotations
@@ -86,6 +89,41 @@ def _teaser_line(element: _Element, hosts: frozenset[str]) -> bool:
             and label.endswith(LEAD_IN_ENDS) and len(after) <= 3)
 
 
+def _headline_link(element: _Element, hosts: frozenset[str]) -> bool:
+    """A paragraph or heading that is nothing but a link to another article of the same site,
+    worded like a headline (three words or more)."""
+    if element.tag not in ("p", "head"):
+        return False
+    refs = list(element.iter("ref"))
+    if len(refs) != 1 or not _to_an_article_here(refs[0].get("target") or "", hosts):
+        return False
+    text, linked = _text(element), _linked(element)
+    return len(linked) >= 20 and len(linked.split()) >= 3 and len(linked) >= 0.9 * len(text)
+
+
+# Shorter than any paragraph of the article, even a wire's one-sentence ones: what may follow
+# a headline link at the end (a date, "Updated", "More on this"). 60 took as much on the dev
+# pages as 200, which would also have counted short paragraphs of an article as the end.
+TAIL_SHORT = 60
+
+
+def drop_tail_links(body: _Element, hosts: frozenset[str]) -> int:
+    """Remove headline links at the end of the text: those followed only by other headline
+    links, headings and short lines ("More on this", a date). One in the middle, with the
+    article going on after it, stays: it may be a sentence of the article made a link; so
+    do links with nothing of the article before them (they are all the text there is)."""
+    kids = list(body)
+    links = [_headline_link(e, hosts) for e in kids]
+    article = [not link and e.tag != "head" for e, link in zip(kids, links)]
+    gone = 0
+    for n, element in enumerate(kids):
+        if links[n] and any(article[:n]) and all(
+                links[m] or kids[m].tag == "head" or len(_text(kids[m])) < TAIL_SHORT for m in range(n + 1, len(kids))):
+            _remove(element)
+            gone += 1
+    return gone
+
+
 def drop_teasers(body: _Element, hosts: frozenset[str] = frozenset()) -> int:
     """Remove teaser lines, then headings left at the end of the text; returns how many
     blocks went. List items are left alone: a list of links with dates or sources in front
@@ -95,6 +133,7 @@ def drop_teasers(body: _Element, hosts: frozenset[str] = frozenset()) -> int:
         if _teaser_line(element, hosts):
             _remove(element)
             gone += 1
+    gone += drop_tail_links(body, hosts)
     # Headings closing the text, while text of the article is left before them.
     while len(body) > 1 and body[-1].tag == "head" and not (body[-1].tail or "").strip() \
             and any(e.tag != "head" for e in body[:-1]):
