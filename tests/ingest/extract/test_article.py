@@ -196,3 +196,19 @@ def test_single_byte_pages_are_not_taken_for_broken_utf8(repeat, declared):
     meta = f"<meta charset='{declared}'>".encode() if declared else b""
     data = b"<html><head>" + meta + b"</head><body><p>" + (_GERMAN * repeat).encode("cp1252") + b"</p></body></html>"
     assert (_GERMAN * repeat).strip() in decode_html(data)
+
+
+@given(word=st.lists(st.text(st.characters(categories=["L"]), min_size=1, max_size=5), min_size=2, max_size=6))
+@settings(max_examples=40, deadline=None)
+def test_soft_hyphens_are_taken_out_of_the_text_and_the_title(word):
+    """A CMS that hyphenates puts U+00AD every few letters: invisible, but kept it splits every
+    such word for search ("Mit\u00adtel\u00adal\u00adter" is three tokens, not "Mittelalter")."""
+    hyphenated, whole = "&shy;".join(word), "".join(word)
+    sentence = "The council archive holds records of the harbour reaching back many centuries, the clerk said."
+    html = (f"<html><head><title>Archive of {hyphenated}</title></head><body><article><h1>Archive of {hyphenated}</h1>"
+            f"<p>{sentence} The word {hyphenated} appears in every ledger of the old harbour office.</p>"
+            f"<p>{sentence}</p></article></body></html>")
+    got = extract_article(html, url="https://courier.example/news/archive")
+    assert "\u00ad" not in got.text + got.html + got.title
+    assert f"The word {whole} appears" in got.text and got.title == f"Archive of {whole}"
+    assert not got.text.startswith("Archive of")  # the heading still matched the title, and went

@@ -47,6 +47,20 @@ def _drop_inert(tree) -> None:
         element.drop_tree()  # keeps the text that follows the element
 
 
+SOFT_HYPHEN = "\u00ad"
+
+
+def _drop_soft_hyphens(body: _Element) -> None:
+    """Remove soft hyphens: hints where a browser may break a word, invisible otherwise. Kept,
+    they split the word for search and for anything that compares text ("Mit\u00adtel\u00adal\u00adter" is
+    not "Mittelalter"); pages hyphenated by their CMS carry one every few letters."""
+    for element in body.iter():
+        if element.text and SOFT_HYPHEN in element.text:
+            element.text = element.text.replace(SOFT_HYPHEN, "")
+        if element.tail and SOFT_HYPHEN in element.tail:
+            element.tail = element.tail.replace(SOFT_HYPHEN, "")
+
+
 def _drop_title_heading(body: _Element, title: str) -> None:
     """Remove a first heading that repeats the title: the title is returned on its own."""
     first = next(iter(body), None)
@@ -88,7 +102,9 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     body = getattr(document, "body", None)
     if body is None:
         raise ExtractError("no_main_text", "no main text found")
-    _drop_title_heading(body, meta.title)
+    _drop_soft_hyphens(body)
+    title = meta.title.replace(SOFT_HYPHEN, "")
+    _drop_title_heading(body, title)
     drop_teasers(body, page_hosts(tree, url))
     drop_credits(body)
     found = body_lines(body)
@@ -101,7 +117,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     if not images and meta.image:
         images = (Image(url=meta.image),)
     return Extracted(
-        title=meta.title,
+        title=title,
         html=to_html(body, base=url),
         text=plain,
         images=images,
