@@ -106,11 +106,14 @@ def test_headlines_linked_at_the_end_go_those_in_the_text_stay():
                '<p><a href="/news/lighthouse-keeper">Skerry lighthouse gets its first keeper in forty years, '
                'and the island its light back</a></p>'
                '<p><a href="https://www.ellis.example/news/harbour-fees">Harbour fees to rise by a tenth next spring '
-               'for every boat that moors at the quay</a></p>')
+               'for every boat that moors at the quay</a></p>'
+               '<p><a href="/news/gulls">Gulls return to the cliffs</a><a href="/news/pier">Pier lights '
+               'to be replaced this winter</a></p>')
     html = page(own, end=related).replace(
         "<head>", '<head><link rel="canonical" href="https://www.ellis.example/news/night-ferry">')
     got = extract_article(html, url="https://ellis.example/news/night-ferry")
     assert "Skerry lighthouse" not in got.text and "Harbour fees" not in got.text
+    assert "Gulls return" not in got.text and "Pier lights" not in got.text  # two run together
     assert "More from the islands" not in got.text  # its links gone, a heading closing the text
     assert "The island school will reopen in May" in got.text  # the article goes on after it
     for line in STORY:
