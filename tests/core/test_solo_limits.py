@@ -39,7 +39,7 @@ STUCK = textwrap.dedent("""
                                    lease_until=timezone.now() + dt.timedelta(hours=1))
     result = refresh_source.apply_async(args=(source.id,))
     with Connection(app.conf.broker_url) as conn:  # taken, unacknowledged, as a worker holds it
-        message = conn.SimpleQueue("celery").get(timeout=5)
+        message = conn.SimpleQueue(app.conf.task_default_queue).get(timeout=5)
         print("taken", result.id, flush=True)
         core_tasks._hard_limit(threading.Event(), 0.5, refresh_source, result.id, (source.id,), {})
         print("still alive", flush=True)

@@ -76,6 +76,7 @@ def _drop_queue(name: str) -> None:
 
     with Connection("amqp://guest:guest@127.0.0.1:5672//", connect_timeout=5) as conn:
         conn.default_channel.queue_delete(name)
+        conn.default_channel.exchange_delete(name)  # Celery declares one named after the queue
 
 
 @pytest.mark.parametrize("broker", ["amqp://guest:guest@127.0.0.1:5672//", ""])

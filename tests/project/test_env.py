@@ -32,7 +32,8 @@ def test_values_are_typed():
 
 @pytest.mark.parametrize("name, raw", [("WIREDESK_PORT", "eighty"), ("WIREDESK_PORT", "-1"), ("WIREDESK_DEBUG", "maybe"),
                                        ("WIREDESK_QUEUE", ""), ("WIREDESK_QUEUE", "a queue"),
-                                       ("WIREDESK_QUEUE", "q\u00e9"), ("WIREDESK_QUEUE", "a/b")])
+                                       ("WIREDESK_QUEUE", "q\u00e9"), ("WIREDESK_QUEUE", "a/b"),
+                                       ("WIREDESK_QUEUE", "amq.tasks"), ("WIREDESK_QUEUE", "q" * 201)])
 def test_bad_values_name_the_variable(name, raw):
     with pytest.raises(env.ConfigError, match=name):
         env.load({name: raw})

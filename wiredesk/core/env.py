@@ -64,6 +64,8 @@ def _name(raw: str) -> str:
     value = raw.strip()
     if not value or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in value):
         raise ValueError("expected letters, digits, '-', '_' and '.' only, at least one")
+    if len(value) > 200 or value.lower().startswith("amq."):
+        raise ValueError("expected at most 200 characters, not starting with 'amq.' (RabbitMQ keeps those)")
     return value
 
 
@@ -139,7 +141,8 @@ TABLE: tuple[Var, ...] = (
     _v("WIREDESK_QUEUE", "name", "celery",
        "Name of the task queue on the broker. Deployments that share one broker must not share "
        "a queue, or one's workers run the other's tasks against the wrong database: give each "
-       "its own RabbitMQ virtual host or Redis database number, or else its own queue name here."),
+       "its own RabbitMQ virtual host or Redis database number, or else its own queue name here. "
+       "Let the queue empty before changing it: tasks waiting under the old name are not run."),
     _v("WIREDESK_WORKERS", "int", "2",
        "Task workers `wiredesk run` starts. On the embedded broker each is a one-process worker "
        "of its own; on Redis or RabbitMQ it is one worker with this many pool processes."),

@@ -17,6 +17,7 @@ from kombu.exceptions import ChannelError
 from wiredesk.core.broker import is_embedded, oldest_waiting
 from wiredesk.core.tasks import SENT_HEADER
 
+
 @dataclass(frozen=True)
 class QueueState:
     name: str

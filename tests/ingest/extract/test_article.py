@@ -207,8 +207,12 @@ def test_soft_hyphens_are_taken_out_of_the_text_and_the_title(word):
     sentence = "The council archive holds records of the harbour reaching back many centuries, the clerk said."
     html = (f"<html><head><title>Archive of {hyphenated}</title></head><body><article><h1>Archive of {hyphenated}</h1>"
             f"<p>{sentence} The word {hyphenated} appears in every ledger of the old harbour office.</p>"
-            f"<p>{sentence}</p></article></body></html>")
+            f'<figure><img src="/img/ledger.jpg" alt="A {hyphenated} ledger"><figcaption>The {hyphenated} ledger'
+            f"</figcaption></figure><p>Its oldest ledgers are kept in the cellar of the town hall, where the "
+            f"damp is kept out by a stove that burns all winter long.</p></article></body></html>")
     got = extract_article(html, url="https://courier.example/news/archive")
     assert "\u00ad" not in got.text + got.html + got.title
+    assert got.images and all("\u00ad" not in image.caption + image.alt for image in got.images)
+    assert got.images[0].caption == f"The {whole} ledger"
     assert f"The word {whole} appears" in got.text and got.title == f"Archive of {whole}"
     assert not got.text.startswith("Archive of")  # the heading still matched the title, and went

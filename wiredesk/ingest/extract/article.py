@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import trafilatura
 from lxml.etree import XPath, _Element
 
@@ -48,17 +50,24 @@ def _drop_inert(tree) -> None:
 
 
 SOFT_HYPHEN = "\u00ad"
+_SOFT_HYPHENS = re.compile(r"\u00ad|&shy;|&#0*173;|&#x0*ad;", re.IGNORECASE)
+_SOFT_ATTRIBUTES = ("alt", "title", "content")
 
 
-def _drop_soft_hyphens(body: _Element) -> None:
-    """Remove soft hyphens: hints where a browser may break a word, invisible otherwise. Kept,
-    they split the word for search and for anything that compares text ("Mit\u00adtel\u00adal\u00adter" is
-    not "Mittelalter"); pages hyphenated by their CMS carry one every few letters."""
-    for element in body.iter():
+def _drop_soft_hyphens(tree) -> None:
+    """Remove soft hyphens from the page: hints where a browser may break a word, invisible
+    otherwise. Kept, they split the word for search and for anything that compares text
+    ("Mit\u00adtel\u00adal\u00adter" is not "Mittelalter"); pages hyphenated by their CMS carry one every
+    few letters, in the text, the captions and the alt texts alike."""
+    for element in tree.iter():
         if element.text and SOFT_HYPHEN in element.text:
             element.text = element.text.replace(SOFT_HYPHEN, "")
         if element.tail and SOFT_HYPHEN in element.tail:
             element.tail = element.tail.replace(SOFT_HYPHEN, "")
+        for name in _SOFT_ATTRIBUTES:
+            value = element.get(name)
+            if value and SOFT_HYPHEN in value:
+                element.set(name, value.replace(SOFT_HYPHEN, ""))
 
 
 def _drop_title_heading(body: _Element, title: str) -> None:
@@ -87,6 +96,8 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         if tree is None:
             raise ExtractError("no_main_text", "not an HTML document")
         _drop_inert(tree)
+        if _SOFT_HYPHENS.search(text):  # most pages have none: no walk over the tree for them
+            _drop_soft_hyphens(tree)
         # The page's statements first: JSON-LD and itemprop metas often sit in hidden blocks.
         meta = page_metadata(tree, url=url)
         drop_hidden(tree)
@@ -102,11 +113,11 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     body = getattr(document, "body", None)
     if body is None:
         raise ExtractError("no_main_text", "no main text found")
-    _drop_soft_hyphens(body)
-    title = meta.title.replace(SOFT_HYPHEN, "")
+    title = meta.title.replace(SOFT_HYPHEN, "")  # a JSON-LD headline may carry them too
     _drop_title_heading(body, title)
-    drop_teasers(body, page_hosts(tree, url))
+    # Credits first: a heading left closing the text once they go is then swept with the rest.
     drop_credits(body)
+    drop_teasers(body, page_hosts(tree, url))
     found = body_lines(body)
     lines = line_keys(body, found)
     removed = strip_furniture(body, furniture, found)
@@ -121,7 +132,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         html=to_html(body, base=url),
         text=plain,
         images=images,
-        author=meta.author,
+        author=meta.author.replace(SOFT_HYPHEN, ""),
         published=meta.published,
         lines=lines,
         furniture_removed=removed,

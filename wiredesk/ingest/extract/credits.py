@@ -1,16 +1,18 @@
 """Credit, source and copyright lines left inside the main text.
 
-Applied to trafilatura's output tree (``p`` and ``head`` blocks). A picture's credit ("Foto:
-Jana Wiese", "© Agentur / Name", a caption ending "(Photo: Name)"), a source line under a
-chart or a wire story ("Quelle: Landesamt", "Source: Agency") and a copyright notice ("© 2024
-Publisher", "All rights reserved") are page furniture: the article's credit and its pictures'
-captions are kept elsewhere (the source's credit on the article, captions in figures.py), and
-in the text they read as stray lines between paragraphs.
+Applied to trafilatura's output tree (its ``p`` blocks; a heading is left alone). A picture's
+credit ("Foto: Jana Wiese", "© Agentur / Name", a caption ending "(Photo: Name)"), a source
+line under a chart or a wire story ("Quelle: Landesamt", "Source: Agency") and a copyright
+notice ("© 2024 Publisher", "... All rights reserved.") are page furniture: the article's
+credit and its pictures' captions are kept elsewhere (the source's credit on the article,
+captions in figures.py), and in the text they read as stray lines between paragraphs.
 
-The signals are short blocks of a fixed shape: a copyright sign at the start or ending the
-block, or a credit label with its colon at the start. The labels are the words papers print
-before a credit in the languages of the wires (a dozen languages); a label alone, without its
-colon or its copyright sign, is not enough ("the photo shows", "credit card").
+The signals are short blocks of a fixed shape: a credit label with its colon, or a copyright
+sign, at the start of the block or after the caption's last sentence, followed by a credit (a
+name, an agency: a few words, no question); or a rights notice ending the block. The labels
+are the words papers print before a credit in the languages of the wires; a label alone is not
+enough: "BILD: Herr Minister, wann ...?", "Credit: spreads tightened by two basis points to 98
+over Treasuries.", "... fell to 6.4 % (Source: Eurostat)." and "Windows© 11" are prose.
 """
 
 from __future__ import annotations
@@ -23,32 +25,50 @@ from wiredesk.ingest.extract.teasers import _remove, _text
 
 # A credit line, or a caption carrying one, is short; a paragraph of the article is not.
 MAX_CHARS = 160
-# What a credit after a caption may take: "© AFP / Name Surname", "(Foto: Agentur)".
+# The credit itself, after its label or copyright sign: a name, an agency, a year ("Jana Wiese /
+# Bay Agency", "AFP / Name Surname", "2026 The Marrow Courier"). A label followed by a sentence
+# is prose ("Credit: spreads tightened by two basis points to 98 over Treasuries.").
 MAX_CREDIT_CHARS = 80
+MAX_CREDIT_WORDS = 8
 
-_LABELS = (
-    # picture credits
-    r"fotos?|photos?|images?|pictures?|bild(?:er)?|beeld|bildnachweis|bildquelle|fotocredits?|"
-    r"fotograf(?:ie)?|titelbild|beitragsbild|headerbild|aufmacherbild|symbolbild|"
+# Words papers print before a picture's credit, in the languages of the wires.
+_PICTURE = (
+    r"fotos?|photos?|images?|pictures?|bild(?:er)?|beeld|bildnachweis|bildquelle|bildrechte|fotocredits?|"
+    r"fotograf|titelbild|beitragsbild|headerbild|aufmacherbild|symbolbild|"
     r"(?:photo|image|picture|foto|bild)\s*(?:credits?|source|quelle|courtesy)|"
-    r"credits?|cr[ée]dits?(?:\s+photos?)?|cr[ée]dito(?:s)?(?:\s+(?:de\s+)?(?:la\s+)?(?:foto|imagen))?|"
-    r"fot\.|zdj\.|zdj[eę]cie|"
-    # sources and rights
-    r"quelle|source|sources|fuente|fonte|[źz]r[óo]d[łl]o|bron|copyright"
+    r"credits?|cr[ée]dits?(?:\s+photos?)?|cr[ée]ditos?\s+(?:de\s+)?(?:la\s+)?(?:foto|imagen)|zdj[eę]cie"
 )
-# "Foto: Name", "Photo (cc): Name", "Crédits photos : Name", "Fot. Name", "© Name".
-_STARTS = re.compile(rf"^[\(\[]?\s*(?:(?:{_LABELS})\s*(?:\([^)]{{0,12}}\))?\s*:|fot\.\s|zdj\.\s|©|\(c\)\s*\d{{4}})",
-                     re.IGNORECASE)
-# A caption ending with its credit: "... Mikaela Shiffrin. © AFP / Name", "... (Foto: Name)".
-_ENDS = re.compile(rf"(?:©[^©]{{1,{MAX_CREDIT_CHARS}}}|[\(\[]\s*(?:{_LABELS})\s*:[^()\[\]]{{1,{MAX_CREDIT_CHARS}}}[\)\]]\.?"
-                   rf"|[.!?]\s+(?:{_LABELS})\s*:[^.!?:]{{1,{MAX_CREDIT_CHARS}}})$", re.IGNORECASE)
+# Words before a source or the rights.
+_SOURCE = r"quelle|source|fuente|fonte|[źz]r[óo]d[łl]o|bron|copyright"
+_CREDIT = r"(?P<credit>[^?!]{1,%d})" % MAX_CREDIT_CHARS
+
+# The whole block is a credit: "Foto: Name", "Photo (cc): Name", "Crédits photos : Name",
+# "(Bild: Name)", "Quelle: Landesamt", "Fot. Name", "© Name", "(c) 2026 Name", "Copyright 2026 Name".
+_WHOLE = re.compile(
+    rf"^[\(\[]?\s*(?:(?:{_PICTURE}|{_SOURCE})\s*(?:\([^)]{{0,12}}\)\s*)?:|fot\.|zdj\.|©|\(c\)(?=\s*\d{{4}})"
+    rf"|copyright(?=\s*©?\s*\d{{4}}))\s*{_CREDIT}$",
+    re.IGNORECASE)
+# A caption ending with its picture's credit: "... Mikaela Shiffrin. © AFP / Name",
+# "... in the Congress (Foto: Name).", "... at dawn. Photo: Bay Agency". A bracketed source at
+# the end of a sentence is the article's own ("fell to 6.4 % (Source: Eurostat).") and stays.
+_ENDS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
+    rf"(?:[.!?]\s+|\s[/|–—-]\s+)©\s*{_CREDIT}$",
+    rf"[\(\[]\s*(?:{_PICTURE})\s*:\s*{_CREDIT}[\)\]]\.?$",
+    rf"[.!?]\s+(?:{_PICTURE})\s*:\s*{_CREDIT}$",
+))
 _RESERVED = re.compile(
-    r"all rights reserved|alle rechte vorbehalten|tous droits r[ée]serv[ée]s|todos los derechos reservados|"
+    r"(?:all rights reserved|alle rechte vorbehalten|tous droits r[ée]serv[ée]s|todos los derechos reservados|"
     r"tutti i diritti riservati|todos os direitos reservados|wszelkie prawa zastrze[żz]one|"
-    r"alle rechten voorbehouden", re.IGNORECASE)
+    r"alle rechten voorbehouden)\W*$", re.IGNORECASE)
+_CITATION = re.compile(rf"^[\(\[]?\s*(?:{_SOURCE})\s*:", re.IGNORECASE)
 
 
-_CITATION = re.compile(r"^[\(\[]?\s*(?:quelle|source|sources|fuente|fonte|[źz]r[óo]d[łl]o|bron)\s*:", re.IGNORECASE)
+def _a_credit(match: re.Match | None) -> bool:
+    """What the label or the copyright sign stands before is a credit, not a sentence."""
+    if match is None:
+        return False
+    credit = match.group("credit").strip(" .)]")
+    return 0 < len(credit) and len(credit.split()) <= MAX_CREDIT_WORDS
 
 
 def credit_line(text: str, *, linked: bool = False) -> bool:
@@ -61,15 +81,23 @@ def credit_line(text: str, *, linked: bool = False) -> bool:
         return False
     if linked and _CITATION.match(text):
         return False
-    return bool(_STARTS.match(text) or _ENDS.search(text) or _RESERVED.search(text))
+    if _a_credit(_WHOLE.match(text)) or any(_a_credit(end.search(text)) for end in _ENDS):
+        return True
+    # A rights notice ends its block ("... All rights reserved."), or comes with the sign.
+    return bool(_RESERVED.search(text)) or (("©" in text or "copyright" in text.lower())
+                                            and "reserved" in text.lower() and len(text.split()) <= 20)
+
+
+def _chars(text: str) -> int:
+    return len("".join(text.split()))
 
 
 def drop_credits(body: _Element) -> int:
     """Remove the credit, source and copyright lines of the body; returns how many went.
     A body made of nothing else is left as it is (its page had no text found, not furniture)."""
-    lines = [e for e in body.iter("p", "head")
+    lines = [e for e in body.iter("p")
              if e.find(".//graphic") is None and credit_line(_text(e), linked=e.find(".//ref") is not None)]
-    if len(lines) == len(list(body.iter("p", "head", "list", "table", "quote"))):
+    if not lines or _chars("".join(body.itertext())) <= sum(_chars("".join(e.itertext())) for e in lines):
         return 0
     for element in lines:
         _remove(element)

@@ -118,12 +118,18 @@ def drop_tail_links(body: _Element, hosts: frozenset[str]) -> int:
     do links with nothing of the article before them (they are all the text there is)."""
     kids = list(body)
     links = [_headline_link(e, hosts) for e in kids]
-    article = [not link and e.tag != "head" for e, link in zip(kids, links)]
+    # One pass from the end: where the tail (links, headings, short lines only) begins.
+    start = len(kids)
+    while start > 0 and (links[start - 1] or kids[start - 1].tag == "head"
+                         or len(_text(kids[start - 1])) < TAIL_SHORT):
+        start -= 1
+    # Article text before the first of them, or they are all the text there is.
+    if not any(not links[n] and kids[n].tag != "head" for n in range(start)):
+        return 0
     gone = 0
-    for n, element in enumerate(kids):
-        if links[n] and any(article[:n]) and all(
-                links[m] or kids[m].tag == "head" or len(_text(kids[m])) < TAIL_SHORT for m in range(n + 1, len(kids))):
-            _remove(element)
+    for n in range(start, len(kids)):
+        if links[n]:
+            _remove(kids[n])
             gone += 1
     return gone
 
