@@ -485,7 +485,7 @@ def farm(args, admin_url: str, data_dir: str) -> bool:
 
             with Connection(env["CELERY_BROKER_URL"], connect_timeout=5) as conn:
                 try:
-                    conn.default_channel.queue_purge(env.get("WIREDESK_QUEUE") or "celery")
+                    conn.default_channel.queue_purge((env.get("WIREDESK_QUEUE") or "").strip() or "celery")
                 except NotFound:  # no queue yet (a broker that cannot be reached stops the bench)
                     pass
 

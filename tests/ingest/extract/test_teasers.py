@@ -145,3 +145,9 @@ def test_tail_links_with_no_article_before_them_are_the_text():
                  '<ref target="/a">Lighthouse</ref> keeper retires after forty years on the rock'):  # mostly not linked
         body = _body("<p>" + STORY[0] + "</p>", f"<p>{link}</p>")
         assert drop_teasers(body) == 0 and len(body) == 2, link
+
+
+def test_comments_among_the_blocks_are_passed_over():
+    body = _body("<p>" + STORY[0] + "</p>", "<!-- related -->", '<p><ref target="/a">Skerry lighthouse gets its first keeper</ref></p>',
+                 "<!-- end -->")
+    assert drop_teasers(body) == 1 and STORY[0] in "".join(body.itertext())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import trafilatura
 from lxml.etree import XPath, _Element
 
@@ -48,9 +50,14 @@ def _drop_inert(tree) -> None:
 
 
 SOFT_HYPHEN = "\u00ad"
-# How a page writes one: the character, or its entity (plain substring tests: a regular
-# expression over the whole page cost more than the rare walk it saves).
-_SOFT_HYPHEN_FORMS = (SOFT_HYPHEN, "&shy;", "&#173;", "&#xad;", "&#xAD;")
+# How a page writes one: the character, its named entity (with or without its semicolon), or a
+# numeric one (&#173;, &#x00AD;, ...). Substring tests first: a regular expression over every
+# page cost more than the rare walk it saves.
+_SOFT_HYPHEN_NUMERIC = re.compile(r"&#(?:0*173|[xX]0*[aA][dD])(?![0-9a-fA-F])")
+
+
+def _has_soft_hyphens(text: str) -> bool:
+    return SOFT_HYPHEN in text or "&shy" in text or ("&#" in text and bool(_SOFT_HYPHEN_NUMERIC.search(text)))
 _SOFT_ATTRIBUTES = ("alt", "title", "content")
 
 
@@ -96,7 +103,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         if tree is None:
             raise ExtractError("no_main_text", "not an HTML document")
         _drop_inert(tree)
-        if any(form in text for form in _SOFT_HYPHEN_FORMS):  # most pages have none: no walk for them
+        if _has_soft_hyphens(text):  # most pages have none: no walk over the tree for them
             _drop_soft_hyphens(tree)
         # The page's statements first: JSON-LD and itemprop metas often sit in hidden blocks.
         meta = page_metadata(tree, url=url)

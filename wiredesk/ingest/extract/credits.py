@@ -33,13 +33,13 @@ MAX_CREDIT_WORDS = 8
 
 # Words papers print before a picture's credit, in the languages of the wires.
 _PICTURE = (
-    r"fotos?|photos?|images?|pictures?|bild(?:er)?|beeld|bildnachweis|bildquelle|bildrechte|fotocredits?|"
-    r"fotograf|titelbild|beitragsbild|headerbild|aufmacherbild|symbolbild|"
+    r"fotos?|photos?|photographs?|images?|pictures?|bild(?:er)?|beeld|bildnachweis|bildquelle|bildrechte|"
+    r"fotocredits?|fotograf(?:ie)?|titelbild|beitragsbild|headerbild|aufmacherbild|symbolbild|"
     r"(?:photo|image|picture|foto|bild)\s*(?:credits?|source|quelle|courtesy)|"
-    r"credits?|cr[ée]dits?(?:\s+photos?)?|cr[ée]ditos?\s+(?:de\s+)?(?:la\s+)?(?:foto|imagen)|zdj[eę]cie"
+    r"credits?|cr[ée]dits?(?:\s+photos?)?|cr[ée]ditos?(?:\s+(?:de\s+)?(?:la\s+)?(?:foto|imagen))?|zdj[eę]cie"
 )
 # Words before a source or the rights.
-_SOURCE = r"quelle|source|fuente|fonte|[źz]r[óo]d[łl]o|bron|copyright"
+_SOURCE = r"quelle|sources?|fuentes?|fonte|[źz]r[óo]d[łl]o|bron|copyright"
 _CREDIT = r"(?P<credit>[^?!]{1,%d})" % MAX_CREDIT_CHARS
 
 # The whole block is a credit: "Foto: Name", "Photo (cc): Name", "Crédits photos : Name",
@@ -56,19 +56,32 @@ _ENDS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     rf"[\(\[]\s*(?:{_PICTURE})\s*:\s*{_CREDIT}[\)\]]\.?$",
     rf"[.!?]\s+(?:{_PICTURE})\s*:\s*{_CREDIT}$",
 ))
-_RESERVED = re.compile(
-    r"(?:all rights reserved|alle rechte vorbehalten|tous droits r[ée]serv[ée]s|todos los derechos reservados|"
+_RIGHTS = re.compile(
+    r"\brights reserved|alle rechte vorbehalten|tous droits r[ée]serv[ée]s|todos los derechos reservados|"
     r"tutti i diritti riservati|todos os direitos reservados|wszelkie prawa zastrze[żz]one|"
-    r"alle rechten voorbehouden)\W*$", re.IGNORECASE)
+    r"alle rechten voorbehouden", re.IGNORECASE)
 _CITATION = re.compile(rf"^[\(\[]?\s*(?:{_SOURCE})\s*:", re.IGNORECASE)
 
 
 def _a_credit(match: re.Match | None) -> bool:
-    """What the label or the copyright sign stands before is a credit, not a sentence."""
+    """What the label or the copyright sign stands before is a credit, not a sentence: a few
+    words, mostly names ("Jana Wiese", "Agencia de la Bahía", "dpa", "AFP / Name"), where a
+    sentence has mostly small words ("Credit: lenders tightened standards again.", "Bild: So
+    sah es nach dem Sturm aus.")."""
     if match is None:
         return False
-    credit = match.group("credit").strip(" .)]")
-    return 0 < len(credit) and len(credit.split()) <= MAX_CREDIT_WORDS
+    raw = match.group("credit").strip()
+    credit = raw.strip(" .)]")
+    words = credit.split()
+    if not words or len(words) > MAX_CREDIT_WORDS:
+        return False
+    if len(words) == 1 or any(mark in credit for mark in "/|©"):
+        return True
+    names = sum(1 for word in words if word.lstrip("(\"'„“«‚")[:1].isupper() or word[:1].isdigit())
+    if 2 * names < len(words):
+        return False
+    sentence = raw.rstrip(" )]").endswith(".") and len(words) >= 4
+    return not sentence or 3 * names >= 2 * len(words)
 
 
 def credit_line(text: str, *, linked: bool = False) -> bool:
@@ -83,9 +96,12 @@ def credit_line(text: str, *, linked: bool = False) -> bool:
         return False
     if _a_credit(_WHOLE.match(text)) or any(_a_credit(end.search(text)) for end in _ENDS):
         return True
-    # A rights notice ends its block ("... All rights reserved."), or comes with the sign.
-    return bool(_RESERVED.search(text)) or (("©" in text or "copyright" in text.lower())
-                                            and "reserved" in text.lower() and len(text.split()) <= 20)
+    # A rights notice: with the sign or the word ("Copyright 2026 Radio. All rights reserved."),
+    # or on its own ("Tous droits réservés"); in a sentence it is prose ("... left the author
+    # with all rights reserved.").
+    rights = _RIGHTS.search(text)
+    return bool(rights) and ("©" in text or "copyright" in text.lower() or "(c)" in text.lower()
+                             or len(text.split()) <= len(rights.group().split()) + 1)
 
 
 def _chars(text: str) -> int:

@@ -116,15 +116,16 @@ def drop_tail_links(body: _Element, hosts: frozenset[str]) -> int:
     links, headings and short lines ("More on this", a date). One in the middle, with the
     article going on after it, stays: it may be a sentence of the article made a link; so
     do links with nothing of the article before them (they are all the text there is)."""
-    kids = list(body)
+    kids = [e for e in body if isinstance(e.tag, str)]  # not a comment or a processing instruction
     links = [_headline_link(e, hosts) for e in kids]
     # One pass from the end: where the tail (links, headings, short lines only) begins.
     start = len(kids)
     while start > 0 and (links[start - 1] or kids[start - 1].tag == "head"
                          or len(_text(kids[start - 1])) < TAIL_SHORT):
         start -= 1
-    # Article text before the first of them, or they are all the text there is.
-    if not any(not links[n] and kids[n].tag != "head" for n in range(start)):
+    # Article text before them (the block before the tail is one: long, not a link or a
+    # heading), or they are all the text there is and stay.
+    if start == 0:
         return 0
     gone = 0
     for n in range(start, len(kids)):
