@@ -58,6 +58,8 @@ _SOFT_HYPHEN_NUMERIC = re.compile(r"&#(?:0*173|[xX]0*[aA][dD])(?![0-9a-fA-F])")
 
 def _has_soft_hyphens(text: str) -> bool:
     return SOFT_HYPHEN in text or "&shy" in text or ("&#" in text and bool(_SOFT_HYPHEN_NUMERIC.search(text)))
+
+
 _SOFT_ATTRIBUTES = ("alt", "title", "content")
 
 

@@ -97,12 +97,10 @@ def _headline_link(element: _Element, hosts: frozenset[str]) -> bool:
     refs = list(element.iter("ref"))
     if not refs or not all(_to_an_article_here(ref.get("target") or "", hosts) for ref in refs):
         return False
-    for ref in refs:
-        words = _text(ref)
-        if len(words) < 20 or len(words.split()) < 3:
-            return False
-    text, linked = _text(element), _linked(element)
-    return len(linked) >= 0.9 * len(text)
+    headlines = [_text(ref) for ref in refs]
+    if any(len(words) < 20 or len(words.split()) < 3 for words in headlines):
+        return False
+    return len(" ".join(headlines)) >= 0.9 * len(_text(element))
 
 
 # Shorter than any paragraph of the article, even a wire's one-sentence ones: what may follow
@@ -117,22 +115,23 @@ def drop_tail_links(body: _Element, hosts: frozenset[str]) -> int:
     article going on after it, stays: it may be a sentence of the article made a link; so
     do links with nothing of the article before them (they are all the text there is)."""
     kids = [e for e in body if isinstance(e.tag, str)]  # not a comment or a processing instruction
-    links = [_headline_link(e, hosts) for e in kids]
-    # One pass from the end: where the tail (links, headings, short lines only) begins.
+    # One pass from the end, judging only the blocks of the tail (links, headings, short lines).
+    links: list[_Element] = []
     start = len(kids)
-    while start > 0 and (links[start - 1] or kids[start - 1].tag == "head"
-                         or len(_text(kids[start - 1])) < TAIL_SHORT):
+    while start > 0:
+        block = kids[start - 1]
+        if _headline_link(block, hosts):
+            links.append(block)
+        elif block.tag != "head" and len(_text(block)) >= TAIL_SHORT:
+            break
         start -= 1
     # Article text before them (the block before the tail is one: long, not a link or a
     # heading), or they are all the text there is and stay.
     if start == 0:
         return 0
-    gone = 0
-    for n in range(start, len(kids)):
-        if links[n]:
-            _remove(kids[n])
-            gone += 1
-    return gone
+    for block in links:
+        _remove(block)
+    return len(links)
 
 
 def drop_teasers(body: _Element, hosts: frozenset[str] = frozenset()) -> int:
