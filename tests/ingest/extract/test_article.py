@@ -219,3 +219,36 @@ def test_soft_hyphens_are_taken_out_of_the_text_and_the_title(word, form):
     assert got.images[0].caption == f"The {whole} ledger"
     assert f"The word {whole} appears" in got.text and got.title == f"Archive of {whole}"
     assert not got.text.startswith("Archive of")  # the heading still matched the title, and went
+
+
+@given(words=st.lists(st.text(st.characters(categories=["L", "M"]), min_size=1, max_size=6), min_size=2, max_size=6),
+       decomposed=st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_text_title_and_captions_come_out_in_one_spelling_nfc(words, decomposed):
+    """The same word may reach us composed ("é") or decomposed ("e" + U+0301), and some
+    scripts hold characters NFC never composes (Bengali "ড়" is U+09A1 U+09BC): whatever the page
+    used, the stored text is NFC, so search and copy detection see one word."""
+    import unicodedata
+
+    phrase = " ".join(unicodedata.normalize("NFD" if decomposed else "NFC", w) for w in words)
+    sentence = "The council archive holds records of the harbour reaching back many centuries, the clerk said."
+    html = (f"<html><head><title>Notes on {phrase}</title></head><body><article>"
+            f"<p>{sentence} The name {phrase} appears in every ledger of the old harbour office.</p>"
+            f'<figure><img src="/img/ledger.jpg" alt="{phrase}"><figcaption>The {phrase} ledger</figcaption></figure>'
+            f"<p>Its oldest ledgers are kept in the cellar of the town hall, where the damp is kept out by a stove "
+            f"that burns all winter long.</p></article></body></html>")
+    got = extract_article(html, url="https://courier.example/news/archive")
+    nfc = unicodedata.normalize("NFC", phrase)
+    for value in (got.text, got.html, got.title, *(i.caption + i.alt for i in got.images)):
+        assert unicodedata.is_normalized("NFC", value)
+    assert f"The name {nfc} appears" in got.text
+    assert got.images and got.images[0].caption == f"The {nfc} ledger"
+
+
+def test_a_bengali_letter_outside_nfc_is_written_as_nfc():
+    """U+09DC is excluded from composition: NFC writes it as U+09A1 U+09BC, the spelling search
+    and the reader's copy use."""
+    body = "সকাল সা\u09dcে সাতটার দিকে গ্রামে এ ঘটনা ঘটে। " * 4
+    html = f"<html><head><title>খবর</title></head><body><article><p>{body}</p><p>{body}</p></article></body></html>"
+    got = extract_article(html.encode(), url="https://courier.example/news/bn")
+    assert "\u09dc" not in got.text and "\u09a1\u09bc" in got.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import trafilatura
 from lxml.etree import XPath, _Element
@@ -100,6 +101,11 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     text = decode_html(html) if isinstance(html, bytes) else html
     if not text.strip():
         raise ExtractError("no_main_text", "empty page")
+    # One spelling of each character: "e" + combining acute and "é" look the same but differ
+    # for search, for comparing copies and for a reader's find-in-page. NFC is the W3C's
+    # form for the web; the check alone costs little on a page that is normalised already.
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     try:
         tree = load_tree(text)
         if tree is None:
