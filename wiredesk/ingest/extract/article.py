@@ -9,6 +9,7 @@ import trafilatura
 from lxml.etree import XPath, _Element
 
 from wiredesk.core.timelimits import TIME_LIMITS
+from wiredesk.ingest.extract.calls import drop_calls
 from wiredesk.ingest.extract.credits import drop_credits
 from wiredesk.ingest.extract.errors import ExtractError
 from wiredesk.ingest.extract.fastpath import load_tree, own_text_first
@@ -130,8 +131,9 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         raise ExtractError("no_main_text", "no main text found")
     title = meta.title.replace(SOFT_HYPHEN, "")  # a JSON-LD headline may carry them too
     _drop_title_heading(body, title)
-    # Credits first: a heading left closing the text once they go is then swept with the rest.
+    # Credits and calls first: a heading left closing the text once they go is then swept with the rest.
     drop_credits(body)
+    drop_calls(body)
     drop_teasers(body, page_hosts(tree, url))
     found = body_lines(body)
     lines = line_keys(body, found)

@@ -21,7 +21,7 @@ import re
 
 from lxml.etree import _Element
 
-from wiredesk.ingest.extract.teasers import _remove, _text
+from wiredesk.ingest.extract.blocks import block_text, remove_block
 
 # A credit line, or a caption carrying one, is short; a paragraph of the article is not.
 MAX_CHARS = 160
@@ -112,9 +112,9 @@ def drop_credits(body: _Element) -> int:
     """Remove the credit, source and copyright lines of the body; returns how many went.
     A body made of nothing else is left as it is (its page had no text found, not furniture)."""
     lines = [e for e in body.iter("p")
-             if e.find(".//graphic") is None and credit_line(_text(e), linked=e.find(".//ref") is not None)]
+             if e.find(".//graphic") is None and credit_line(block_text(e), linked=e.find(".//ref") is not None)]
     if not lines or _chars("".join(body.itertext())) <= sum(_chars("".join(e.itertext())) for e in lines):
         return 0
     for element in lines:
-        _remove(element)
+        remove_block(element)
     return len(lines)

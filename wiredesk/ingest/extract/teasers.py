@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 from lxml.etree import XPath, _Element
 
+from wiredesk.ingest.extract.blocks import block_text, remove_block
+
 LABEL_WORDS = 5
 LABEL_CHARS = 48
 LINKED_SHARE = 0.6  # of a teaser line's text inside its link
@@ -63,10 +65,6 @@ def _to_an_article_here(target: str, hosts: frozenset[str]) -> bool:
     return bool(path) and not path.lower().endswith(_FILES)
 
 
-def _text(element: _Element) -> str:
-    return " ".join("".join(element.itertext()).split())
-
-
 def _linked(element: _Element) -> str:
     return " ".join(" ".join("".join(ref.itertext()) for ref in element.iter("ref")).split())
 
@@ -77,7 +75,7 @@ def _teaser_line(element: _Element, hosts: frozenset[str]) -> bool:
     refs = list(element.iter("ref"))
     if len(refs) != 1 or not _to_an_article_here(refs[0].get("target") or "", hosts):
         return False
-    text, linked = _text(element), _linked(element)
+    text, linked = block_text(element), _linked(element)
     if len(linked) < MIN_LINK_CHARS or len(linked) < LINKED_SHARE * len(text):
         return False
     # The label is what comes before the link (a full stop after it does not count).
@@ -97,10 +95,10 @@ def _headline_link(element: _Element, hosts: frozenset[str]) -> bool:
     refs = list(element.iter("ref"))
     if not refs or not all(_to_an_article_here(ref.get("target") or "", hosts) for ref in refs):
         return False
-    headlines = [_text(ref) for ref in refs]
+    headlines = [block_text(ref) for ref in refs]
     if any(len(words) < 20 or len(words.split()) < 3 for words in headlines):
         return False
-    return len(" ".join(headlines)) >= 0.9 * len(_text(element))
+    return len(" ".join(headlines)) >= 0.9 * len(block_text(element))
 
 
 # Shorter than any paragraph of the article, even a wire's one-sentence ones: what may follow
@@ -122,7 +120,7 @@ def drop_tail_links(body: _Element, hosts: frozenset[str]) -> int:
         block = kids[start - 1]
         if _headline_link(block, hosts):
             links.append(block)
-        elif block.tag != "head" and len(_text(block)) >= TAIL_SHORT:
+        elif block.tag != "head" and len(block_text(block)) >= TAIL_SHORT:
             break
         start -= 1
     # Article text before them (the block before the tail is one: long, not a link or a
@@ -130,7 +128,7 @@ def drop_tail_links(body: _Element, hosts: frozenset[str]) -> int:
     if start == 0:
         return 0
     for block in links:
-        _remove(block)
+        remove_block(block)
     return len(links)
 
 
@@ -141,25 +139,13 @@ def drop_teasers(body: _Element, hosts: frozenset[str] = frozenset()) -> int:
     gone = 0
     for element in list(body.iter("p", "head")):
         if _teaser_line(element, hosts):
-            _remove(element)
+            remove_block(element)
             gone += 1
     gone += drop_tail_links(body, hosts)
     # Headings closing the text, while text of the article is left before them.
     while len(body) > 1 and body[-1].tag == "head" and not (body[-1].tail or "").strip() \
             and any(e.tag != "head" for e in body[:-1]):
-        _remove(body[-1])
+        remove_block(body[-1])
         gone += 1
     return gone
 
-
-def _remove(element: _Element) -> None:
-    """Take an element out, keeping the text that followed it."""
-    parent = element.getparent()
-    tail = element.tail
-    previous = element.getprevious()
-    if tail and tail.strip():
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(element)
