@@ -151,3 +151,29 @@ def test_comments_among_the_blocks_are_passed_over():
     body = _body("<p>" + STORY[0] + "</p>", "<!-- related -->", '<p><ref target="/a">Skerry lighthouse gets its first keeper</ref></p>',
                  "<!-- end -->")
     assert drop_teasers(body) == 1 and STORY[0] in "".join(body.itertext())
+
+
+def test_page_controls_go_and_links_inside_sentences_to_the_same_page_stay():
+    """"Back to top" and "Join the discussion" link to a place on their own page or to a script:
+    dead once the text leaves it. A footnote link inside a sentence is the sentence's."""
+    html = page('<p><a href="#comments">Join the discussion</a></p>',
+                end='<p><a href="#" class="top">Back to top</a></p><p><a href="javascript:void(0)">Show all comments</a></p>'
+                    '<p>The timetable is in the note below.<a href="#note-1">[1]</a></p>')
+    got = extract_article(html, url="https://ellis.example/news/night-ferry")
+    for gone in ("Join the discussion", "Back to top", "Show all comments"):
+        assert gone not in got.text
+    assert "The timetable is in the note below." in got.text
+    for line in STORY:
+        assert line in got.text
+
+
+@given(label=st.text(st.characters(categories=["L", "Zs"]), min_size=1, max_size=60).filter(str.strip),
+       target=st.sampled_from(["#", "#top", "#comments", "javascript:void(0)", " JavaScript:go()", ""]),
+       off_page=st.sampled_from(["/news/ferry-fares", "https://ellis.example/news/ferry-fares", "mailto:desk@ellis.example"]))
+def test_a_short_block_of_links_going_nowhere_goes_one_going_somewhere_stays(label, target, off_page):
+    body = _body(*(f"<p>{line}</p>" for line in STORY),
+                 f'<p><ref target="{target}">{label}</ref></p>', f'<p><ref target="{off_page}">{label}</ref></p>')
+    drop_teasers(body)
+    kept = [" ".join("".join(p.itertext()).split()) for p in body]
+    assert kept == STORY + [" ".join(label.split())]
+    assert body[-1].find("ref").get("target") == off_page

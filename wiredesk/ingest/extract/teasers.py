@@ -1,5 +1,7 @@
 """Links to other articles left inside the main text: "Read also: <headline>" lines,
-headlines linked at the end of the text, and headings left with nothing of the article after them.
+headlines linked at the end of the text, page controls ("Back to top", "Join the discussion":
+short blocks whose links only work on their own page, to "#..." or a script), and headings
+left with nothing of the article after them.
 
 Applied to trafilatura's output tree (``p``, ``head``, ``list``/``item``, ``ref`` for links).
 The signals are the shape of a block and where its link goes, not its words, so they hold in
@@ -132,13 +134,33 @@ def drop_tail_links(body: _Element, hosts: frozenset[str]) -> int:
     return len(links)
 
 
+CONTROL_CHARS = 80
+
+
+def _goes_nowhere(target: str) -> bool:
+    """A link that only works on its own page: to a place in it ("#top", "#comments"), to a
+    script, or to nothing."""
+    target = target.strip()
+    return not target or target.startswith("#") or target.lower().startswith("javascript:")
+
+
+def _control(element: _Element) -> bool:
+    """A short block that is nothing but links going nowhere off the page: "Back to top",
+    "Join the discussion", "Show comments". Rendered, its links would be plain text."""
+    refs = list(element.iter("ref"))
+    if not refs or not all(_goes_nowhere(ref.get("target") or "") for ref in refs):
+        return False
+    text = block_text(element)
+    return 0 < len(text) <= CONTROL_CHARS and len(_linked(element)) >= LINKED_SHARE * len(text)
+
+
 def drop_teasers(body: _Element, hosts: frozenset[str] = frozenset()) -> int:
-    """Remove teaser lines, then headings left at the end of the text; returns how many
-    blocks went. List items are left alone: a list of links with dates or sources in front
+    """Remove teaser lines and page controls, then headline links and headings left at the end
+    of the text; returns how many blocks went. List items are left alone: a list of links with dates or sources in front
     is often the article's own (press coverage, documents)."""
     gone = 0
     for element in list(body.iter("p", "head")):
-        if _teaser_line(element, hosts):
+        if _teaser_line(element, hosts) or _control(element):
             remove_block(element)
             gone += 1
     gone += drop_tail_links(body, hosts)
