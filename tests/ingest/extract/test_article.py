@@ -252,3 +252,39 @@ def test_a_bengali_letter_outside_nfc_is_written_as_nfc():
     html = f"<html><head><title>খবর</title></head><body><article><p>{body}</p><p>{body}</p></article></body></html>"
     got = extract_article(html.encode(), url="https://courier.example/news/bn")
     assert "\u09dc" not in got.text and "\u09a1\u09bc" in got.text
+
+
+_ASIDE_STORY = [
+    "The river authority of Wendmoor will raise the flood wall along the old tannery quarter by half a metre next spring.",
+    "Residents of the lower streets were flooded twice last winter, when the Wend rose faster than the pumps could clear it.",
+    "The work is to take four months; the riverside path will close in sections so that the market can stay open.",
+    "The authority's engineer said the higher wall would hold a flood of the size seen once in a century, with room to spare.",
+    "A public meeting on the plans is set for the first Tuesday of next month in the hall of the tannery school.",
+    "Shopkeepers on Quay Street asked for the work to pause in December, their busiest month, and the authority agreed.",
+    "The wall will be faced with the same brown stone as the old one, so that the quarter keeps the look it is known for.",
+    "Money for the scheme comes from the regional flood fund, with a smaller share from the town's own budget this year.",
+]
+
+
+def test_an_article_swallowed_by_a_sidebar_through_broken_markup_is_still_found():
+    """A stray <aside> left open before the article nests the whole story inside it: the
+    extractor drops asides as boilerplate and found almost nothing. The article element is
+    extracted again alone."""
+    story = "".join(f"<p>{line}</p>" for line in _ASIDE_STORY)
+    html = ("<html><head><title>Flood wall to rise</title></head><body><div class='page'>"
+            "<aside class='sidebar'><div class='widget'><p>Most read this week</p></div>"
+            f"<div class='column'><article class='story'><h1>Flood wall to rise</h1>{story}</article></div>"
+            "</aside></div><footer><p>Wendmoor Gazette, Tannery Lane 4</p></footer></body></html>")
+    got = extract_article(html, url="https://wendmoor.example/news/flood-wall")
+    for line in _ASIDE_STORY:
+        assert line in got.text
+
+
+def test_a_page_with_its_text_found_is_not_extracted_again_from_its_article_element():
+    """The second pass is for a page that lost its article, not a second opinion: with the
+    text found, what the article element holds besides (a teaser list) is not brought back."""
+    story = "".join(f"<p>{line}</p>" for line in _ASIDE_STORY)
+    html = ("<html><head><title>Flood wall to rise</title></head><body><main>"
+            f"<article class='story'><h1>Flood wall to rise</h1>{story}</article></main></body></html>")
+    first = extract_article(html, url="https://wendmoor.example/news/flood-wall")
+    assert all(line in first.text for line in _ASIDE_STORY)

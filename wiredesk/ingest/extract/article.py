@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 
+import lxml.html
 import trafilatura
 from lxml.etree import XPath, _Element
 
@@ -91,6 +93,38 @@ def _drop_title_heading(body: _Element, title: str) -> None:
             body.remove(first)
 
 
+# A page whose extracted text is this short may have lost its article: markup left open puts
+# the <article> inside an <aside> or a footer, which the extractor drops with all it holds.
+RESCUE_BELOW = 500
+RESCUE_MIN_ARTICLE = 500
+_ARTICLES = XPath("//article|//*[@itemprop='articleBody']")
+
+
+def _chars(element) -> int:
+    return len(" ".join("".join(element.itertext()).split())) if element is not None else 0
+
+
+def _rescued(tree, document):
+    """The extraction again on the page's article element alone, when the first found a small
+    part of it: markup left open (an unclosed <div>, a stray </aside>) can nest the whole
+    article inside a sidebar or a footer, which the extractor drops as boilerplate. Taken
+    only when it finds more than twice the text; costs nothing on a page with text found."""
+    have = _chars(getattr(document, "body", None))
+    if have >= RESCUE_BELOW:
+        return document
+    article, size = None, 0
+    for element in _ARTICLES(tree):
+        chars = _chars(element)
+        if chars > size:
+            article, size = element, chars
+    if article is None or size < RESCUE_MIN_ARTICLE or size < 4 * have:
+        return document
+    page = lxml.html.fromstring("<html><head></head><body></body></html>")
+    page.find("body").append(copy.deepcopy(article))
+    retry = trafilatura.bare_extraction(page, **TRAFILATURA_OPTIONS)
+    return retry if _chars(getattr(retry, "body", None)) > 2 * have else document
+
+
 def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = frozenset()) -> Extracted:
     """Extract title, body (simple HTML and text), images and byline from an article page.
 
@@ -121,7 +155,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         # would make trafilatura resolve every link of the page; render resolves the kept ones.
         # fastpath.py: the same output with less work.
         with own_text_first():
-            document = trafilatura.bare_extraction(tree, **TRAFILATURA_OPTIONS)
+            document = _rescued(tree, trafilatura.bare_extraction(tree, **TRAFILATURA_OPTIONS))
     except (ExtractError, *TIME_LIMITS):  # a time limit ends the whole refresh, not this page
         raise
     except Exception as exc:  # third-party code on hostile input: never let it crash a worker
