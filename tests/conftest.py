@@ -36,6 +36,15 @@ def _fresh_cache():
         caches[alias].clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Django's default hasher costs about 0.3 s a password on purpose; a sign-in that fails
+    # (no such user included) pays it too. Tests that sign in hundreds of times (the open
+    # redirect and lockout properties) took minutes on it. What they test does not depend on
+    # the hasher; the processes the process-level tests start keep the real one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def eager(settings):
     """Celery tasks run in the calling process, at once."""

@@ -22,11 +22,11 @@ Pure: no Django.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zlib
 
 import numpy as np
-from datasketch import MinHash
 
 from wiredesk.text.dates import epoch_day as day_number
 from wiredesk.text.fingerprint import normalize_for_fingerprint
@@ -47,9 +47,19 @@ MIN_BODY_WORDS = 40  # shorter bodies are compared with their headline
 MIN_SHINGLES = 6  # fewer: no signature at all
 SEED = 20261
 
-# Shingles are hashed with CRC-32 (zlib, in C) before the permutations: a third of the cost of
-# datasketch's default SHA-1 for the same spread of values on short byte strings.
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)  # the permutations, drawn once
+
+
+@functools.cache
+def _minhash():
+    """datasketch's MinHash class and the permutations, drawn once. Imported on first use:
+    datasketch's package imports SciPy (for its LSH tuning, unused here), about 0.4 s that
+    every web server and command paid at start whether it compared texts or not.
+
+    Shingles are hashed with CRC-32 (zlib, in C) before the permutations: a third of the cost
+    of datasketch's default SHA-1 for the same spread of values on short byte strings."""
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32).permutations
 
 
 def copy_words(title: str, text: str) -> list[str]:
@@ -72,7 +82,8 @@ def signature_of(grams: set[bytes], *, short: bool = False) -> bytes:
     the body, b"S" a short body with its headline), then NUM_PERM little-endian 32-bit values."""
     if len(grams) < MIN_SHINGLES:
         return b""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, hashfunc=zlib.crc32)
+    minhash_class, permutations = _minhash()
+    minhash = minhash_class(num_perm=NUM_PERM, seed=SEED, permutations=permutations, hashfunc=zlib.crc32)
     minhash.update_batch(list(grams))
     # datasketch keeps each value below 2**32 in a 64-bit slot: four bytes hold it.
     return (b"S" if short else b"L") + np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
