@@ -56,6 +56,8 @@ def ids(db) -> set[int]:
     return {row[0] for row in query(db, "SELECT id FROM stories_article")}
 
 
+# Its processes use their own SQLite data folder whatever the suite runs on: once is enough.
+@pytest.mark.sqlite_only
 def test_a_backup_taken_during_ingest_restores_everything_committed_before_it(tmp_path):
     live, fresh = tmp_path / "live", tmp_path / "fresh"
     env, env2 = clean_env(live), clean_env(fresh)
@@ -123,6 +125,8 @@ def test_a_backup_taken_during_ingest_restores_everything_committed_before_it(tm
     assert doubled == [] and before_ids <= ids(restored_db)
 
 
+# Its processes use their own SQLite data folder whatever the suite runs on: once is enough.
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("content, message", [
     (None, "no backup file at"),
     (b"just some bytes", "cannot read"),
@@ -137,6 +141,8 @@ def test_restore_refuses_what_is_not_a_backup_with_one_line(tmp_path, content, m
     assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr
 
 
+# Its processes use their own SQLite data folder whatever the suite runs on: once is enough.
+@pytest.mark.sqlite_only
 def test_restore_refuses_a_tar_with_an_entry_outside_the_media_folder(tmp_path):
     env = clean_env(tmp_path / "data")
     wiredesk(env, "migrate", "--noinput", "-v", "0")
@@ -203,6 +209,8 @@ def _rewrite_manifest(src, dst, change) -> None:
             new.addfile(member, io.BytesIO(data))
 
 
+# Its processes use their own SQLite data folder whatever the suite runs on: once is enough.
+@pytest.mark.sqlite_only
 def test_a_backup_records_its_schema_and_a_newer_one_is_refused_before_anything_changes(tmp_path):
     env = clean_env(tmp_path / "data")
     wiredesk(env, "migrate", "--noinput", "-v", "0")
@@ -222,6 +230,8 @@ def test_a_backup_records_its_schema_and_a_newer_one_is_refused_before_anything_
     assert names == {"Kept", "Later"}  # refused before anything was touched
 
 
+# Its processes use their own SQLite data folder whatever the suite runs on: once is enough.
+@pytest.mark.sqlite_only
 def test_an_older_backup_is_restored_and_migrate_brings_it_up_to_date(tmp_path):
     old_env, new_env = clean_env(tmp_path / "old"), clean_env(tmp_path / "new")
     wiredesk(old_env, "migrate", "--noinput", "-v", "0")

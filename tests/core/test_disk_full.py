@@ -45,6 +45,8 @@ def fill(folder, *, keep: int) -> os.PathLike:
     return filler
 
 
+# Its processes use their own SQLite data folder whatever the suite runs on: once is enough.
+@pytest.mark.sqlite_only
 def test_ingest_on_a_full_disk_stops_cleanly_and_catches_up(small_disk):
     data = small_disk / "data"
     env = clean_env(data)

@@ -18,7 +18,8 @@ import pytest
 
 from wiredesk.core.processes import Proc, scheduler_argv, supervise, web_argv, worker_argv
 
-pytestmark = pytest.mark.timeout(60)
+# The supervisor and its children, no database: the PostgreSQL pass has nothing to add.
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.timeout(60)]
 
 
 def sleeper(marker: Path) -> list[str]:

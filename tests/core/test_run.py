@@ -22,7 +22,8 @@ import pytest
 
 from wiredesk.demo.server import DemoWireServer
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+# Its processes use their own SQLite data folder whatever the suite runs on: once is enough.
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only, pytest.mark.timeout(120)]
 
 WIREDESK = Path(sys.executable).parent / "wiredesk"
 ARTICLES_WITHIN = 45.0

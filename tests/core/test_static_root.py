@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# collectstatic and a web server over files, no database: the PostgreSQL pass has nothing to add.
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 
 
 def test_collectstatic_fills_the_release_folder_and_a_web_server_serves_it(tmp_path):

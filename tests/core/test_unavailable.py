@@ -26,6 +26,8 @@ def get(port: int, path: str, host: str) -> tuple[int, dict[str, str], str]:
         conn.close()
 
 
+# SQLite's lock, in processes with their own SQLite data folder: the PostgreSQL pass has nothing to add.
+@pytest.mark.sqlite_only
 def test_a_locked_database_answers_503_with_the_brand_and_commands_say_so_in_one_line(tmp_path):
     data = tmp_path / "data"
     port = free_port()
