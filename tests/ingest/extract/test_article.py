@@ -288,3 +288,18 @@ def test_a_page_with_its_text_found_is_not_extracted_again_from_its_article_elem
             f"<article class='story'><h1>Flood wall to rise</h1>{story}</article></main></body></html>")
     first = extract_article(html, url="https://wendmoor.example/news/flood-wall")
     assert all(line in first.text for line in _ASIDE_STORY)
+
+
+@pytest.mark.parametrize("mark", ["\u0338", "\u0338\u0301"])
+def test_a_combining_mark_right_after_a_tag_does_not_break_the_tag(mark):
+    """NFC joins ">" and a following U+0338 into "≯": normalising the page's source would
+    break the tag before it. The text is normalised after parsing, so every paragraph stays."""
+    paragraphs = [f"{mark}The ferry timetable changes on Monday, when the winter crossings start again at dawn.",
+                  "The harbour office said the first boat would leave at six and the last at half past nine.",
+                  "Passengers with bicycles are asked to book a place on the later boats from next week on."]
+    html = ("<html><head><title>Timetable</title></head><body><article>"
+            + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>")
+    got = extract_article(html, url="https://courier.example/news/timetable")
+    for p in paragraphs[1:]:
+        assert p in got.text
+    assert "The ferry timetable changes on Monday" in got.text and "\u226f" not in got.text

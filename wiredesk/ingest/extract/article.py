@@ -83,6 +83,22 @@ def _drop_soft_hyphens(tree) -> None:
                 element.set(name, value.replace(SOFT_HYPHEN, ""))
 
 
+def _to_nfc(tree) -> None:
+    """One spelling of each character in the page's text and attributes: "e" + combining acute
+    and "é" look the same but differ for search, for comparing copies and for a reader's
+    find-in-page; NFC is the W3C's form for the web. Done on the parsed tree, not the source:
+    NFC joins ">" and a combining U+0338 that follows it into "≯", which would break the tag."""
+    for element in tree.iter():
+        if element.text:
+            element.text = unicodedata.normalize("NFC", element.text)
+        if element.tail:
+            element.tail = unicodedata.normalize("NFC", element.tail)
+        if isinstance(element.tag, str):
+            for name, value in element.attrib.items():
+                if not value.isascii():
+                    element.set(name, unicodedata.normalize("NFC", value))
+
+
 def _drop_title_heading(body: _Element, title: str) -> None:
     """Remove a first heading that repeats the title: the title is returned on its own."""
     first = next(iter(body), None)
@@ -136,15 +152,13 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     text = decode_html(html) if isinstance(html, bytes) else html
     if not text.strip():
         raise ExtractError("no_main_text", "empty page")
-    # One spelling of each character: "e" + combining acute and "é" look the same but differ
-    # for search, for comparing copies and for a reader's find-in-page. NFC is the W3C's
-    # form for the web; the check alone costs little on a page that is normalised already.
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
     try:
         tree = load_tree(text)
         if tree is None:
             raise ExtractError("no_main_text", "not an HTML document")
+        # The check alone costs little on a page that is normalised already, as most are.
+        if not unicodedata.is_normalized("NFC", text):
+            _to_nfc(tree)
         _drop_inert(tree)
         if _has_soft_hyphens(text):  # most pages have none: no walk over the tree for them
             _drop_soft_hyphens(tree)
