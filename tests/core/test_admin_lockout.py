@@ -23,8 +23,7 @@ USERS = ("chief", "editor", "nobody")  # "nobody" has no account
 
 @pytest.fixture
 def accounts(settings, django_user_model):
-    # A fast hasher: these tests are about counting failures, not about hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # (A fast hasher for every test: tests/conftest.py.)
     settings.AXES_FAILURE_LIMIT = LIMIT
     settings.AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
     django_user_model.objects.create_superuser("chief", "", PASSWORD)

@@ -48,7 +48,6 @@ MIN_SHINGLES = 6  # fewer: no signature at all
 SEED = 20261
 
 
-
 @functools.cache
 def _minhash():
     """datasketch's MinHash class and the permutations, drawn once. Imported on first use:

@@ -280,14 +280,64 @@ def test_an_article_swallowed_by_a_sidebar_through_broken_markup_is_still_found(
         assert line in got.text
 
 
-def test_a_page_with_its_text_found_is_not_extracted_again_from_its_article_element():
-    """The second pass is for a page that lost its article, not a second opinion: with the
-    text found, what the article element holds besides (a teaser list) is not brought back."""
+def test_a_page_with_its_text_found_is_extracted_once(monkeypatch):
+    """The second pass is for a page that lost its article, not a second opinion."""
+    import trafilatura
+
+    calls = []
+    real = trafilatura.bare_extraction
+    monkeypatch.setattr(trafilatura, "bare_extraction", lambda *a, **k: calls.append(1) or real(*a, **k))
     story = "".join(f"<p>{line}</p>" for line in _ASIDE_STORY)
     html = ("<html><head><title>Flood wall to rise</title></head><body><main>"
             f"<article class='story'><h1>Flood wall to rise</h1>{story}</article></main></body></html>")
-    first = extract_article(html, url="https://wendmoor.example/news/flood-wall")
-    assert all(line in first.text for line in _ASIDE_STORY)
+    got = extract_article(html, url="https://wendmoor.example/news/flood-wall")
+    assert all(line in got.text for line in _ASIDE_STORY) and len(calls) == 1
+
+
+_BRIEF = ["The coast road between Harwick and Selby reopened on Tuesday after a landslip closed it for three days.",
+          "Crews cleared the debris overnight; a lower speed limit stays near the slip until the bank is made safe."]
+_CARDS = [("Harbour festival returns with tall ships", "Six tall ships will moor in the inner harbour for the first "
+           "festival in years, with open decks for visitors all weekend long."),
+          ("New ferry timetable from May", "The island ferry adds an early crossing on weekdays after commuters asked "
+           "for a boat before seven in the morning."),
+          ("School roof repairs delayed again", "Pupils will stay in temporary classrooms until autumn after the "
+           "contractor found more damage in the loft than the survey showed."),
+          ("Market hall to get solar panels", "The roof of the old market hall will carry two hundred panels under a "
+           "plan the planning committee approved on Monday evening.")] * 2
+
+
+@pytest.mark.parametrize("others", [
+    "<aside><article class='list'>{cards}</article></aside>",  # a list of other stories
+    "<div class='comments'><article>{notes}</article></div>",  # the comments
+])
+def test_a_short_story_is_not_replaced_by_a_bigger_article_element_that_is_not_it(others):
+    """A brief under 500 characters is what the page has; an <article> of teasers or comments
+    four times its size does not hold the page's headline and is not extracted instead."""
+    cards = "".join(f"<div class='card'><h3><a href='/news/{n}'>{h}</a></h3><p>{s}</p></div>"
+                    for n, (h, s) in enumerate(_CARDS))
+    notes = "".join(f"<p>{s}</p>" for _, s in _CARDS)
+    html = ("<html><head><title>Coast road reopens</title></head><body><main><div class='story'>"
+            "<h1>Coast road reopens</h1>" + "".join(f"<p>{p}</p>" for p in _BRIEF) + "</div>"
+            + others.format(cards=cards, notes=notes) + "</main><footer>Harwick Mercury</footer></body></html>")
+    got = extract_article(html, url="https://mercury.example/news/coast-road")
+    assert all(p in got.text for p in _BRIEF)
+    assert not any(s in got.text for _, s in _CARDS)
+
+
+def test_links_and_sources_keep_their_spelling_when_the_text_is_made_nfc():
+    """A file saved under a decomposed name (as macOS writes them) is another URL to a server
+    that compares bytes: only the text and the alt, title and content attributes change."""
+    decomposed = "cafe\u0301"
+    story = "".join(f"<p>{line}</p>" for line in _ASIDE_STORY)
+    html = (f"<html><head><title>The {decomposed} by the quay</title></head><body><article>{story}"
+            f'<p>More at <a href="https://wendmoor.example/{decomposed}/menu">the {decomposed} menu</a>.</p>'
+            f'<figure><img src="https://wendmoor.example/img/{decomposed}.jpg" alt="The {decomposed}"></figure>'
+            "</article></body></html>")
+    got = extract_article(html, url="https://wendmoor.example/news/cafe")
+    assert f"https://wendmoor.example/{decomposed}/menu" in got.html and "the café menu" in got.text
+    assert got.title == "The café by the quay"
+    assert got.images and got.images[0].url == f"https://wendmoor.example/img/{decomposed}.jpg"
+    assert got.images[0].alt == "The café"
 
 
 @pytest.mark.parametrize("mark", ["\u0338", "\u0338\u0301"])

@@ -178,3 +178,13 @@ def test_a_short_block_of_links_going_nowhere_goes_one_going_somewhere_stays(lab
     kept = [" ".join("".join(p.itertext()).split()) for p in body]
     assert kept == STORY + [" ".join(label.split())]
     assert body[-1].find("ref").get("target") == off_page
+
+
+def test_a_heading_linked_to_itself_or_carrying_an_anchor_is_the_articles_subheading():
+    """Tables of contents link each subheading to itself ("#cost"); older pages put an
+    ``<a name>`` in it. Both are the article's, not page controls."""
+    for heading in ("<h2 id='fares'><a href='#fares'>What the night crossing will cost</a></h2>",
+                    "<h2><a name='fares'>What the night crossing will cost</a></h2>",
+                    "<p><strong><a id='fares'>What the night crossing will cost</a></strong></p>"):
+        got = extract_article(page(heading), url="https://ellis.example/news/night-ferry")
+        assert "What the night crossing will cost" in got.text, heading

@@ -84,18 +84,20 @@ def _drop_soft_hyphens(tree) -> None:
 
 
 def _to_nfc(tree) -> None:
-    """One spelling of each character in the page's text and attributes: "e" + combining acute
-    and "é" look the same but differ for search, for comparing copies and for a reader's
-    find-in-page; NFC is the W3C's form for the web. Done on the parsed tree, not the source:
-    NFC joins ">" and a combining U+0338 that follows it into "≯", which would break the tag."""
+    """One spelling of each character in the page's text: "e" + combining acute and "é" look
+    the same but differ for search and for a reader's find-in-page; NFC is the W3C's form for
+    the web. Done on the parsed tree, not the source: NFC joins ">" and a combining U+0338
+    that follows it into "≯", which would break the tag. Links and sources are left as they
+    are (a file saved under a decomposed name is another URL to a server comparing bytes)."""
     for element in tree.iter():
         if element.text:
             element.text = unicodedata.normalize("NFC", element.text)
         if element.tail:
             element.tail = unicodedata.normalize("NFC", element.tail)
         if isinstance(element.tag, str):
-            for name, value in element.attrib.items():
-                if not value.isascii():
+            for name in _SOFT_ATTRIBUTES:
+                value = element.get(name)
+                if value and not value.isascii():
                     element.set(name, unicodedata.normalize("NFC", value))
 
 
@@ -113,20 +115,37 @@ def _drop_title_heading(body: _Element, title: str) -> None:
 # the <article> inside an <aside> or a footer, which the extractor drops with all it holds.
 RESCUE_BELOW = 500
 RESCUE_MIN_ARTICLE = 500
-_ARTICLES = XPath("//article|//*[@itemprop='articleBody']")
+RESCUE_LINKED_SHARE = 0.5  # more of its text in links: a list of teasers, not an article
+# The outermost ones only: a nested one is never the largest, and measuring each of many
+# nested elements would read the same text once per level.
+_ARTICLES = XPath("//article[not(ancestor::article or ancestor::*[@itemprop='articleBody'])]"
+                  "|//*[@itemprop='articleBody'][not(ancestor::article or ancestor::*[@itemprop='articleBody'])]")
+_HEADINGS = XPath(".//h1|.//h2|.//h3")
 
 
 def _chars(element) -> int:
     return len(" ".join("".join(element.itertext()).split())) if element is not None else 0
 
 
-def _rescued(tree, document):
+def _titled(element, title: str) -> bool:
+    """Whether the element holds the page's headline: the article the page is about, not a
+    list of others or the comments."""
+    for heading in _HEADINGS(element):
+        text = " ".join(heading.text_content().split())
+        if text and (text == title or (len(text) >= 20 and (text in title or title in text))):
+            return True
+    return False
+
+
+def _rescued(tree, document, title: str):
     """The extraction again on the page's article element alone, when the first found a small
-    part of it: markup left open (an unclosed <div>, a stray </aside>) can nest the whole
-    article inside a sidebar or a footer, which the extractor drops as boilerplate. Taken
-    only when it finds more than twice the text; costs nothing on a page with text found."""
+    part of it: markup left open (an unclosed <div>, a stray <aside>) can nest the whole
+    article inside a sidebar or a footer, which the extractor drops as boilerplate. The
+    element must hold the page's headline, be one article (not several) and not be mostly
+    links; the second extraction is taken only when it finds more than twice the text. Costs
+    nothing on a page with text found."""
     have = _chars(getattr(document, "body", None))
-    if have >= RESCUE_BELOW:
+    if have >= RESCUE_BELOW or not title:
         return document
     article, size = None, 0
     for element in _ARTICLES(tree):
@@ -134,6 +153,9 @@ def _rescued(tree, document):
         if chars > size:
             article, size = element, chars
     if article is None or size < RESCUE_MIN_ARTICLE or size < 4 * have:
+        return document
+    linked = sum(_chars(link) for link in article.iter("a"))
+    if linked > RESCUE_LINKED_SHARE * size or article.find(".//article") is not None or not _titled(article, title):
         return document
     page = lxml.html.fromstring("<html><head></head><body></body></html>")
     page.find("body").append(copy.deepcopy(article))
@@ -169,7 +191,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         # would make trafilatura resolve every link of the page; render resolves the kept ones.
         # fastpath.py: the same output with less work.
         with own_text_first():
-            document = _rescued(tree, trafilatura.bare_extraction(tree, **TRAFILATURA_OPTIONS))
+            document = _rescued(tree, trafilatura.bare_extraction(tree, **TRAFILATURA_OPTIONS), meta.title)
     except (ExtractError, *TIME_LIMITS):  # a time limit ends the whole refresh, not this page
         raise
     except Exception as exc:  # third-party code on hostile input: never let it crash a worker

@@ -137,9 +137,12 @@ def drop_tail_links(body: _Element, hosts: frozenset[str]) -> int:
 CONTROL_CHARS = 80
 
 
-def _goes_nowhere(target: str) -> bool:
+def _goes_nowhere(target: str | None) -> bool:
     """A link that only works on its own page: to a place in it ("#top", "#comments"), to a
-    script, or to nothing."""
+    script, or to nothing. A link with no target at all is an anchor (``<a name>``), not a
+    control: a heading or a sentence may carry one."""
+    if target is None:
+        return False
     target = target.strip()
     return not target or target.startswith("#") or target.lower().startswith("javascript:")
 
@@ -147,16 +150,18 @@ def _goes_nowhere(target: str) -> bool:
 def _control(element: _Element) -> bool:
     """A short block that is nothing but links going nowhere off the page: "Back to top",
     "Join the discussion", "Show comments". Rendered, its links would be plain text."""
+    if element.tag != "p":  # a heading linked to itself ("#cost") is the article's subheading
+        return False
     refs = list(element.iter("ref"))
-    if not refs or not all(_goes_nowhere(ref.get("target") or "") for ref in refs):
+    if not refs or not all(_goes_nowhere(ref.get("target")) for ref in refs):
         return False
     text = block_text(element)
     return 0 < len(text) <= CONTROL_CHARS and len(_linked(element)) >= LINKED_SHARE * len(text)
 
 
 def drop_teasers(body: _Element, hosts: frozenset[str] = frozenset()) -> int:
-    """Remove teaser lines and page controls, then headline links and headings left at the end
-    of the text; returns how many blocks went. List items are left alone: a list of links with dates or sources in front
+    """Remove teaser lines and page controls, then headline links and headings left at the
+    end of the text; returns how many blocks went. List items are left alone: a list of links with dates or sources in front
     is often the article's own (press coverage, documents)."""
     gone = 0
     for element in list(body.iter("p", "head")):
