@@ -36,13 +36,18 @@ def _fresh_cache():
         caches[alias].clear()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
     # Django's default hasher costs about 0.3 s a password on purpose; a sign-in that fails
     # (no such user included) pays it too. Tests that sign in hundreds of times (the open
     # redirect and lockout properties) took minutes on it. What they test does not depend on
-    # the hasher; the processes the process-level tests start keep the real one.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # the hasher; the processes the process-level tests start keep the real one. Once for the
+    # session, outside every test's own `settings` changes (a per-test fixture on `settings`
+    # moved its restore after other fixtures' teardown, which then saw a test's caches).
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
