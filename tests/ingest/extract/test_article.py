@@ -200,6 +200,17 @@ def test_single_byte_pages_are_not_taken_for_broken_utf8(repeat, declared):
     assert (_GERMAN * repeat).strip() in decode_html(data)
 
 
+def _ledger_page(title: str, named: str, *, alt: str, caption: str, heading: bool = False) -> str:
+    """A page of two paragraphs and a figure; ``named`` opens the first one's second sentence."""
+    h1 = f"<h1>{title}</h1>" if heading else ""
+    return (f"<html><head><title>{title}</title></head><body><article>{h1}"
+            "<p>The council archive holds records of the harbour reaching back many centuries, the clerk said. "
+            f"{named} appears in every ledger of the old harbour office.</p>"
+            f'<figure><img src="/img/ledger.jpg" alt="{alt}"><figcaption>{caption}</figcaption></figure>'
+            "<p>Its oldest ledgers are kept in the cellar of the town hall, where the damp is kept out by a stove "
+            "that burns all winter long.</p></article></body></html>")
+
+
 @given(word=st.lists(st.text(st.characters(categories=["L"]), min_size=1, max_size=5), min_size=2, max_size=6),
        form=st.sampled_from(["&shy;", "\u00ad", "&#173;", "&#x00AD;", "&#XAD;", "&#0173;", "&shy"]))
 @settings(max_examples=40, deadline=None)
@@ -209,12 +220,8 @@ def test_soft_hyphens_are_taken_out_of_the_text_and_the_title(word, form):
     hyphenated, whole = form.join(word), unicodedata.normalize("NFC", "".join(word))  # text is NFC (test below)
     if form == "&shy" and any(w[:1].isascii() and w[:1].isalnum() for w in word[1:]):
         hyphenated = "&shy;".join(word)  # without its semicolon the entity runs into a letter after it
-    sentence = "The council archive holds records of the harbour reaching back many centuries, the clerk said."
-    html = (f"<html><head><title>Archive of {hyphenated}</title></head><body><article><h1>Archive of {hyphenated}</h1>"
-            f"<p>{sentence} The word {hyphenated} appears in every ledger of the old harbour office.</p>"
-            f'<figure><img src="/img/ledger.jpg" alt="A {hyphenated} ledger"><figcaption>The {hyphenated} ledger'
-            f"</figcaption></figure><p>Its oldest ledgers are kept in the cellar of the town hall, where the "
-            f"damp is kept out by a stove that burns all winter long.</p></article></body></html>")
+    html = _ledger_page(f"Archive of {hyphenated}", f"The word {hyphenated}", alt=f"A {hyphenated} ledger",
+                        caption=f"The {hyphenated} ledger", heading=True)
     got = extract_article(html, url="https://courier.example/news/archive")
     assert "\u00ad" not in got.text + got.html + got.title
     assert got.images and all("\u00ad" not in image.caption + image.alt for image in got.images)
@@ -231,12 +238,7 @@ def test_text_title_and_captions_come_out_in_one_spelling_nfc(words, decomposed)
     scripts hold characters NFC never composes (Bengali "ড়" is U+09A1 U+09BC): whatever the page
     used, the stored text is NFC, so search and copy detection see one word."""
     phrase = " ".join(unicodedata.normalize("NFD" if decomposed else "NFC", w) for w in words)
-    sentence = "The council archive holds records of the harbour reaching back many centuries, the clerk said."
-    html = (f"<html><head><title>Notes on {phrase}</title></head><body><article>"
-            f"<p>{sentence} The name {phrase} appears in every ledger of the old harbour office.</p>"
-            f'<figure><img src="/img/ledger.jpg" alt="{phrase}"><figcaption>The {phrase} ledger</figcaption></figure>'
-            f"<p>Its oldest ledgers are kept in the cellar of the town hall, where the damp is kept out by a stove "
-            f"that burns all winter long.</p></article></body></html>")
+    html = _ledger_page(f"Notes on {phrase}", f"The name {phrase}", alt=phrase, caption=f"The {phrase} ledger")
     got = extract_article(html, url="https://courier.example/news/archive")
     nfc = unicodedata.normalize("NFC", phrase)
     for value in (got.text, got.html, got.title, *(i.caption + i.alt for i in got.images)):

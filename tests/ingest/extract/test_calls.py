@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from tests.ingest.extract.pages import article_page
 from wiredesk.ingest.extract import extract_article
 from wiredesk.ingest.extract.calls import call_line, drop_calls
 
@@ -21,9 +22,7 @@ STORY = [
 
 
 def page(end: str = "", start: str = "") -> str:
-    paragraphs = "".join(f"<p>{line}</p>" for line in STORY)
-    return ("<!DOCTYPE html><html><head><title>Corrin ferry back to two crossings</title></head><body><article>"
-            f"<h1>Corrin ferry back to two crossings</h1>{start}{paragraphs}{end}</article></body></html>")
+    return article_page("Corrin ferry back to two crossings", STORY, start=start, end=end)
 
 
 def extract(html: str):

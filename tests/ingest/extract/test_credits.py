@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
+from tests.ingest.extract.pages import article_page
 from wiredesk.ingest.extract import extract_article
 from wiredesk.ingest.extract.credits import MAX_CREDIT_WORDS, credit_line, drop_credits
 
@@ -20,10 +21,7 @@ STORY = [
 
 
 def page(middle: str = "", end: str = "") -> str:
-    paragraphs = [f"<p>{line}</p>" for line in STORY]
-    paragraphs.insert(2, middle)
-    return ("<!DOCTYPE html><html><head><title>A sea wall for Marrow Bay</title></head><body><article>"
-            "<h1>A sea wall for Marrow Bay</h1>" + "".join(paragraphs) + end + "</article></body></html>")
+    return article_page("A sea wall for Marrow Bay", STORY, middle=middle, end=end)
 
 
 def test_picture_credits_and_a_copyright_notice_go_and_every_paragraph_stays():

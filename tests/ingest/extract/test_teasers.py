@@ -7,6 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
+from tests.ingest.extract.pages import article_page
 from wiredesk.ingest.extract import extract_article
 from wiredesk.ingest.extract.teasers import LABEL_CHARS, LABEL_WORDS, drop_teasers
 
@@ -19,12 +20,7 @@ STORY = [
 
 
 def page(middle: str, end: str = "") -> str:
-    paragraphs = [f"<p>{line}</p>" for line in STORY]
-    paragraphs.insert(2, middle)
-    return (
-        "<!DOCTYPE html><html><head><title>Night ferry to Skerry Island</title></head><body><article>"
-        "<h1>Night ferry to Skerry Island</h1>" + "".join(paragraphs) + end + "</article></body></html>"
-    )
+    return article_page("Night ferry to Skerry Island", STORY, middle=middle, end=end)
 
 
 def test_a_read_also_line_goes_and_every_paragraph_stays():

@@ -11,6 +11,7 @@ import trafilatura
 from lxml.etree import XPath, _Element
 
 from wiredesk.core.timelimits import TIME_LIMITS
+from wiredesk.ingest.extract.blocks import block_text
 from wiredesk.ingest.extract.calls import drop_calls
 from wiredesk.ingest.extract.credits import drop_credits
 from wiredesk.ingest.extract.errors import ExtractError
@@ -64,49 +65,59 @@ def _has_soft_hyphens(text: str) -> bool:
     return SOFT_HYPHEN in text or "&shy" in text or ("&#" in text and bool(_SOFT_HYPHEN_NUMERIC.search(text)))
 
 
-_SOFT_ATTRIBUTES = ("alt", "title", "content")
+# The attributes a reader sees or a search reads; links and sources stay as they are.
+_SHOWN_ATTRIBUTES = ("alt", "title", "content")
 
 
-def _drop_soft_hyphens(tree) -> None:
-    """Remove soft hyphens from the page: hints where a browser may break a word, invisible
-    otherwise. Kept, they split the word for search and for anything that compares text
-    ("Mit\u00adtel\u00adal\u00adter" is not "Mittelalter"); pages hyphenated by their CMS carry one every
-    few letters, in the text, the captions and the alt texts alike."""
-    for element in tree.iter():
-        if element.text and SOFT_HYPHEN in element.text:
-            element.text = element.text.replace(SOFT_HYPHEN, "")
-        if element.tail and SOFT_HYPHEN in element.tail:
-            element.tail = element.tail.replace(SOFT_HYPHEN, "")
-        for name in _SOFT_ATTRIBUTES:
-            value = element.get(name)
-            if value and SOFT_HYPHEN in value:
-                element.set(name, value.replace(SOFT_HYPHEN, ""))
+def _nfc(value: str) -> str:
+    """One spelling of each character: "e" + combining acute and "é" look the same but differ
+    for search and for a reader's find-in-page; NFC is the W3C's form for the web."""
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
-def _to_nfc(tree) -> None:
-    """One spelling of each character in the page's text: "e" + combining acute and "é" look
-    the same but differ for search and for a reader's find-in-page; NFC is the W3C's form for
-    the web. Done on the parsed tree, not the source: NFC joins ">" and a combining U+0338
-    that follows it into "≯", which would break the tag. Links and sources are left as they
-    are (a file saved under a decomposed name is another URL to a server comparing bytes)."""
+def _without_soft_hyphens(value: str) -> str:
+    """Soft hyphens are hints where a browser may break a word, invisible otherwise. Kept, they
+    split the word for search and for anything that compares text ("Mit\u00adtel\u00adal\u00adter" is
+    not "Mittelalter"); pages hyphenated by their CMS carry one every few letters, in the text,
+    the captions and the alt texts alike."""
+    return value.replace(SOFT_HYPHEN, "") if SOFT_HYPHEN in value else value
+
+
+def _rewrite_text(tree, changes) -> None:
+    """Apply ``changes`` in turn to every text, tail and shown attribute of the page, in one
+    walk. On the parsed tree, not the source: NFC joins ">" and a combining U+0338 that follows
+    it into "≯", which would break the tag. Links and sources are left as they are (a file
+    saved under a decomposed name is another URL to a server comparing bytes)."""
+
+    def changed(value: str) -> str:
+        for change in changes:
+            value = change(value)
+        return value
+
     for element in tree.iter():
         if element.text:
-            element.text = unicodedata.normalize("NFC", element.text)
+            element.text = changed(element.text)
         if element.tail:
-            element.tail = unicodedata.normalize("NFC", element.tail)
+            element.tail = changed(element.tail)
         if isinstance(element.tag, str):
-            for name in _SOFT_ATTRIBUTES:
+            for name in _SHOWN_ATTRIBUTES:
                 value = element.get(name)
-                if value and not value.isascii():
-                    element.set(name, unicodedata.normalize("NFC", value))
+                if value:
+                    new = changed(value)
+                    if new != value:
+                        element.set(name, new)
+
+
+def _repeats_title(heading: str, title: str) -> bool:
+    """Whether a heading's text is the page's title, or a long enough part of it."""
+    return heading == title or (len(heading) >= 20 and heading in title)
 
 
 def _drop_title_heading(body: _Element, title: str) -> None:
     """Remove a first heading that repeats the title: the title is returned on its own."""
     first = next(iter(body), None)
     if first is not None and first.tag == "head" and title:
-        heading = " ".join("".join(first.itertext()).split())
-        if heading == title or (len(heading) >= 20 and heading in title):
+        if _repeats_title(block_text(first), title):
             body.text = (body.text or "") + (first.tail or "")
             body.remove(first)
 
@@ -124,15 +135,15 @@ _HEADINGS = XPath(".//h1|.//h2|.//h3")
 
 
 def _chars(element) -> int:
-    return len(" ".join("".join(element.itertext()).split())) if element is not None else 0
+    return len(block_text(element)) if element is not None else 0
 
 
 def _titled(element, title: str) -> bool:
     """Whether the element holds the page's headline: the article the page is about, not a
     list of others or the comments."""
     for heading in _HEADINGS(element):
-        text = " ".join(heading.text_content().split())
-        if text and (text == title or (len(text) >= 20 and (text in title or title in text))):
+        text = " ".join(heading.text_content().split())  # the page's tree: comments are not text
+        if text and (_repeats_title(text, title) or (len(text) >= 20 and title in text)):
             return True
     return False
 
@@ -178,12 +189,13 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         tree = load_tree(text)
         if tree is None:
             raise ExtractError("no_main_text", "not an HTML document")
-        # The check alone costs little on a page that is normalised already, as most are.
-        if not unicodedata.is_normalized("NFC", text):
-            _to_nfc(tree)
+        # Most pages are in NFC and have no soft hyphens: no walk over the tree for them (the
+        # NFC check alone costs little).
+        changes = [change for change, needed in ((_nfc, not unicodedata.is_normalized("NFC", text)),
+                                                 (_without_soft_hyphens, _has_soft_hyphens(text))) if needed]
+        if changes:
+            _rewrite_text(tree, changes)
         _drop_inert(tree)
-        if _has_soft_hyphens(text):  # most pages have none: no walk over the tree for them
-            _drop_soft_hyphens(tree)
         # The page's statements first: JSON-LD and itemprop metas often sit in hidden blocks.
         meta = page_metadata(tree, url=url)
         drop_hidden(tree)

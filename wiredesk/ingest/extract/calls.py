@@ -79,16 +79,27 @@ def call_line(text: str) -> bool:
 
 def drop_calls(body: _Element) -> int:
     """Remove the calls at the end of the text; returns how many went. Only paragraphs and
-    headings are judged; a body made of nothing else is left as it is."""
-    blocks = [e for e in body if isinstance(e.tag, str) and block_text(e)]
-    calls = []
-    for element in reversed(blocks[-LAST_BLOCKS:]):
+    headings are judged; a body made of nothing else is left as it is. Walks back from the
+    end and reads no block before the last few: this runs on every page."""
+    calls: list[_Element] = []
+    judged, other_text = 0, False
+    for element in reversed(body):
+        if not isinstance(element.tag, str):
+            continue
         text = block_text(element)
+        if not text:
+            continue
+        if judged == LAST_BLOCKS:  # text before the tail
+            other_text = True
+            break
+        judged += 1
         if element.tag in ("p", "head") and call_line(text):
             calls.append(element)
-        elif len(text) >= SHORT:
+            continue
+        other_text = True
+        if len(text) >= SHORT:
             break
-    if not calls or len(calls) == len(blocks):
+    if not calls or not other_text:
         return 0
     for element in calls:
         remove_block(element)

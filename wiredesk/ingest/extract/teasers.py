@@ -161,8 +161,8 @@ def _control(element: _Element) -> bool:
 
 def drop_teasers(body: _Element, hosts: frozenset[str] = frozenset()) -> int:
     """Remove teaser lines and page controls, then headline links and headings left at the
-    end of the text; returns how many blocks went. List items are left alone: a list of links with dates or sources in front
-    is often the article's own (press coverage, documents)."""
+    end of the text; returns how many blocks went. List items are left alone: a list of links
+    with dates or sources in front is often the article's own (press coverage, documents)."""
     gone = 0
     for element in list(body.iter("p", "head")):
         if _teaser_line(element, hosts) or _control(element):
