@@ -19,7 +19,12 @@ if [[ ! -x /usr/bin/chromium ]]; then
   fi
 fi
 
-echo "== tests on SQLite"
+# One test process per core (pytest-xdist), at most four; each takes its own folder inside
+# WIREDESK_DATA_DIR (tests/conftest.py). WIREDESK_TEST_PROCESSES=0 runs the suite in this one.
+procs="${WIREDESK_TEST_PROCESSES:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}"
+set -- -n "$procs" --dist worksteal "$@"
+
+echo "== tests on SQLite ($procs processes)"
 env -u DATABASE_URL -u CELERY_BROKER_URL -u CACHE_URL "$BIN/pytest" "$@"
 
 if [[ "$pg_url" == postgres* ]]; then

@@ -2,6 +2,7 @@
 
 import itertools
 import os
+from pathlib import Path
 
 import pytest
 from django.core.cache import caches
@@ -14,6 +15,17 @@ from tests.mailsink import MailSink
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.register_profile("explore", max_examples=500)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_configure(config):
+    # The suite runs in several processes (pytest-xdist; scripts/test.sh). The file cache, the
+    # media folder, the queue and the outbox live in WIREDESK_DATA_DIR, so each process gets a
+    # folder of its own inside it. It has to be in the process's environment when it starts:
+    # pytest-django reads the settings before any conftest of the process runs.
+    specs = getattr(config.option, "tx", None)
+    if specs and not os.environ.get("PYTEST_XDIST_WORKER") and all(spec == "popen" for spec in specs):
+        base = Path(os.environ.get("WIREDESK_DATA_DIR") or "data").resolve()
+        config.option.tx = [f"popen//env:WIREDESK_DATA_DIR={base / f'process-{n}'}" for n in range(len(specs))]
 
 
 @pytest.fixture(autouse=True)
