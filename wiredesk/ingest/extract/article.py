@@ -18,8 +18,9 @@ from wiredesk.ingest.extract.errors import ExtractError
 from wiredesk.ingest.extract.fastpath import load_tree, own_text_first
 from wiredesk.ingest.extract.figures import place_images
 from wiredesk.ingest.extract.furniture import body_lines, line_keys, strip_furniture
-from wiredesk.ingest.extract.hidden import drop_hidden
 from wiredesk.ingest.extract.guards import check_depth, check_size, decode_html
+from wiredesk.ingest.extract.hidden import drop_hidden
+from wiredesk.ingest.extract.lead import add_lead
 from wiredesk.ingest.extract.pagemeta import page_metadata
 from wiredesk.ingest.extract.render import to_html, to_text
 from wiredesk.ingest.extract.teasers import drop_teasers, page_hosts
@@ -213,6 +214,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         raise ExtractError("no_main_text", "no main text found")
     title = meta.title.replace(SOFT_HYPHEN, "")  # a JSON-LD headline may carry them too
     _drop_title_heading(body, title)
+    add_lead(body, tree, meta.descriptions, title)  # the page's lead, when it stood outside the text
     # Credits and calls first: a heading left closing the text once they go is then swept with the rest.
     drop_credits(body)
     drop_calls(body)

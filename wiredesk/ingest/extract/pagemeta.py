@@ -29,6 +29,7 @@ _DATE_KEYS = (
     "publishdate", "publish-date", "dc.date.issued", "dcterms.created", "dc.date",
     "parsely-pub-date", "sailthru.date", "date",
 )
+_DESCRIPTION_KEYS = ("description", "og:description", "twitter:description", "dc.description")
 _IMAGE_KEYS = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 _MAX_JSONLD_SCRIPTS = 5
 _MAX_JSONLD_CHARS = 200_000
@@ -40,6 +41,7 @@ class PageMeta:
     author: str = ""
     published: dt.datetime | None = None
     image: str = ""
+    descriptions: tuple[str, ...] = ()
 
 
 def _clean(value: Any) -> str:
@@ -137,7 +139,9 @@ def page_metadata(tree: HtmlElement, *, url: str) -> PageMeta:
             if published:
                 break
     image = next((metas[k] for k in _IMAGE_KEYS if metas.get(k)), "")
+    descriptions = tuple(dict.fromkeys(metas[k][:2000] for k in _DESCRIPTION_KEYS if metas.get(k)))
     return PageMeta(
+        descriptions=descriptions,
         title=title[:1000],
         author=author[:200],
         published=published,

@@ -1,0 +1,160 @@
+"""The article's lead (standfirst), set outside the container of the paragraphs, opens the
+text when the page shows its own description as a block; never text from the meta tag alone,
+never the headline, never a description standing in navigation, a teaser or a script."""
+
+from __future__ import annotations
+
+import html as htmlmod
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiredesk.ingest.extract import extract_article
+
+TITLE = "Lanmouth harbour wall to be rebuilt before winter"
+LEAD = ("The council has found the money to rebuild the harbour wall that the January storms "
+        "broke, and work starts in the first week of September.")
+STORY = [
+    "Engineers from the county surveyed the wall in March and found two sections close to collapse.",
+    "The repair will cost about four hundred thousand, most of it from the coastal resilience fund.",
+    "Fishing boats will moor at the north quay while the work goes on, the harbour master said.",
+    "Residents of Quay Row asked for the work to stop at night; the contractor agreed to finish by six.",
+]
+
+
+def page(*, description: str | None = LEAD, header: str = "", body_start: str = "", elsewhere: str = "") -> str:
+    """A news page whose header block (headline, then ``header``) stands outside the <article>
+    holding the paragraphs, as many CMS templates set the lead."""
+    meta = "" if description is None else f'<meta name="description" content="{htmlmod.escape(description)}">'
+    paragraphs = "".join(f"<p>{line}</p>" for line in STORY)
+    return (f"<!DOCTYPE html><html><head><title>{TITLE}</title>{meta}</head><body>"
+            f'<nav><a href="/">Home</a> <a href="/news/">News</a></nav>'
+            f'<div class="story-header"><h1>{TITLE}</h1>{header}</div>'
+            f'<div class="layout"><article>{body_start}{paragraphs}</article>{elsewhere}</div>'
+            f"<footer><p>Lanmouth Post, 4 Quay Row, Lanmouth</p></footer></body></html>")
+
+
+def extract(html: str):
+    return extract_article(html, url="https://lanmouth.example/news/harbour-wall")
+
+
+def test_without_the_lead_rule_the_extractor_loses_it():
+    # The premise: the lead stands outside the block the extractor takes.
+    got = extract(page(description=None, header=f'<p class="standfirst">{LEAD}</p>'))
+    assert LEAD not in got.text and STORY[0] in got.text
+
+
+def test_a_lead_outside_the_article_opens_the_text_once():
+    got = extract(page(header=f'<p class="standfirst">{LEAD}</p>'))
+    lines = got.text.split("\n")
+    assert lines[0] == LEAD and got.text.count(LEAD) == 1
+    assert all(line in got.text for line in STORY)
+    assert got.html.startswith(f"<p>{htmlmod.escape(LEAD, quote=False)}</p>")
+
+
+def test_the_lead_is_found_in_inline_markup_and_when_the_description_is_cut_short():
+    header = f'<div class="intro"><p><strong>Lanmouth.</strong> {LEAD}</p></div>'
+    got = extract(page(description="Lanmouth. " + LEAD[:80] + "…", header=header))
+    assert got.text.split("\n")[0] == f"Lanmouth. {LEAD}"
+
+
+def test_a_description_holding_markup_is_read_as_text():
+    got = extract(page(description=f"<p>{LEAD}</p>", header=f'<p class="standfirst">{LEAD}</p>'))
+    assert got.text.split("\n")[0] == LEAD
+
+
+def test_a_lead_already_in_the_text_is_not_added_again():
+    got = extract(page(body_start=f"<p><b>{LEAD}</b></p>"))
+    assert got.text.count(LEAD) == 1
+
+
+def test_a_description_shown_nowhere_adds_nothing():
+    assert LEAD not in extract(page()).text
+
+
+@pytest.mark.parametrize("where", [
+    f'<aside><p>{LEAD}</p></aside>',
+    f'<ul class="related"><li><p>{LEAD}</p></li></ul>',
+    f'<p><a href="/news/harbour-wall">{LEAD}</a></p>',
+    f'<form><textarea>{LEAD}</textarea></form>',
+    f'<blockquote><p>{LEAD}</p></blockquote>',
+    f'<figure><figcaption>{LEAD}</figcaption></figure>',
+])
+def test_a_description_standing_where_no_lead_stands_adds_nothing(where):
+    assert LEAD not in extract(page(elsewhere=where)).text
+
+
+def test_the_headline_again_is_not_a_lead():
+    title_like = TITLE.upper() + " | Lanmouth Post"
+    got = extract(page(description=title_like, header=f"<h2>{title_like}</h2>"))
+    assert TITLE.upper() not in got.text
+
+
+def test_a_short_description_is_a_slogan_not_a_lead():
+    slogan = "News from the harbour town, every day"
+    got = extract(page(description=slogan, header=f"<p>{slogan}</p>"))
+    assert slogan not in got.text
+
+
+_WORDS = st.sampled_from("harbour wall council storm quay boats fund engineers winter repair night Lanmouth".split())
+_PROSE = st.lists(_WORDS, min_size=10, max_size=30).map(lambda ws: " ".join(ws).capitalize() + ".")
+
+
+@settings(max_examples=60, deadline=None)
+@given(description=st.one_of(st.text(max_size=300), _PROSE), shown=st.booleans(), lead=_PROSE)
+def test_only_a_block_the_page_shows_is_ever_added(description, shown, lead):
+    # Whatever the description says (hostile text included), the text gains at most one block,
+    # first, and it is a block the reader sees on the page: never the meta tag's words alone.
+    header = f'<p class="standfirst">{htmlmod.escape(lead)}</p>' if shown else ""
+    plain = extract(page(description=None, header=header)).text
+    got = extract(page(description=description, header=header)).text
+    if got != plain:
+        assert shown and got == f"{lead}\n{plain}"
+        assert " ".join(description.split()).startswith(lead[:24])
+
+
+def test_a_lead_opened_in_bold_is_taken_whole():
+    bold, rest = LEAD[:100], LEAD[100:]
+    got = extract(page(header=f'<p class="standfirst"><strong>{bold}</strong>{rest}</p>'))
+    assert got.text.split("\n")[0] == LEAD
+
+
+def test_a_lead_in_the_text_is_not_added_again_when_the_description_was_edited():
+    # A short description that differs from the page after its opening words.
+    edited = LEAD[:55] + "X" + LEAD[56:80]
+    got = extract(page(description=edited, body_start=f"<p><b>{LEAD}</b></p>", header=f"<p>{LEAD}</p>"))
+    assert got.text.count(LEAD) == 1 and "X" not in got.text
+
+
+def test_a_description_that_only_opens_a_long_block_adds_nothing():
+    from lxml import etree
+
+    from wiredesk.ingest.extract.lead import add_lead
+
+    body = etree.fromstring(f"<body><p>{STORY[0]}</p></body>")
+    lead_alone = etree.fromstring(f"<html><body><div>{LEAD}</div></body></html>")
+    long_block = etree.fromstring(f"<html><body><div>{LEAD} {' '.join(STORY * 2)}</div></body></html>")
+    assert not add_lead(body, long_block, (LEAD,), TITLE) and len(body) == 1
+    assert add_lead(body, lead_alone, (LEAD,), TITLE) and body[0].text == LEAD
+
+
+def test_the_page_header_block_with_the_headline_is_not_a_lead():
+    # The description opens with the headline as the page shows it, another than the meta title.
+    shown = "Harbour wall: the works begin"
+    html = page(description=f"{shown} {LEAD}", header=f"<p>{LEAD}</p>").replace(
+        f"<h1>{TITLE}</h1>", f"<h1>{shown}</h1>\n").replace(
+        "<title>", f'<meta property="og:title" content="{TITLE}"><title>')
+    got = extract(html)
+    assert shown not in got.text
+
+
+def test_loose_text_at_the_start_of_the_text_stays_after_the_lead():
+    from lxml import etree
+
+    from wiredesk.ingest.extract.lead import add_lead
+
+    tree = etree.fromstring(f"<html><body><div><p>{LEAD}</p></div></body></html>")
+    body = etree.fromstring("<body>Loose words first.<p>A paragraph.</p></body>")
+    assert add_lead(body, tree, (LEAD,), TITLE)
+    assert [body.text, body[0].text, body[0].tail, body[1].text] == [None, LEAD, "Loose words first.", "A paragraph."]
