@@ -20,8 +20,10 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 
 # One test process per core (pytest-xdist), at most four; each takes its own folder inside
-# WIREDESK_DATA_DIR (tests/conftest.py). WIREDESK_TEST_PROCESSES=0 runs the suite in this one.
-procs="${WIREDESK_TEST_PROCESSES:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}"
+# WIREDESK_DATA_DIR (tests/conftest.py). WIREDESK_TEST_PROCESSES=0 runs the suite in this one
+# (needed for --pdb).
+cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+procs="${WIREDESK_TEST_PROCESSES:-$(( cores < 4 ? cores : 4 ))}"
 set -- -n "$procs" --dist worksteal "$@"
 
 echo "== tests on SQLite ($procs processes)"
@@ -30,5 +32,7 @@ env -u DATABASE_URL -u CELERY_BROKER_URL -u CACHE_URL "$BIN/pytest" "$@"
 if [[ "$pg_url" == postgres* ]]; then
   echo "== tests on PostgreSQL"
   # The browser tests read the same pages as on SQLite: they run in the first pass only.
-  DATABASE_URL="$pg_url" "$BIN/pytest" -m "not sqlite_only and not browser" "$@"
+  # The cache and broker stay the embedded ones, as on SQLite: a Redis cache in the caller's
+  # environment would be one cache for every test process (and each test empties it).
+  env -u CELERY_BROKER_URL -u CACHE_URL DATABASE_URL="$pg_url" "$BIN/pytest" -m "not sqlite_only and not browser" "$@"
 fi

@@ -21,10 +21,11 @@ def pytest_configure(config):
     # The suite runs in several processes (pytest-xdist; scripts/test.sh). The file cache, the
     # media folder, the queue and the outbox live in WIREDESK_DATA_DIR, so each process gets a
     # folder of its own inside it. It has to be in the process's environment when it starts:
-    # pytest-django reads the settings before any conftest of the process runs.
+    # pytest-django reads the settings before any conftest of the process runs. (Hand-written
+    # --tx specs are left as they are.)
     specs = getattr(config.option, "tx", None)
     if specs and not os.environ.get("PYTEST_XDIST_WORKER") and all(spec == "popen" for spec in specs):
-        base = Path(os.environ.get("WIREDESK_DATA_DIR") or "data").resolve()
+        base = Path(os.environ.get("WIREDESK_DATA_DIR") or "data").expanduser().resolve()
         config.option.tx = [f"popen//env:WIREDESK_DATA_DIR={base / f'process-{n}'}" for n in range(len(specs))]
 
 

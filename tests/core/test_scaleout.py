@@ -28,6 +28,17 @@ def database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
+# Broker and cache databases per test process (pytest-xdist runs several): two processes'
+# workers would take each other's tasks (each into its own test database) and read each
+# other's cached brand tables. 13 is the wire farm's (tests/ingest/test_farm.py flushes it).
+_REDIS_DBS = [(15, 14), (12, 11), (10, 9), (8, 7)]
+
+
+def redis_dbs() -> tuple[int, int]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return _REDIS_DBS[int(worker) % len(_REDIS_DBS) if worker.isdigit() else 0]
+
+
 @pytest.fixture
 def scaleout_env(tmp_path):
     if connection.vendor != "postgresql":
@@ -38,8 +49,8 @@ def scaleout_env(tmp_path):
     env.update(
         WIREDESK_DATA_DIR=str(tmp_path),
         DATABASE_URL=database_url(),
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/15",
-        CACHE_URL="redis://127.0.0.1:6379/14",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{redis_dbs()[0]}",
+        CACHE_URL=f"redis://127.0.0.1:6379/{redis_dbs()[1]}",
         WIREDESK_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
     )
     return env
@@ -70,4 +81,4 @@ def test_a_worker_on_redis_refreshes_into_postgresql(scaleout_env):
             worker.terminate()
             log, _ = worker.communicate(timeout=30)
     assert Article.objects.filter(source=source).count() == 2, log[-3000:]
-    assert "transport:   redis://" in log and "127.0.0.1:6379/15" in log, log[:2000]
+    assert "transport:   redis://" in log and f"127.0.0.1:6379/{redis_dbs()[0]}" in log, log[:2000]
