@@ -158,3 +158,114 @@ def test_loose_text_at_the_start_of_the_text_stays_after_the_lead():
     body = etree.fromstring("<body>Loose words first.<p>A paragraph.</p></body>")
     assert add_lead(body, tree, (LEAD,), TITLE)
     assert [body.text, body[0].text, body[0].tail, body[1].text] == [None, LEAD, "Loose words first.", "A paragraph."]
+
+
+SITE = "The Lanmouth Post: independent news from the harbour town and its villages since 1887."
+
+
+@pytest.mark.parametrize("place", ["header", "elsewhere"])
+@pytest.mark.parametrize("block", [
+    '<p class="site-description">{t}</p>',
+    '<div class="site-branding"><p>{t}</p></div>',
+    '<div id="footer-about"><div class="about"><p>{t}</p></div></div>',
+    '<div class="sidebar widget"><p>{t}</p></div>',
+    '<section class="newsletter-signup"><p>{t}</p></section>',
+    '<div id="cookie-consent"><p>{t}</p><button>Accept</button></div>',
+    '<div role="complementary"><p>{t}</p></div>',
+    '<div class="visually-hidden"><p>{t}</p></div>',
+    '<div style="position: absolute; left: -9999px"><p>{t}</p></div>',
+    '<div style="visibility: hidden"><p>{t}</p></div>',
+    '<div class="d-none"><p>{t}</p></div>',
+    '<details><summary>About us</summary><p>{t}</p></details>',
+    '<table><tr><td>{t}</td></tr></table>',
+])
+def test_a_site_wide_description_in_page_furniture_is_not_a_lead(place, block):
+    # Sites without a description of their own for the article fall back to their tagline.
+    shown = block.format(t=SITE)
+    got = extract(page(description=SITE, **{place: shown}))
+    assert not got.text.startswith(SITE)
+
+
+def test_a_tagline_in_the_site_header_above_the_headline_is_not_a_lead():
+    html = page(description=SITE).replace("<nav>", f"<header><p>{SITE}</p></header><nav>")
+    assert SITE not in extract(html).text
+
+
+def test_a_lead_in_the_article_header_block_above_the_headline_is_taken():
+    # Some templates put the standfirst before the headline in the markup (and move it by CSS).
+    html = page().replace(f"<h1>{TITLE}</h1>", f"<p>{LEAD}</p><h1>{TITLE}</h1>")
+    assert extract(html).text.split("\n")[0] == LEAD
+
+
+@pytest.mark.parametrize("variant", [
+    "UPDATED: " + LEAD,
+    LEAD.replace("January storms", "January’s storms"),
+    LEAD.replace("found the money", "found the funds"),
+])
+def test_a_lead_already_in_the_text_in_other_words_is_not_added(variant):
+    # The page shows a variant of the lead in its header and the lead again as the first paragraph.
+    got = extract(page(description=variant, header=f"<p>{variant}</p>", body_start=f"<p>{LEAD}</p>"))
+    assert got.text.split("\n")[0] == LEAD and variant not in got.text
+
+
+def test_the_lead_reads_as_shown_breaks_become_spaces_and_bylines_stay_out():
+    first, second = LEAD.split(", and ")
+    more = "Work on the quay follows in the spring, once the boats have moved to the north quay for the season."
+    header = (f'<div class="standfirst">{first},<br>and {second}<p>{more}</p>'
+              f'<span class="byline">By Jane Smith, 6 December</span> <time>4 min read</time></div>')
+    got = extract(page(description=f"{LEAD} {more}", header=header))
+    assert got.text.split("\n")[0] == f"{LEAD} {more}"
+
+
+def test_an_earlier_copy_in_page_furniture_does_not_hide_the_lead():
+    ticker = f'<div class="ticker"><a href="/news/harbour-wall">{LEAD}</a></div>'
+    html = page(header=f'<p class="standfirst">{LEAD}</p>').replace("<nav>", ticker + "<nav>")
+    assert extract(html).text.split("\n")[0] == LEAD
+
+
+def test_angle_brackets_in_a_description_are_text_not_markup():
+    lead = "Shares in Quayside Holdings fell <5% while harbour bonds rose >2% after the council vote on the wall."
+    got = extract(page(description=lead, header=f"<p>{htmlmod.escape(lead)}</p>"))
+    assert got.text.split("\n")[0] == lead
+
+
+@pytest.mark.parametrize("bad", ["&#1;", "&#xFFFF;", "&#xD800;", "\x0b", "&#0;"])
+def test_characters_xml_cannot_hold_in_a_description_break_nothing(bad):
+    html = page(header=f'<p class="standfirst">{LEAD}</p>').replace(
+        f'content="{htmlmod.escape(LEAD)}"', f'content="Lanmouth{bad} {htmlmod.escape(LEAD)}"')
+    got = extract(html)
+    assert all(line in got.text for line in STORY)
+
+
+def test_a_page_repeating_the_description_costs_a_bounded_number_of_reads(monkeypatch):
+    # A hostile page repeats the description's opening in thousands of spans: each is looked at
+    # from its text up, so the reads are bounded, not one read of the page per span.
+    from wiredesk.ingest.extract import lead as lead_module
+
+    reads = []
+    real = lead_module._text_within
+
+    def counted(element, limit):
+        reads.append(limit)
+        return real(element, limit)
+
+    monkeypatch.setattr(lead_module, "_text_within", counted)
+    words = "wall " * 40
+    spans = "".join(f"<span>{words}</span>" for _ in range(3000))
+    description = "wall " * 6 + "and the council found the money to rebuild it before the winter storms."
+    got = extract(page(description=description, elsewhere=f"<div>{spans}</div>"))
+    assert STORY[0] in got.text
+    assert len(reads) <= 2 * lead_module._MAX_NODES * lead_module._MAX_UP
+
+
+def test_a_block_that_only_opens_like_the_description_is_not_a_lead():
+    other = LEAD[:80] + " said the mayor of Pellow, whose own sea wall has waited for repairs for ten years."
+    got = extract(page(elsewhere=f"<div class='column'><p>{other}</p></div>"))
+    assert not got.text.startswith(other)
+
+
+def test_layout_and_category_classes_of_the_page_do_not_hide_the_lead():
+    # WordPress writes the theme's layout and the post's categories on <body> and <article>.
+    html = page(header=f'<p class="standfirst">{LEAD}</p>').replace(
+        "<body>", '<body class="single has-sidebar category-comment tag-newsletter">')
+    assert extract(html).text.split("\n")[0] == LEAD
