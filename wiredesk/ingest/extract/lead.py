@@ -20,6 +20,7 @@ boilerplate added (figures in docs/benchmarks.md, "Extraction alone").
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lxml.etree import XPath, _Element
@@ -39,7 +40,7 @@ _SAME_WORDS = 0.8  # the share of the lead's word pairs already in the text that
 # Where a description's words may stand without being the article's lead.
 _NOT_LEAD = frozenset({
     "nav", "footer", "aside", "form", "a", "button", "select", "textarea", "li", "noscript",
-    "figcaption", "blockquote", "script", "style", "h1", "details", "table", "dialog", "menu",
+    "figcaption", "blockquote", "script", "h1", "details", "table", "dialog", "menu",
 })
 _NOT_LEAD_ROLES = frozenset({"navigation", "banner", "complementary", "contentinfo", "dialog", "menu", "search"})
 # Class and id words of page furniture and hidden blocks (matched within the words of the
@@ -110,9 +111,10 @@ def _furniture(element: _Element, level: int) -> bool:
 def _lead_block(tree, stem: str) -> _Element | None:
     """The block of the page showing the description; None when no block shows it where a
     lead stands."""
+    squeezed = "".join(stem.split())
     for needle in _needles(stem):
         for node in _TEXT_WITH(tree, needle=needle)[:_MAX_NODES]:
-            block = _block_around(node.getparent(), stem)
+            block = _block_around(node.getparent(), stem, squeezed)
             if block is not None and not any(_furniture(e, n) for n, e in enumerate((block, *block.iterancestors()))):
                 if block.find(".//h1") is None:  # not the page's header block, headline and all
                     return block
@@ -128,13 +130,13 @@ def _needles(stem: str):
         yield stem[middle:middle + _NEEDLE]
 
 
-def _block_around(element: _Element | None, stem: str) -> _Element | None:
+def _block_around(element: _Element | None, stem: str, squeezed: str) -> _Element | None:
     """From the element holding a text node with part of the description (for text after an
     element, that element) up to the block showing all of it, if one does. Compared without
     whitespace: a line break (<br>) or a paragraph end in the block is a space in the
-    description, and the page's text joins the pieces without one."""
+    description, and the page's text joins the pieces without one. ``squeezed``: the stem
+    without whitespace."""
     limit = 2 * len(stem) + 100  # more than this is a container of more than the lead
-    squeezed = "".join(stem.split())
     for _ in range(_MAX_UP):
         if element is None or not isinstance(element.tag, str):
             return None
@@ -195,17 +197,19 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
 
 
-def _known(lead: str, have: str) -> bool:
+def _pairs(text: str) -> set[tuple[str, str]]:
+    words = _words(text)
+    return set(zip(words, words[1:]))
+
+
+def _known(lead: str, have: str, have_pairs) -> bool:
     """Whether the text already holds the lead: its opening, or most of its word pairs (the
-    same lead with a label before it, other quotes, or a word edited)."""
+    same lead with a label before it, other quotes, or a word edited). ``have_pairs()``: the
+    text's word pairs, worked out on first use."""
     if lead[:_KNOWN] in have:
         return True
-    words = _words(lead)
-    pairs = set(zip(words, words[1:]))
-    if not pairs:
-        return False
-    known = _words(have)
-    return len(pairs & set(zip(known, known[1:]))) >= _SAME_WORDS * len(pairs)
+    pairs = _pairs(lead)
+    return bool(pairs) and len(pairs & have_pairs()) >= _SAME_WORDS * len(pairs)
 
 
 def _letters(text: str) -> str:
@@ -225,6 +229,7 @@ def add_lead(body: _Element, tree, descriptions: tuple[str, ...], title: str) ->
     of its ``descriptions`` as a block of text and the body does not hold it; return whether it
     did. ``tree`` is the parsed page, hidden blocks already dropped."""
     have = block_text(body)
+    have_pairs = functools.cache(lambda: _pairs(have))  # the body's word pairs, once, if ever needed
     for description in descriptions:
         stem = _stem(description)
         if len(stem) < LEAD_MIN or stem[:_KNOWN] in have:
@@ -233,7 +238,7 @@ def add_lead(body: _Element, tree, descriptions: tuple[str, ...], title: str) ->
         if block is None:
             continue
         text = _display_text(block)
-        if len(text) < LEAD_MIN or _known(text, have) or _headline_like(text, title):
+        if len(text) < LEAD_MIN or _known(text, have, have_pairs) or _headline_like(text, title):
             continue
         if _in_site_header(tree, block, title):
             continue
