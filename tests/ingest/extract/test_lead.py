@@ -243,13 +243,13 @@ def test_a_page_repeating_the_description_costs_a_bounded_number_of_reads(monkey
     from wiredesk.ingest.extract import lead as lead_module
 
     reads = []
-    real = lead_module._text_within
+    real = lead_module.text_within
 
     def counted(element, limit):
         reads.append(limit)
         return real(element, limit)
 
-    monkeypatch.setattr(lead_module, "_text_within", counted)
+    monkeypatch.setattr(lead_module, "text_within", counted)
     words = "wall " * 40
     spans = "".join(f"<span>{words}</span>" for _ in range(3000))
     description = "wall " * 6 + "and the council found the money to rebuild it before the winter storms."

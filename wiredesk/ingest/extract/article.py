@@ -13,6 +13,7 @@ from lxml.etree import XPath, _Element
 from wiredesk.core.timelimits import TIME_LIMITS
 from wiredesk.ingest.extract.blocks import block_text
 from wiredesk.ingest.extract.calls import drop_calls
+from wiredesk.ingest.extract.continued import add_continuation
 from wiredesk.ingest.extract.credits import drop_credits
 from wiredesk.ingest.extract.errors import ExtractError
 from wiredesk.ingest.extract.fastpath import load_tree, own_text_first
@@ -175,6 +176,18 @@ def _rescued(tree, document, title: str):
     return retry if _chars(getattr(retry, "body", None)) > 2 * have else document
 
 
+def _body_of(page) -> _Element | None:
+    """The extractor's text of a page put together from parts of the article (continued.py)."""
+    try:
+        with own_text_first():
+            document = trafilatura.bare_extraction(page, **TRAFILATURA_OPTIONS)
+    except TIME_LIMITS:
+        raise
+    except Exception:  # third-party code on hostile input: the first part's text stands
+        return None
+    return getattr(document, "body", None)
+
+
 def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = frozenset()) -> Extracted:
     """Extract title, body (simple HTML and text), images and byline from an article page.
 
@@ -214,6 +227,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         raise ExtractError("no_main_text", "no main text found")
     title = meta.title.replace(SOFT_HYPHEN, "")  # a JSON-LD headline may carry them too
     _drop_title_heading(body, title)
+    add_continuation(body, tree, _body_of)  # the article's parts after an ad, when it was split
     add_lead(body, tree, meta.descriptions, title)  # the page's lead, when it stood outside the text
     # Credits and calls first: a heading left closing the text once they go is then swept with the rest.
     drop_credits(body)

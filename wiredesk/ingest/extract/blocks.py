@@ -1,5 +1,5 @@
 """Small helpers over trafilatura's output tree shared by the rules that take blocks out of
-the main text (credits.py, teasers.py, calls.py)."""
+the main text or add to it (credits.py, teasers.py, calls.py, lead.py, continued.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,19 @@ from lxml.etree import _Element
 def block_text(element: _Element) -> str:
     """The element's text, every run of whitespace one space."""
     return " ".join("".join(element.itertext()).split())
+
+
+def text_within(element: _Element, limit: int) -> str | None:
+    """The element's text, whitespace collapsed; None once it is longer than ``limit`` (read no
+    further: a walk up from many places must not read the whole page each time)."""
+    parts, size = [], 0
+    for piece in element.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size > 2 * limit + 1000:  # whitespace may shrink it: a margin before collapsing
+            break
+    text = " ".join("".join(parts).split())
+    return None if len(text) > limit else text
 
 
 def remove_block(element: _Element) -> None:

@@ -25,7 +25,7 @@ import re
 
 from lxml.etree import XPath, _Element
 
-from wiredesk.ingest.extract.blocks import block_text
+from wiredesk.ingest.extract.blocks import block_text, text_within
 
 LEAD_MIN = 50  # shorter descriptions are slogans and labels as often as leads
 _NEEDLE = 24  # the description's opening characters, searched in the page's text
@@ -48,7 +48,7 @@ _NOT_LEAD_ROLES = frozenset({"navigation", "banner", "complementary", "contentin
 # Not the classes of <article>, <main> or the page's body (WordPress lists the post's
 # categories and the theme's layout there: "category-comment", "has-sidebar"), and only the
 # nearest containers.
-_FURNITURE = re.compile(
+FURNITURE_NAMES = re.compile(
     r"(?:^|[\s_-])(?:nav|menu|footer|sidebar|related|recommend|comment|cookie|consent|gdpr|"
     r"newsletter|subscri|share|social|promo|advert|sponsor|ticker|branding|tagline|slogan|"
     r"site-?desc|site-?info|site-?header|masthead|about|breadcrumb|modal|popup|sr-only|"
@@ -82,19 +82,6 @@ def _shared(a: str, b: str) -> int:
     return n
 
 
-def _text_within(element: _Element, limit: int) -> str | None:
-    """The element's text, whitespace collapsed; None once it is longer than ``limit``
-    (read no further: a walk up from many text nodes must not read the page each time)."""
-    parts, size = [], 0
-    for piece in element.itertext():
-        parts.append(piece)
-        size += len(piece)
-        if size > 2 * limit + 1000:  # whitespace may shrink it: a margin before collapsing
-            break
-    text = " ".join("".join(parts).split())
-    return None if len(text) > limit else text
-
-
 def _furniture(element: _Element, level: int) -> bool:
     """Whether the element (``level`` containers above the block) is page furniture or hidden,
     by tag, role, class, id or style."""
@@ -102,7 +89,7 @@ def _furniture(element: _Element, level: int) -> bool:
         return True
     if level < _CLASS_LEVELS and element.tag not in _CLASSES_NOT_READ:
         names = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if names.strip() and _FURNITURE.search(names):
+        if names.strip() and FURNITURE_NAMES.search(names):
             return True
     style = element.get("style")
     return bool(style) and bool(_HIDING_STYLE.search("".join(style.split())))
@@ -140,7 +127,7 @@ def _block_around(element: _Element | None, stem: str, squeezed: str) -> _Elemen
     for _ in range(_MAX_UP):
         if element is None or not isinstance(element.tag, str):
             return None
-        text = _text_within(element, limit)
+        text = text_within(element, limit)
         if text is None:
             return None
         text = "".join(text.split())
