@@ -180,12 +180,17 @@ def test_more_than_three_breaks_end_the_article():
 
 
 @pytest.mark.parametrize("after", [
-    part(REST, cls="article-body wide"),  # another class
+    part(REST, cls="story-text"),  # another class
+    part(REST, cls="article-body comments"),  # a class naming furniture added
     part(REST, tag="section"),  # another tag
 ])
 def test_only_a_container_of_the_same_tag_and_classes_continues_it(after):
     got = lines(page(AD, after))
     assert not any(line in got for line in REST)
+
+
+def test_a_part_with_a_modifier_class_added_continues_the_text():
+    assert lines(page(AD, part(REST, cls="article-body article-body--rest"))) == FIRST + REST
 
 
 def test_containers_without_classes_are_not_taken_for_the_same_one():

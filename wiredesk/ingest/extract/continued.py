@@ -11,7 +11,8 @@ So after the extraction, the container the text came from is found on the page: 
 holding the sources of the text's first and last paragraphs (found by their opening words),
 not much larger than the text, and not past the ``<article>`` element. The siblings that
 follow it are read. One continues the text when it has the same tag and the same classes as
-the container (classes of any kind: layout grids name the parts of some templates) and reads
+the container (classes of any kind: layout grids name the parts of some templates), or one
+set of classes within the other with the added ones naming no furniture, and reads
 as the article's prose: at least two paragraphs of sentences the text does not hold yet, few
 links; no form, headline, article of its own, teaser headlines, date or author (a post or a
 comment); at most half of it in blocks named as furniture (a disclaimer, a gallery's
@@ -27,8 +28,8 @@ content) and appended to the text; blocks the text already holds are not added a
 Measured on the extraction-dev pages (docs/benchmarks.md, "Extraction alone"): it continues
 the text on 4 of the 990 pages, finds 2 annotated text snippets and adds no boilerplate; on
 the unannotated rest it brings back the second halves of a long interview and of a magazine
-article. Matching classes more loosely (sharing one class, or one set within the other)
-brought an address box and a column of captions.
+article. Matching classes more loosely (sharing any one class; one set within the other
+without looking at the added classes) brought an address box and a column of captions.
 """
 
 from __future__ import annotations
@@ -66,9 +67,10 @@ _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _P_TEXT_WITH = XPath("//body//p/text()[contains(., $needle)]")
 _TEXT_WITH = XPath("//body//text()[contains(., $needle)][not(parent::script)]")
 _TRIES = 4  # paragraphs tried from each end of the text when one's source is not found
-# Beyond the names of furniture a lead never stands in: legal lines after the article, and
-# galleries and captions (a column of pictures next to the text).
-_PART_FURNITURE = re.compile(r"disclaim|disclos|copyright|caption|gallery|slide|carousel", re.I)
+# Beyond the names of furniture a lead never stands in: legal lines after the article,
+# galleries and captions (a column of pictures next to the text), an author's box.
+_PART_FURNITURE = re.compile(r"disclaim|disclos|copyright|caption|gallery|slide|carousel|author"
+                             r"|(?:^|[\s_-])bio(?:$|[\s_-])", re.I)
 _BLOCKS = frozenset({"p", "div", "section", "article", "main", "li", "td", "blockquote", "dd", "pre",
                      "h2", "h3", "h4", "h5", "h6"})
 _CONTAINERS = frozenset({"div", "section"})
@@ -99,11 +101,16 @@ def _source(tree, paragraph: _Element) -> _Element | None:
 
 
 def _alike(part: _Element, container: _Element) -> bool:
-    """Same tag and the same classes (a container without classes is too common to match)."""
+    """Same tag, and the classes of one within the other's (a modifier added to a later part:
+    "article-body article-body--more", "text paywalled"), the classes added naming no furniture
+    ("row footer" after "row"). A container without classes is too common to match."""
     if part.tag != container.tag:
         return False
-    classes = (container.get("class") or "").split()
-    return bool(classes) and sorted(classes) == sorted((part.get("class") or "").split())
+    ours, theirs = set((container.get("class") or "").split()), set((part.get("class") or "").split())
+    if not ours or not theirs or not (ours <= theirs or theirs <= ours):
+        return False
+    added = " ".join(ours ^ theirs)
+    return not added or not (FURNITURE_NAMES.search(added) or _PART_FURNITURE.search(added))
 
 
 def _is_break(element: _Element) -> bool:
