@@ -11,7 +11,7 @@ import trafilatura
 from lxml.etree import XPath, _Element
 
 from wiredesk.core.timelimits import TIME_LIMITS
-from wiredesk.ingest.extract.blocks import block_text
+from wiredesk.ingest.extract.blocks import NOT_XML, block_text
 from wiredesk.ingest.extract.calls import drop_calls
 from wiredesk.ingest.extract.continued import add_continuation
 from wiredesk.ingest.extract.credits import drop_credits
@@ -65,6 +65,23 @@ _SOFT_HYPHEN_NUMERIC = re.compile(r"&#(?:0*173|[xX]0*[aA][dD])(?![0-9a-fA-F])")
 
 def _has_soft_hyphens(text: str) -> bool:
     return SOFT_HYPHEN in text or "&shy" in text or ("&#" in text and bool(_SOFT_HYPHEN_NUMERIC.search(text)))
+
+
+# Numeric references to characters XML cannot hold (controls, surrogates, U+FFFE and U+FFFF):
+# the HTML parser takes them in, and trafilatura, which copies the tree as XML, then finds no
+# text at all in the page. The references only: the characters themselves are removed from
+# the source before parsing (fastpath.py).
+_NOT_XML_REFERENCE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[1245-9]|2[0-9]|3[01]|5529[6-9]|55[3-9][0-9]{2}|5[67][0-9]{3}|6553[45])(?![0-9])"
+    r"|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])(?![0-9a-fA-F]))")
+
+
+def _has_not_xml_references(text: str) -> bool:
+    return "&#" in text and bool(_NOT_XML_REFERENCE.search(text))
+
+
+def _without_not_xml(value: str) -> str:
+    return NOT_XML.sub("", value)
 
 
 # The attributes a reader sees or a search reads; links and sources stay as they are.
@@ -206,7 +223,8 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         # Most pages are in NFC and have no soft hyphens: no walk over the tree for them (the
         # NFC check alone costs little).
         changes = [change for change, needed in ((_nfc, not unicodedata.is_normalized("NFC", text)),
-                                                 (_without_soft_hyphens, _has_soft_hyphens(text))) if needed]
+                                                 (_without_soft_hyphens, _has_soft_hyphens(text)),
+                                                 (_without_not_xml, _has_not_xml_references(text))) if needed]
         if changes:
             _rewrite_text(tree, changes)
         _drop_inert(tree)
@@ -227,12 +245,24 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         raise ExtractError("no_main_text", "no main text found")
     title = meta.title.replace(SOFT_HYPHEN, "")  # a JSON-LD headline may carry them too
     _drop_title_heading(body, title)
-    add_continuation(body, tree, _body_of)  # the article's parts after an ad, when it was split
+    hosts = page_hosts(tree, url)
+
+    def close(text: _Element) -> None:  # what ends a text, done at the first part's end too
+        drop_credits(text)
+        drop_calls(text)
+        drop_teasers(text, hosts)
+
+    try:  # the article's parts after an ad, when it was split
+        add_continuation(body, tree, _body_of, close)
+    except TIME_LIMITS:
+        raise
+    except Exception:  # an addition on hostile input: the text found stands as it is
+        pass
     add_lead(body, tree, meta.descriptions, title)  # the page's lead, when it stood outside the text
     # Credits and calls first: a heading left closing the text once they go is then swept with the rest.
     drop_credits(body)
     drop_calls(body)
-    drop_teasers(body, page_hosts(tree, url))
+    drop_teasers(body, hosts)
     found = body_lines(body)
     lines = line_keys(body, found)
     removed = strip_furniture(body, furniture, found)

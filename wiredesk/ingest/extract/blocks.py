@@ -3,7 +3,12 @@ the main text or add to it (credits.py, teasers.py, calls.py, lead.py, continued
 
 from __future__ import annotations
 
+import re
+
 from lxml.etree import _Element
+
+# Characters XML cannot hold (lxml refuses them in XPath variables and text).
+NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def block_text(element: _Element) -> str:

@@ -10,26 +10,36 @@ paragraphs after the break are lost.
 So after the extraction, the container the text came from is found on the page: the block
 holding the sources of the text's first and last paragraphs (found by their opening words),
 not much larger than the text, and not past the ``<article>`` element. The siblings that
-follow it are read. One continues the text when it has the same tag and the same classes as
-the container (classes of any kind: layout grids name the parts of some templates), or one
-set of classes within the other with the added ones naming no furniture, and reads
-as the article's prose: at least two paragraphs of sentences the text does not hold yet, few
-links; no form, headline, article of its own, teaser headlines, date or author (a post or a
-comment); at most half of it in blocks named as furniture (a disclaimer, a gallery's
-captions, a newsletter box). Between two parts stand only breaks: at most three small
-elements, figures, asides or boxes that are mostly links, whatever their size. Anything else
-ends the article: a sibling of another kind with text (a comment section, a contact box) or
-one of the same kind that is not the article's prose. A subheading standing as a break stays
-in its place between the parts.
+follow it are read:
 
-The parts are extracted as the first was (trafilatura on a copy of the container holding their
-content) and appended to the text; blocks the text already holds are not added again.
+- A **part** continues the text: the same tag as the container, and the same classes (of any
+  kind: layout grids name the parts of some templates) or one set of classes within the
+  other with the added ones naming no furniture ("article-body article-body--rest"). It
+  reads as the article's prose: paragraphs (``<p>``, or ``<div>``s of text alone) the text
+  does not hold yet, two at least in the first part and one in a later part; few links; no
+  form or button, headline, article of its own, teaser headlines, date, author or byline
+  (the next story, a post, a comment); no heading naming furniture ("Comments", "About the
+  author"); at most half of it in blocks named as furniture (a disclaimer, a gallery's
+  captions, a newsletter box). A part shown twice is added once.
+- Between two parts stand at most three elements: **breaks** (ads, figures, asides, boxes
+  named as promotions or related stories whatever their size, small boxes, boxes that are
+  mostly links) and the article's own **text** (a subheading, a short paragraph, a list:
+  kept in its place). Empty placeholders are not counted.
+- Anything else ends the article: a section of another kind with text, the head of the next
+  story (a headline, a byline, a date), a heading naming furniture, a sibling of the
+  container's kind that is not the article's prose, a fourth element between two parts.
+
+The parts are extracted as the first was (trafilatura on a copy of the container holding
+their content) and appended to the text, after the end of the first part was closed as any
+text's end is (calls to the reader, credits, teasers); blocks the text already holds are not
+added again.
 
 Measured on the extraction-dev pages (docs/benchmarks.md, "Extraction alone"): it continues
 the text on 4 of the 990 pages, finds 2 annotated text snippets and adds no boilerplate; on
 the unannotated rest it brings back the second halves of a long interview and of a magazine
 article. Matching classes more loosely (sharing any one class; one set within the other
-without looking at the added classes) brought an address box and a column of captions.
+without looking at the added classes) brought an address box and a column of captions; one
+paragraph enough for a first part brought a publication note.
 """
 
 from __future__ import annotations
@@ -46,25 +56,43 @@ from wiredesk.ingest.extract.blocks import block_text, text_within
 from wiredesk.ingest.extract.lead import FURNITURE_NAMES
 
 PARAGRAPH_MIN = 40  # characters: a paragraph of prose, not a label or a credit line
-PART_MIN_PARAGRAPHS = 2  # a part with fewer is a disclaimer or a note as often as the article
+FIRST_PART_PARAGRAPHS = 2  # a first part with fewer is a disclaimer or a note as often as the article
 PART_LINKED_SHARE = 0.3  # more of a part's text in links: a list of stories, not the article
 BREAK_MAX_CHARS = 300  # a break with more text than this, not mostly links, ends the article
 BREAK_LINKED_SHARE = 0.5
-MAX_BREAKS = 3  # elements between two parts
+MAX_BETWEEN = 3  # elements between two parts (empty placeholders not counted)
 MAX_PARTS = 30
 MAX_LEVELS = 6  # from the source of the text's last paragraph up to its container
 CONTAINER_SLACK = 1.3  # the container's text against the extracted text (plus a margin below)
 CONTAINER_MARGIN = 300
-_NEEDLE = 24
+_NEEDLE = 24  # a paragraph's opening characters, searched on the page
+_OPENING = 60  # a block is known by its opening characters
 _BREAK_TAGS = frozenset({"figure", "aside", "iframe", "ins", "img", "picture", "hr", "br", "video", "audio",
                          "object", "embed", "noscript", "center"})
-# Not the rest of the article: a form, the page's headline, an article of its own, a frame's
-# parts, headlines linked to other pages (a row of teasers), or a date and an author (a post
-# or a comment of its own: the article's byline and date stand before its text).
-_NOT_PROSE = XPath(".//form|.//input|.//textarea|.//select|.//h1|.//article|.//nav|.//footer"
+_MEDIA = XPath("descendant-or-self::*[self::img or self::picture or self::iframe or self::video or self::ins"
+               " or self::object or self::embed or self::figure]")
+# Not the rest of the article: a form or its controls, the page's headline, an article of its
+# own, a frame's parts, headlines linked to other pages (a row of teasers), or a date and an
+# author (a post, a comment or the next story: the article's byline stands before its text).
+_NOT_PROSE = XPath(".//form|.//input|.//textarea|.//select|.//button|.//h1|.//article|.//nav|.//footer"
                    "|.//h2[.//a]|.//h3[.//a]|.//h4[.//a]|.//time|.//*[@rel='author' or @itemprop='author']")
+_STORY_MARKS = XPath("descendant-or-self::h1|descendant-or-self::time"
+                     "|descendant-or-self::*[@rel='author' or @itemprop='author']")
+_NAMED = XPath("descendant-or-self::*[@class or @id]")
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
-_P_TEXT_WITH = XPath("//body//p/text()[contains(., $needle)]")
+_TEXT_BETWEEN = frozenset({"p", "ul", "ol", "blockquote", *_HEADINGS})
+# Headings of the page's furniture rather than the article's sections.
+_FURNITURE_HEADING = re.compile(
+    r"\b(?:comments?|newsletters?|cookies?|related|recommended|sponsored|advertisement|subscribe|sign up"
+    r"|about the author|more (?:news|stories|from)|read (?:more|next)|most (?:read|popular)|share this)\b", re.I)
+# A byline or a date line: the next story's head, a post's or a comment's.
+_BYLINE_NAMES = re.compile(r"byline|dateline|timestamp|(?:^|[\s_-])(?:date|posted|published)(?:$|[\s_-])", re.I)
+# Boxes set between two parts whatever their size: ads, promotions, related stories, a sidebar.
+_BREAK_NAMES = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert\w*|promo\w*|sponsor\w*|newsletter|subscri\w*|related"
+                          r"|recommend\w*|share|social|sidebar|teaser\w*|rail)(?:$|[\s_-])", re.I)
+# Paragraphs first: far fewer nodes than the whole page's text, and where most text stands
+# (the first text node, whitespace normalized: a CMS may wrap its source lines anywhere).
+_P_WITH = XPath("//body//p[contains(normalize-space(text()), $needle)]")
 _TEXT_WITH = XPath("//body//text()[contains(., $needle)][not(parent::script)]")
 _TRIES = 4  # paragraphs tried from each end of the text when one's source is not found
 # Beyond the names of furniture a lead never stands in: legal lines after the article,
@@ -76,6 +104,12 @@ _BLOCKS = frozenset({"p", "div", "section", "article", "main", "li", "td", "bloc
 _CONTAINERS = frozenset({"div", "section"})
 # Past these the siblings are other articles or the page's frame, never the rest of this text.
 _OUTERMOST = frozenset({"article", "main", "body", "html"})
+# The extractor's blocks (its own tag names) whose openings say what the text holds.
+_OUTPUT_BLOCKS = frozenset({"p", "head", "item", "quote", "cell", "code"})
+
+
+def _names(element: _Element) -> str:
+    return f"{element.get('class') or ''} {element.get('id') or ''}"
 
 
 def _linked(element: _Element) -> int:
@@ -88,13 +122,13 @@ def _source(tree, paragraph: _Element) -> _Element | None:
     opening = " ".join((paragraph.text or "").split())[:_NEEDLE]
     if len(opening) < _NEEDLE:
         return None
-    # Paragraphs first: far fewer text nodes than the whole page's, and where most text stands.
-    nodes = _P_TEXT_WITH(tree, needle=opening)[:2] or _TEXT_WITH(tree, needle=opening)[:2]
-    if len(nodes) != 1:
+    found = _P_WITH(tree, needle=opening)[:2]
+    if not found:
+        nodes = _TEXT_WITH(tree, needle=opening)[:2]
+        found = [n.getparent().getparent() if n.is_tail else n.getparent() for n in nodes]
+    if len(found) != 1:
         return None
-    element = nodes[0].getparent()
-    if nodes[0].is_tail:
-        element = element.getparent()
+    element = found[0]
     while element is not None and element.tag not in _BLOCKS:
         element = element.getparent()
     return element
@@ -113,18 +147,37 @@ def _alike(part: _Element, container: _Element) -> bool:
     return not added or not (FURNITURE_NAMES.search(added) or _PART_FURNITURE.search(added))
 
 
-def _is_break(element: _Element) -> bool:
-    """An ad, a figure, an aside or a small box between two parts of the article."""
-    if element.tag in _BREAK_TAGS:
-        return True
+def _marks_a_story(element: _Element) -> bool:
+    """A headline, a date, an author or a byline: the head of another story, post or comment."""
+    return bool(_STORY_MARKS(element)) or any(_BYLINE_NAMES.search(_names(e)) for e in _NAMED(element))
+
+
+def _between(element: _Element) -> str | None:
+    """What a sibling standing between two parts is: "empty" (a placeholder without text or
+    media, not counted), "text" (the article's own: a subheading, a paragraph, a list, kept in
+    its place), "break" (an ad, a figure, an aside, a box of links or a small box), or None: it
+    ends the article (a section of another kind, the next story's head, a furniture heading)."""
+    if element.tag in _BREAK_TAGS or _BREAK_NAMES.search(_names(element)):
+        return "break"  # an ad or a sidebar may list dates and authors of other stories
+    if _marks_a_story(element):
+        return None
     text = text_within(element, 20 * BREAK_MAX_CHARS)
     if text is None:
-        return False
-    return len(text) <= BREAK_MAX_CHARS or _linked(element) >= BREAK_LINKED_SHARE * len(text)
+        return None
+    if not text:
+        return "break" if _MEDIA(element) else "empty"
+    if element.tag in _HEADINGS and _FURNITURE_HEADING.search(text):
+        return None
+    linked = _linked(element)
+    named = FURNITURE_NAMES.search(_names(element)) or _PART_FURNITURE.search(_names(element))
+    if element.tag in _TEXT_BETWEEN and not named and linked < BREAK_LINKED_SHARE * len(text) and (
+            element.tag in _HEADINGS or len(text) >= PARAGRAPH_MIN):
+        return "text" if len(text) <= BREAK_MAX_CHARS else None
+    return "break" if len(text) <= BREAK_MAX_CHARS or linked >= BREAK_LINKED_SHARE * len(text) else None
 
 
 def _named_furniture(element: _Element) -> bool:
-    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    names = _names(element)
     return bool(FURNITURE_NAMES.search(names) or _PART_FURNITURE.search(names))
 
 
@@ -143,44 +196,65 @@ def _furniture_share(part: _Element) -> int:
     return total
 
 
-def _prose(part: _Element, known: str) -> bool:
-    """Paragraphs of sentences the text does not hold yet, few links, nothing of a page's frame."""
+_LEAF_DIV = XPath("self::div[not(.//p or .//div)]")
+
+
+def _paragraphs(part: _Element) -> Iterator[_Element]:
+    """The part's paragraphs: its <p>s, and the <div>s holding text and no other block (some
+    templates write each paragraph as a <div>; a part of text alone is one)."""
+    return (e for e in part.iter("p", "div") if e.tag == "p" or _LEAF_DIV(e))
+
+
+def _prose(part: _Element, known: set[str], minimum: int) -> list[str] | None:
+    """The openings of the part's paragraphs when it reads as the article's prose: at least
+    ``minimum`` paragraphs of sentences the text does not hold yet, few links, nothing of a
+    page's frame or of another story; None when it does not."""
     text = block_text(part)
     if not text or _NOT_PROSE(part) or _linked(part) > PART_LINKED_SHARE * len(text):
-        return False
+        return None
+    if any(_BYLINE_NAMES.search(_names(e)) for e in _NAMED(part)):
+        return None
+    if any(_FURNITURE_HEADING.search(block_text(h)) for h in part.iter(*_HEADINGS)):
+        return None
     if _furniture_share(part) * 2 >= len(text):
-        return False
-    paragraphs = [p for p in (block_text(p) for p in part.iter("p")) if len(p) >= PARAGRAPH_MIN]
-    if len(paragraphs) < PART_MIN_PARAGRAPHS:
-        return False
-    return not any(p[:60] in known for p in paragraphs)
+        return None
+    openings = [p[:_OPENING] for p in (block_text(p) for p in _paragraphs(part)) if len(p) >= PARAGRAPH_MIN]
+    if len(openings) < minimum or any(o in known for o in openings):
+        return None
+    return openings
 
 
-def _parts_after(container: _Element, known: str) -> list[_Element]:
-    """The parts of the article after the container, with the subheadings between them."""
+def _parts_after(container: _Element, seen: set[str]) -> list[_Element]:
+    """The parts of the article after the container, with the text standing between them.
+    ``seen``: the openings of the text's blocks, to which those of each part taken are added."""
     parts: list[_Element] = []
-    breaks: list[_Element] = []
+    between: list[tuple[_Element, str]] = []
     for sibling in container.itersiblings():
         if not isinstance(sibling.tag, str):
             continue
         if _alike(sibling, container):
-            if not _prose(sibling, known):
+            openings = _prose(sibling, seen, FIRST_PART_PARAGRAPHS if not parts else 1)
+            if openings is None:
                 break
-            parts.extend(b for b in breaks if b.tag in _HEADINGS and not _named_furniture(b))
+            seen.update(openings)  # a part shown twice is added once
+            parts.extend(e for e, kind in between if kind == "text")
             parts.append(sibling)
-            breaks = []
+            between = []
             if len(parts) >= MAX_PARTS:
                 break
             continue
-        if len(breaks) >= MAX_BREAKS or not _is_break(sibling):
+        kind = _between(sibling)
+        if kind == "empty":
+            continue
+        if kind is None or len(between) >= MAX_BETWEEN:
             break
-        breaks.append(sibling)
+        between.append((sibling, kind))
     return parts
 
 
 def _alike_after(container: _Element) -> bool:
-    """Whether a sibling like the container follows it within the breaks allowed (a look at
-    tags and classes only: most pages have none, and then nothing more is read)."""
+    """Whether a sibling like the container follows it within the elements allowed between
+    (a look at tags and classes only: most pages have none, and then nothing more is read)."""
     seen = 0
     for sibling in container.itersiblings():
         if not isinstance(sibling.tag, str):
@@ -188,7 +262,7 @@ def _alike_after(container: _Element) -> bool:
         if _alike(sibling, container):
             return True
         seen += 1
-        if seen > MAX_BREAKS:
+        if seen > 3 * MAX_BETWEEN:  # empty placeholders are not counted between parts
             return False
     return False
 
@@ -202,8 +276,15 @@ def _sources(tree, paragraphs: list[_Element]) -> _Element | None:
     return next((s for s in (_source(tree, p) for p in paragraphs) if s is not None), None)
 
 
-def _container_parts(tree, body: _Element) -> tuple[_Element, list[_Element], str] | None:
-    """The container the text came from, the parts of the article after it, and the text."""
+def _openings(body: _Element) -> set[str]:
+    """The openings of the text's blocks of prose."""
+    return {text[:_OPENING] for text in (block_text(b) for b in body.iter(*_OUTPUT_BLOCKS))
+            if len(text) >= PARAGRAPH_MIN}
+
+
+def _container_parts(tree, body: _Element) -> tuple[_Element, list[_Element], set[str]] | None:
+    """The container the text came from, the parts of the article after it, and the openings
+    of the text's blocks."""
     paragraphs = list(body.iter("p"))
     ending = list(itertools.islice(_of_prose(reversed(paragraphs)), _TRIES))
     if len(ending) < 2:
@@ -211,36 +292,40 @@ def _container_parts(tree, body: _Element) -> tuple[_Element, list[_Element], st
     last = _sources(tree, ending)
     if last is None:
         return None
-    first = known = None
+    first = size = None
     for level, element in enumerate(last.iterancestors()):
         if level >= MAX_LEVELS or element.tag in _OUTERMOST:
             return None
         if element.tag not in _CONTAINERS or not _alike_after(element):
             continue
-        if known is None:  # read only on a page with a sibling like a container of the text
-            known, first = block_text(body), _sources(tree, list(itertools.islice(_of_prose(paragraphs), _TRIES)))
+        if size is None:  # read only on a page with a sibling like a container of the text
+            size, first = len(block_text(body)), _sources(tree, list(itertools.islice(_of_prose(paragraphs), _TRIES)))
         if first is None:
             return None
         if first is not element and element not in first.iterancestors():
             continue
-        if text_within(element, int(CONTAINER_SLACK * len(known)) + CONTAINER_MARGIN) is None:
+        if text_within(element, int(CONTAINER_SLACK * size) + CONTAINER_MARGIN) is None:
             return None  # past the article's container: the page around it
-        parts = _parts_after(element, known)
+        known = _openings(body)
+        parts = _parts_after(element, set(known))
         if parts:
             return element, parts, known
     return None
 
 
-def add_continuation(body: _Element, tree, extract: Callable[[_Element], _Element | None]) -> int:
+def add_continuation(body: _Element, tree, extract: Callable[[_Element], _Element | None],
+                     close: Callable[[_Element], None] = lambda body: None) -> int:
     """Append the parts of the article that follow the container the text came from; returns
-    how many blocks were added. ``extract`` runs the extractor on a page and returns its body."""
+    how many blocks were added. ``extract`` runs the extractor on a page and returns its body;
+    ``close`` is what the caller does at the end of a text (calls to the reader, credits), done
+    to the first part's end before the rest follows it."""
     found = _container_parts(tree, body)
     if found is None:
         return 0
     container, parts, known = found
     merged = lxml.html.Element(container.tag, dict(container.attrib))
     for part in parts:
-        if part.tag in _HEADINGS:
+        if not _alike(part, container):  # text standing between two parts
             merged.append(copy.deepcopy(part))
             merged[-1].tail = None
             continue
@@ -254,12 +339,13 @@ def add_continuation(body: _Element, tree, extract: Callable[[_Element], _Elemen
     page = lxml.html.fromstring("<html><head></head><body></body></html>")
     page.find("body").append(merged)
     more = extract(page)
-    added = 0
     if more is None:
         return 0
+    close(body)
+    added = 0
     for block in list(more):
         text = block_text(block)
-        if not text or text[:60] in known:
+        if not text or text[:_OPENING] in known:  # openings of blocks of prose only: a short heading stays
             continue
         block.tail = None
         body.append(block)

@@ -25,7 +25,7 @@ import re
 
 from lxml.etree import XPath, _Element
 
-from wiredesk.ingest.extract.blocks import block_text, text_within
+from wiredesk.ingest.extract.blocks import NOT_XML, block_text, text_within
 
 LEAD_MIN = 50  # shorter descriptions are slogans and labels as often as leads
 _NEEDLE = 24  # the description's opening characters, searched in the page's text
@@ -62,14 +62,13 @@ _HIDING_STYLE = re.compile(r"visibility:hidden|(?:left|top|text-indent):-\d{3,}|
 _BYLINE = re.compile(r"byline|author|dateline|timestamp|date|meta|credit", re.I)
 _TEXT_WITH = XPath("//body//text()[contains(., $needle)]")
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # some CMSs put the lead's <p> into the meta tag
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BREAKS = frozenset({"br", "p", "div", "h2", "h3", "h4", "h5", "h6", "section", "header"})
 
 
 def _stem(description: str) -> str:
     """The description as text, without markup or characters XML cannot hold (a description
     cut short with "…" needs nothing more: a lead is matched on the description's opening)."""
-    return " ".join(_NOT_XML.sub(" ", _MARKUP.sub(" ", description)).split())
+    return " ".join(NOT_XML.sub(" ", _MARKUP.sub(" ", description)).split())
 
 
 def _shared(a: str, b: str) -> int:
