@@ -230,27 +230,33 @@ def test_soft_hyphens_are_taken_out_of_the_text_and_the_title(word, form):
     assert not got.text.startswith("Archive of")  # the heading still matched the title, and went
 
 
-_NOT_XML_POINTS = st.one_of(st.integers(0, 8), st.sampled_from([11, 12]), st.integers(14, 31),
-                            st.integers(0xD800, 0xDFFF), st.sampled_from([0xFFFE, 0xFFFF]))
+# The code points libxml2 puts in the tree for a numeric reference XML cannot hold (it writes
+# U+FFFD for 0 and for surrogates itself).
+_NOT_XML_POINTS = st.one_of(st.integers(1, 8), st.sampled_from([11, 12]), st.integers(14, 31),
+                            st.sampled_from([0xFFFE, 0xFFFF]))
 
 
 @given(point=_NOT_XML_POINTS, hexadecimal=st.booleans(), zeros=st.integers(0, 3), semicolon=st.booleans(),
-       where=st.sampled_from(["text", "title", "alt", "caption"]))
+       where=st.sampled_from(["text", "title", "alt", "caption", "src", "href"]))
 @settings(max_examples=80, deadline=None)
 def test_a_reference_to_a_character_xml_cannot_hold_loses_that_character_only(point, hexadecimal, zeros, semicolon,
                                                                              where):
     """"&#1;" or "&#xFFFE;" in a page: the HTML parser takes the character in, and an extraction
-    working on XML copies of the page found no text at all in it before."""
+    working on XML copies of the page found no text at all in it (or failed on the picture)."""
     digits = "0" * zeros + (format(point, "X") if hexadecimal else str(point))
     reference = f"&#{'x' if hexadecimal else ''}{digits}{';' if semicolon else ''}"
-    parts = {key: (reference if key == where else "") for key in ("text", "title", "alt", "caption")}
+    parts = {key: (reference if key == where else "") for key in ("text", "title", "alt", "caption", "src", "href")}
     html = _ledger_page(f"Archive of {parts['title']}ledgers", f"The word {parts['text']}ledger",
                         alt=f"A {parts['alt']}ledger", caption=f"The {parts['caption']}ledger", heading=True)
+    html = html.replace("/img/ledger.jpg", f"/img/led{parts['src']}ger.jpg")
+    html = html.replace("the clerk said", f'<a href="/staff/clerk{parts["href"]}">the clerk</a> said')
+    assert reference in html
     got = extract_article(html, url="https://courier.example/news/archive")
     assert "appears in every ledger of the old harbour office" in got.text
     assert "Its oldest ledgers are kept in the cellar" in got.text
+    assert [image.url for image in got.images] == ["https://courier.example/img/ledger.jpg"]
     shown = got.text + got.html + got.title + "".join(i.caption + i.alt for i in got.images)
-    assert chr(point) not in shown
+    assert chr(point) not in shown and "the clerk" in got.text
 
 
 @given(words=st.lists(st.text(st.characters(categories=["L", "M"]), min_size=1, max_size=6), min_size=2, max_size=6),

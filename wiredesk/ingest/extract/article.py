@@ -80,10 +80,6 @@ def _has_not_xml_references(text: str) -> bool:
     return "&#" in text and bool(_NOT_XML_REFERENCE.search(text))
 
 
-def _without_not_xml(value: str) -> str:
-    return NOT_XML.sub("", value)
-
-
 # The attributes a reader sees or a search reads; links and sources stay as they are.
 _SHOWN_ATTRIBUTES = ("alt", "title", "content")
 
@@ -100,6 +96,20 @@ def _without_soft_hyphens(value: str) -> str:
     not "Mittelalter"); pages hyphenated by their CMS carry one every few letters, in the text,
     the captions and the alt texts alike."""
     return value.replace(SOFT_HYPHEN, "") if SOFT_HYPHEN in value else value
+
+
+def _drop_not_xml(tree) -> None:
+    """Take characters XML cannot hold out of every text, tail and attribute (links and sources
+    too: the extractor copies and rebuilds elements, and such a character fails it anywhere)."""
+    for element in tree.iter():
+        if element.text and NOT_XML.search(element.text):
+            element.text = NOT_XML.sub("", element.text)
+        if element.tail and NOT_XML.search(element.tail):
+            element.tail = NOT_XML.sub("", element.tail)
+        if isinstance(element.tag, str):
+            for name, value in element.attrib.items():
+                if NOT_XML.search(value):
+                    element.set(name, NOT_XML.sub("", value))
 
 
 def _rewrite_text(tree, changes) -> None:
@@ -223,10 +233,11 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
         # Most pages are in NFC and have no soft hyphens: no walk over the tree for them (the
         # NFC check alone costs little).
         changes = [change for change, needed in ((_nfc, not unicodedata.is_normalized("NFC", text)),
-                                                 (_without_soft_hyphens, _has_soft_hyphens(text)),
-                                                 (_without_not_xml, _has_not_xml_references(text))) if needed]
+                                                 (_without_soft_hyphens, _has_soft_hyphens(text))) if needed]
         if changes:
             _rewrite_text(tree, changes)
+        if _has_not_xml_references(text):
+            _drop_not_xml(tree)
         _drop_inert(tree)
         # The page's statements first: JSON-LD and itemprop metas often sit in hidden blocks.
         meta = page_metadata(tree, url=url)

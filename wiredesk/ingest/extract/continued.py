@@ -17,17 +17,20 @@ follow it are read:
   other with the added ones naming no furniture ("article-body article-body--rest"). It
   reads as the article's prose: paragraphs (``<p>``, or ``<div>``s of text alone) the text
   does not hold yet, two at least in the first part and one in a later part; few links; no
-  form or button, headline, article of its own, teaser headlines, date, author or byline
-  (the next story, a post, a comment); no heading naming furniture ("Comments", "About the
-  author"); at most half of it in blocks named as furniture (a disclaimer, a gallery's
-  captions, a newsletter box). A part shown twice is added once.
+  form or button, headline, article of its own, teaser headlines, date, author, byline or
+  link to an author's page (the next story, a post, a comment); no heading naming furniture
+  ("Comments", "About the author"); at most half of it in blocks named as furniture (a
+  disclaimer, a gallery's captions, a newsletter box). A part shown twice is added once.
 - Between two parts stand at most three elements: **breaks** (ads, figures, asides, boxes
   named as promotions or related stories whatever their size, small boxes, boxes that are
-  mostly links) and the article's own **text** (a subheading, a short paragraph, a list:
-  kept in its place). Empty placeholders are not counted.
+  mostly links, calls to the reader and credit lines) and the article's own **text** (a
+  subheading, a short paragraph, a list: kept in its place, unless it repeats a paragraph
+  of the part after it). Empty placeholders are not counted.
 - Anything else ends the article: a section of another kind with text, the head of the next
-  story (a headline, a byline, a date), a heading naming furniture, a sibling of the
-  container's kind that is not the article's prose, a fourth element between two parts.
+  story or of the comments (a `<header>`, a headline linking elsewhere, blocks named as a
+  headline, a byline, an author's or comments' block, a date, a link to an author's page), a
+  heading naming furniture ("Trending", "Read next"), a sibling of the container's kind that
+  is not the article's prose, a fourth element between two parts.
 
 The parts are extracted as the first was (trafilatura on a copy of the container holding
 their content) and appended to the text, after the end of the first part was closed as any
@@ -53,6 +56,8 @@ import lxml.html
 from lxml.etree import XPath, _Element
 
 from wiredesk.ingest.extract.blocks import block_text, text_within
+from wiredesk.ingest.extract.calls import call_line
+from wiredesk.ingest.extract.credits import credit_line
 from wiredesk.ingest.extract.lead import FURNITURE_NAMES
 
 PARAGRAPH_MIN = 40  # characters: a paragraph of prose, not a label or a credit line
@@ -62,6 +67,7 @@ BREAK_MAX_CHARS = 300  # a break with more text than this, not mostly links, end
 BREAK_LINKED_SHARE = 0.5
 MAX_BETWEEN = 3  # elements between two parts (empty placeholders not counted)
 MAX_PARTS = 30
+MAX_SIBLINGS = 300  # siblings read after the container, empty ones included
 MAX_LEVELS = 6  # from the source of the text's last paragraph up to its container
 CONTAINER_SLACK = 1.3  # the container's text against the extracted text (plus a margin below)
 CONTAINER_MARGIN = 300
@@ -84,7 +90,17 @@ _TEXT_BETWEEN = frozenset({"p", "ul", "ol", "blockquote", *_HEADINGS})
 # Headings of the page's furniture rather than the article's sections.
 _FURNITURE_HEADING = re.compile(
     r"\b(?:comments?|newsletters?|cookies?|related|recommended|sponsored|advertisement|subscribe|sign up"
-    r"|about the author|more (?:news|stories|from)|read (?:more|next)|most (?:read|popular)|share this)\b", re.I)
+    r"|about the author|more (?:news|stories|from)|read (?:more|next|also)|up next|trending|also read"
+    r"|you (?:may|might) also|most (?:read|popular)|share this|don't miss)\b", re.I)
+# Names of blocks that end an article: another story's head, comments, an author's box.
+_ENDING_NAMES = re.compile(r"headline|(?:entry|post|story|article)[-_]?(?:header|title|meta)|(?:^|[\s_-])dek(?:$|[\s_-])"
+                           r"|kicker|comment|byline|dateline|author|read-?next|up-?next|trending", re.I)
+# A link to an author's page (a byline written without a class).
+_AUTHOR_LINK = XPath("descendant-or-self::a[contains(@href, '/author/') or contains(@href, '/authors/')"
+                     " or contains(@href, '/autor/') or contains(@href, '/autoren/')]")
+# A heading linking elsewhere: another story's headline.
+_LINKED_HEADING = XPath("descendant-or-self::*[self::h2 or self::h3 or self::h4][.//a[@href]"
+                        "[not(starts-with(normalize-space(@href), '#'))]]")
 # A byline or a date line: the next story's head, a post's or a comment's.
 _BYLINE_NAMES = re.compile(r"byline|dateline|timestamp|(?:^|[\s_-])(?:date|posted|published)(?:$|[\s_-])", re.I)
 # Boxes set between two parts whatever their size: ads, promotions, related stories, a sidebar.
@@ -112,8 +128,12 @@ def _names(element: _Element) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}"
 
 
+_OUTER_LINKS = XPath(".//a[not(ancestor::a)]|self::a")
+
+
 def _linked(element: _Element) -> int:
-    return sum(len(block_text(link)) for link in element.iter("a"))
+    """The length of the element's text inside links (each counted once, nested or not)."""
+    return sum(len(block_text(link)) for link in _OUTER_LINKS(element))
 
 
 def _source(tree, paragraph: _Element) -> _Element | None:
@@ -148,8 +168,12 @@ def _alike(part: _Element, container: _Element) -> bool:
 
 
 def _marks_a_story(element: _Element) -> bool:
-    """A headline, a date, an author or a byline: the head of another story, post or comment."""
-    return bool(_STORY_MARKS(element)) or any(_BYLINE_NAMES.search(_names(e)) for e in _NAMED(element))
+    """A headline, a date, an author or a byline, a comment: the head of another story, a post
+    or a comment (by tag, by the names of its blocks, by a headline linking elsewhere or a link
+    to an author's page)."""
+    if element.tag in ("header", "hgroup") or _STORY_MARKS(element) or _LINKED_HEADING(element):
+        return True
+    return bool(_AUTHOR_LINK(element)) or any(_ENDING_NAMES.search(_names(e)) for e in _NAMED(element))
 
 
 def _between(element: _Element) -> str | None:
@@ -172,6 +196,8 @@ def _between(element: _Element) -> str | None:
     named = FURNITURE_NAMES.search(_names(element)) or _PART_FURNITURE.search(_names(element))
     if element.tag in _TEXT_BETWEEN and not named and linked < BREAK_LINKED_SHARE * len(text) and (
             element.tag in _HEADINGS or len(text) >= PARAGRAPH_MIN):
+        if call_line(text) or credit_line(text):  # a call to the reader, a credit: not the article's
+            return "break"
         return "text" if len(text) <= BREAK_MAX_CHARS else None
     return "break" if len(text) <= BREAK_MAX_CHARS or linked >= BREAK_LINKED_SHARE * len(text) else None
 
@@ -212,7 +238,8 @@ def _prose(part: _Element, known: set[str], minimum: int) -> list[str] | None:
     text = block_text(part)
     if not text or _NOT_PROSE(part) or _linked(part) > PART_LINKED_SHARE * len(text):
         return None
-    if any(_BYLINE_NAMES.search(_names(e)) for e in _NAMED(part)):
+    if _AUTHOR_LINK(part) or any(_BYLINE_NAMES.search(_names(e)) or _ENDING_NAMES.search(_names(e))
+                                 for e in _NAMED(part) if e is not part):
         return None
     if any(_FURNITURE_HEADING.search(block_text(h)) for h in part.iter(*_HEADINGS)):
         return None
@@ -229,15 +256,16 @@ def _parts_after(container: _Element, seen: set[str]) -> list[_Element]:
     ``seen``: the openings of the text's blocks, to which those of each part taken are added."""
     parts: list[_Element] = []
     between: list[tuple[_Element, str]] = []
-    for sibling in container.itersiblings():
-        if not isinstance(sibling.tag, str):
+    for sibling in itertools.islice(container.itersiblings(), MAX_SIBLINGS):
+        if not isinstance(sibling.tag, str) or _bare(sibling):
             continue
         if _alike(sibling, container):
             openings = _prose(sibling, seen, FIRST_PART_PARAGRAPHS if not parts else 1)
             if openings is None:
                 break
             seen.update(openings)  # a part shown twice is added once
-            parts.extend(e for e, kind in between if kind == "text")
+            shown = set(openings)  # a pull quote before the paragraph it repeats: the paragraph only
+            parts.extend(e for e, kind in between if kind == "text" and block_text(e)[:_OPENING] not in shown)
             parts.append(sibling)
             between = []
             if len(parts) >= MAX_PARTS:
@@ -256,15 +284,20 @@ def _alike_after(container: _Element) -> bool:
     """Whether a sibling like the container follows it within the elements allowed between
     (a look at tags and classes only: most pages have none, and then nothing more is read)."""
     seen = 0
-    for sibling in container.itersiblings():
-        if not isinstance(sibling.tag, str):
+    for sibling in itertools.islice(container.itersiblings(), MAX_SIBLINGS):
+        if not isinstance(sibling.tag, str) or _bare(sibling):
             continue
         if _alike(sibling, container):
             return True
         seen += 1
-        if seen > 3 * MAX_BETWEEN:  # empty placeholders are not counted between parts
+        if seen > MAX_BETWEEN:
             return False
     return False
+
+
+def _bare(element: _Element) -> bool:
+    """An element with nothing inside, a placeholder: not counted between parts."""
+    return len(element) == 0 and not (element.text or "").strip() and element.tag not in _BREAK_TAGS
 
 
 def _of_prose(paragraphs: Iterable[_Element]) -> Iterator[_Element]:
@@ -347,6 +380,8 @@ def add_continuation(body: _Element, tree, extract: Callable[[_Element], _Elemen
         text = block_text(block)
         if not text or text[:_OPENING] in known:  # openings of blocks of prose only: a short heading stays
             continue
+        if len(text) >= PARAGRAPH_MIN:
+            known.add(text[:_OPENING])  # a pull quote between parts repeating a paragraph: once
         block.tail = None
         body.append(block)
         added += 1
