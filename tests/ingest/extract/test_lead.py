@@ -7,7 +7,7 @@ from __future__ import annotations
 import html as htmlmod
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from wiredesk.ingest.extract import extract_article
@@ -269,3 +269,32 @@ def test_layout_and_category_classes_of_the_page_do_not_hide_the_lead():
     html = page(header=f'<p class="standfirst">{LEAD}</p>').replace(
         "<body>", '<body class="single has-sidebar category-comment tag-newsletter">')
     assert extract(html).text.split("\n")[0] == LEAD
+
+
+# A standfirst the first paragraph repeats: templates show the lead in bold and open the text
+# with the same sentences again; the text then says them once, in the fuller paragraph.
+@pytest.mark.parametrize("repeat", [
+    f"{LEAD} {STORY[0]}",  # the first paragraph opens with the lead
+    f"Lanmouth. {LEAD}",  # a dateline before it
+    f"<strong>LANMOUTH</strong> – {LEAD} {STORY[0]}",
+])
+def test_a_standfirst_the_first_paragraph_repeats_is_said_once(repeat):
+    got = extract(page(body_start=f'<p class="standfirst"><b>{LEAD}</b></p><p>{repeat}</p>'))
+    assert got.text.count(LEAD) == 1
+    assert LEAD in got.text.split("\n")[0]  # the fuller paragraph stays, first
+    assert all(line in got.text for line in STORY)
+
+
+def test_a_paragraph_quoting_the_standfirst_further_on_keeps_both():
+    later = f"{STORY[1]} {STORY[2]} As the council put it: {LEAD}"
+    got = extract(page(body_start=f'<p class="standfirst">{LEAD}</p><p>{later}</p>'))
+    assert got.text.count(LEAD) == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(first=_PROSE, second=_PROSE)
+def test_two_opening_paragraphs_neither_holding_the_other_both_stay(first, second):
+    assume(" ".join(first.split()) not in " ".join(second.split()))
+    assume(" ".join(second.split()) not in " ".join(first.split()))
+    got = extract(page(description=None, body_start=f"<p>{first}</p><p>{second}</p>"))
+    assert got.text.split("\n")[:2] == [" ".join(first.split()), " ".join(second.split())]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import unicodedata
 
@@ -11,7 +12,7 @@ import trafilatura
 from lxml.etree import XPath, _Element
 
 from wiredesk.core.timelimits import TIME_LIMITS
-from wiredesk.ingest.extract.blocks import NOT_XML, block_text
+from wiredesk.ingest.extract.blocks import NOT_XML, block_text, remove_block
 from wiredesk.ingest.extract.calls import drop_calls
 from wiredesk.ingest.extract.continued import add_continuation
 from wiredesk.ingest.extract.credits import drop_credits
@@ -151,6 +152,26 @@ def _drop_title_heading(body: _Element, title: str) -> None:
             body.remove(first)
 
 
+REPEATED_LEAD_MIN = 50  # characters: a standfirst, not a dateline or a label
+_LEAD_WITHIN = 80  # the standfirst stands this near the start of the paragraph repeating it
+
+
+def _drop_repeated_lead(body: _Element) -> None:
+    """Remove a standfirst that the first paragraph repeats: templates show the lead in bold
+    and open the text with the same sentences again ("Lanmouth. The council has found ..."),
+    and the text then says it twice. Of the text's first two paragraphs, the one the other
+    holds near its start goes; the fuller one stays."""
+    first, second = (list(itertools.islice(body.iterchildren("p"), 2)) + [None, None])[:2]
+    if second is None or first.getnext() is not second:
+        return
+    a, b = ("".join(block_text(e).split()) for e in (first, second))
+    if len(a) < REPEATED_LEAD_MIN or len(b) < REPEATED_LEAD_MIN:
+        return
+    shorter, longer, drop = (a, b, first) if len(a) <= len(b) else (b, a, second)
+    if 0 <= longer.find(shorter) <= _LEAD_WITHIN:
+        remove_block(drop)
+
+
 # A page whose extracted text is this short may have lost its article: markup left open puts
 # the <article> inside an <aside> or a footer, which the extractor drops with all it holds.
 RESCUE_BELOW = 500
@@ -270,6 +291,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     except Exception:  # an addition on hostile input: the text found stands as it is
         pass
     add_lead(body, tree, meta.descriptions, title)  # the page's lead, when it stood outside the text
+    _drop_repeated_lead(body)
     # Credits and calls first: a heading left closing the text once they go is then swept with the rest.
     drop_credits(body)
     drop_calls(body)
