@@ -191,6 +191,16 @@ def test_more_than_three_breaks_end_the_article():
     assert lines(page(AD, part(REST), AD, AD, AD, part(MORE))) == FIRST + REST + MORE
 
 
+def test_no_break_spaces_in_the_source_still_say_where_the_text_stands():
+    spaced = [line.replace(" ", "\u00a0", 2) for line in FIRST]
+    assert len(lines(page(AD, part(REST), first=part(spaced)))) == len(FIRST + REST)
+
+
+def test_a_picture_in_a_container_of_the_articles_kind_is_a_break():
+    picture = '<div class="article-body"><figure><img src="/img/quay.jpg" alt="The quay"></figure></div>'
+    assert lines(page(AD, picture, part(REST))) == FIRST + REST
+
+
 def test_pictures_between_parts_count_as_breaks():
     picture = '<div class="photo"><img src="/img/quay.jpg" alt="The quay"></div>'
     assert lines(page(picture, picture, picture, part(REST))) == FIRST + REST

@@ -25,7 +25,8 @@ follow it are read:
   named as promotions or related stories whatever their size, small boxes, boxes that are
   mostly links, calls to the reader and credit lines) and the article's own **text** (a
   subheading, a short paragraph, a list: kept in its place, unless it repeats a paragraph
-  of the part after it). Empty placeholders are not counted.
+  of the part after it). A container of the article's kind holding only a picture is a
+  break too. Empty placeholders are not counted.
 - Anything else ends the article: a section of another kind with text, the head of the next
   story or of the comments (a `<header>`, a headline linking elsewhere, blocks named as a
   headline, a byline, an author's or comments' block, a date, a link to an author's page), a
@@ -107,8 +108,9 @@ _BYLINE_NAMES = re.compile(r"byline|dateline|timestamp|(?:^|[\s_-])(?:date|poste
 _BREAK_NAMES = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert\w*|promo\w*|sponsor\w*|newsletter|subscri\w*|related"
                           r"|recommend\w*|share|social|sidebar|teaser\w*|rail)(?:$|[\s_-])", re.I)
 # Paragraphs first: far fewer nodes than the whole page's text, and where most text stands
-# (the first text node, whitespace normalized: a CMS may wrap its source lines anywhere).
-_P_WITH = XPath("//body//p[contains(normalize-space(text()), $needle)]")
+# (the first text node, whitespace normalized: a CMS may wrap its source lines anywhere, or
+# write no-break spaces, which the text's openings read as spaces).
+_P_WITH = XPath("//body//p[contains(normalize-space(translate(text(), '\u00a0', ' ')), $needle)]")
 _TEXT_WITH = XPath("//body//text()[contains(., $needle)][not(parent::script)]")
 _TRIES = 4  # paragraphs tried from each end of the text when one's source is not found
 # Beyond the names of furniture a lead never stands in: legal lines after the article,
@@ -259,7 +261,7 @@ def _parts_after(container: _Element, seen: set[str]) -> list[_Element]:
     for sibling in itertools.islice(container.itersiblings(), MAX_SIBLINGS):
         if not isinstance(sibling.tag, str) or _bare(sibling):
             continue
-        if _alike(sibling, container):
+        if _alike(sibling, container) and not (text_within(sibling, 0) == "" and _MEDIA(sibling)):
             openings = _prose(sibling, seen, FIRST_PART_PARAGRAPHS if not parts else 1)
             if openings is None:
                 break
