@@ -99,23 +99,13 @@ def _without_soft_hyphens(value: str) -> str:
     return value.replace(SOFT_HYPHEN, "") if SOFT_HYPHEN in value else value
 
 
-def _drop_not_xml(tree) -> None:
-    """Take characters XML cannot hold out of every text, tail and attribute (links and sources
-    too: the extractor copies and rebuilds elements, and such a character fails it anywhere)."""
-    for element in tree.iter():
-        if element.text and NOT_XML.search(element.text):
-            element.text = NOT_XML.sub("", element.text)
-        if element.tail and NOT_XML.search(element.tail):
-            element.tail = NOT_XML.sub("", element.tail)
-        if isinstance(element.tag, str):
-            for name, value in element.attrib.items():
-                if NOT_XML.search(value):
-                    element.set(name, NOT_XML.sub("", value))
+def _without_not_xml(value: str) -> str:
+    return NOT_XML.sub("", value) if NOT_XML.search(value) else value
 
 
-def _rewrite_text(tree, changes) -> None:
-    """Apply ``changes`` in turn to every text, tail and shown attribute of the page, in one
-    walk. On the parsed tree, not the source: NFC joins ">" and a combining U+0338 that follows
+def _rewrite_text(tree, changes, attributes: tuple[str, ...] | None = _SHOWN_ATTRIBUTES) -> None:
+    """Apply ``changes`` in turn to every text, tail and shown attribute of the page (every
+    attribute when ``attributes`` is None), in one walk. On the parsed tree, not the source: NFC joins ">" and a combining U+0338 that follows
     it into "≯", which would break the tag. Links and sources are left as they are (a file
     saved under a decomposed name is another URL to a server comparing bytes)."""
 
@@ -130,7 +120,7 @@ def _rewrite_text(tree, changes) -> None:
         if element.tail:
             element.tail = changed(element.tail)
         if isinstance(element.tag, str):
-            for name in _SHOWN_ATTRIBUTES:
+            for name in (element.attrib.keys() if attributes is None else attributes):
                 value = element.get(name)
                 if value:
                     new = changed(value)
@@ -161,9 +151,10 @@ def _drop_repeated_lead(body: _Element) -> None:
     and open the text with the same sentences again ("Lanmouth. The council has found ..."),
     and the text then says it twice. Of the text's first two paragraphs, the one the other
     holds near its start goes; the fuller one stays."""
-    first, second = (list(itertools.islice(body.iterchildren("p"), 2)) + [None, None])[:2]
-    if second is None or first.getnext() is not second:
+    paragraphs = list(itertools.islice(body.iterchildren("p"), 2))
+    if len(paragraphs) < 2 or paragraphs[0].getnext() is not paragraphs[1]:
         return
+    first, second = paragraphs
     a, b = ("".join(block_text(e).split()) for e in (first, second))
     if len(a) < REPEATED_LEAD_MIN or len(b) < REPEATED_LEAD_MIN:
         return
@@ -226,13 +217,8 @@ def _rescued(tree, document, title: str):
 
 def _body_of(page) -> _Element | None:
     """The extractor's text of a page put together from parts of the article (continued.py)."""
-    try:
-        with own_text_first():
-            document = trafilatura.bare_extraction(page, **TRAFILATURA_OPTIONS)
-    except TIME_LIMITS:
-        raise
-    except Exception:  # third-party code on hostile input: the first part's text stands
-        return None
+    with own_text_first():  # an error here is caught around add_continuation: the first part stands
+        document = trafilatura.bare_extraction(page, **TRAFILATURA_OPTIONS)
     return getattr(document, "body", None)
 
 
@@ -257,8 +243,8 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
                                                  (_without_soft_hyphens, _has_soft_hyphens(text))) if needed]
         if changes:
             _rewrite_text(tree, changes)
-        if _has_not_xml_references(text):
-            _drop_not_xml(tree)
+        if _has_not_xml_references(text):  # every attribute: links and sources fail the extractor too
+            _rewrite_text(tree, [_without_not_xml], attributes=None)
         _drop_inert(tree)
         # The page's statements first: JSON-LD and itemprop metas often sit in hidden blocks.
         meta = page_metadata(tree, url=url)
@@ -293,9 +279,7 @@ def extract_article(html: bytes | str, *, url: str, furniture: frozenset[str] = 
     add_lead(body, tree, meta.descriptions, title)  # the page's lead, when it stood outside the text
     _drop_repeated_lead(body)
     # Credits and calls first: a heading left closing the text once they go is then swept with the rest.
-    drop_credits(body)
-    drop_calls(body)
-    drop_teasers(body, hosts)
+    close(body)
     found = body_lines(body)
     lines = line_keys(body, found)
     removed = strip_furniture(body, furniture, found)

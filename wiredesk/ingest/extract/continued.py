@@ -195,8 +195,7 @@ def _between(element: _Element) -> str | None:
     if element.tag in _HEADINGS and _FURNITURE_HEADING.search(text):
         return None
     linked = _linked(element)
-    named = FURNITURE_NAMES.search(_names(element)) or _PART_FURNITURE.search(_names(element))
-    if element.tag in _TEXT_BETWEEN and not named and linked < BREAK_LINKED_SHARE * len(text) and (
+    if element.tag in _TEXT_BETWEEN and not _named_furniture(element) and linked < BREAK_LINKED_SHARE * len(text) and (
             element.tag in _HEADINGS or len(text) >= PARAGRAPH_MIN):
         if call_line(text) or credit_line(text):  # a call to the reader, a credit: not the article's
             return "break"
